@@ -1,0 +1,197 @@
+-- backfill 0.1.0: control tables, views and functions.
+\echo Use "CREATE EXTENSION backfill" to load this file. \quit
+
+-- Jobs: one row per backfill. Written only by the extension's functions,
+-- which switch to the extension owner for it; ordinary roles cannot write.
+CREATE TABLE backfill.job (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name        text NOT NULL UNIQUE,
+    owner       oid NOT NULL,
+    target      oid NOT NULL,
+    key_column  name NOT NULL,
+    key_type    oid NOT NULL,
+    source      text NOT NULL,
+    search_path text NOT NULL,
+    range_from  text,
+    range_to    text,
+    options     jsonb NOT NULL,
+    mode        text NOT NULL DEFAULT 'swap',
+    state       text NOT NULL DEFAULT 'pending'
+                CHECK (state IN ('pending', 'running', 'paused', 'completed', 'failed',
+                                 'cancelled', 'rolled_back')),
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    started_at  timestamptz,
+    finished_at timestamptz,
+    last_error  text,
+    throttled_by text
+);
+
+-- Chunks: one row per partition to rebuild, with everything a resumed run
+-- needs (names of the shadow and retained tables, figures, errors).
+CREATE TABLE backfill.chunk (
+    job_id        bigint NOT NULL REFERENCES backfill.job (id) ON DELETE CASCADE,
+    chunk_no      int NOT NULL,
+    part_schema   name NOT NULL,
+    part_name     name NOT NULL,
+    lower_bound   text NOT NULL,
+    upper_bound   text NOT NULL,
+    lower_key     text NOT NULL,
+    upper_key     text NOT NULL,
+    shadow_name   name NOT NULL,
+    retained_name name NOT NULL,
+    state         text NOT NULL DEFAULT 'pending'
+                  CHECK (state IN ('pending', 'running', 'built', 'published', 'failed',
+                                   'rolled_back')),
+    attempts      int NOT NULL DEFAULT 0,
+    est_rows      bigint,
+    est_bytes     bigint,
+    rows_before   bigint,
+    rows_after    bigint,
+    build_ms      numeric,
+    swap_ms       numeric,
+    index_names   name[] NOT NULL DEFAULT '{}',
+    retained      boolean NOT NULL DEFAULT false,
+    shadow_exists boolean NOT NULL DEFAULT false,
+    started_at    timestamptz,
+    finished_at   timestamptz,
+    error         text,
+    PRIMARY KEY (job_id, chunk_no)
+);
+
+-- Writes seen by the guard trigger: phase 'build' on a live partition while
+-- its shadow is built, 'live' on a published partition (rollback checks it).
+CREATE TABLE backfill.chunk_write (
+    job_id   bigint NOT NULL,
+    chunk_no int NOT NULL,
+    phase    text NOT NULL,
+    at       timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX ON backfill.chunk_write (job_id, chunk_no, phase);
+
+-- Append-only event log.
+CREATE TABLE backfill.event (
+    id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    job_id   bigint NOT NULL,
+    job_name text NOT NULL,
+    at       timestamptz NOT NULL DEFAULT clock_timestamp(),
+    chunk_no int,
+    event    text NOT NULL,
+    detail   text
+);
+CREATE INDEX ON backfill.event (job_id, id);
+
+SELECT pg_catalog.pg_extension_config_dump('backfill.job', '');
+SELECT pg_catalog.pg_extension_config_dump('backfill.chunk', '');
+SELECT pg_catalog.pg_extension_config_dump('backfill.event', '');
+
+-- Whether the current role may see a job owned by role_oid: its owner, or a
+-- superuser.
+CREATE FUNCTION backfill._visible(role_oid oid) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT r.oid = role_oid OR r.rolsuper
+    FROM pg_catalog.pg_roles r WHERE r.rolname = current_user
+$$;
+
+CREATE FUNCTION backfill._bar(pct numeric) RETURNS text
+LANGUAGE c IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'backfill_bar';
+
+CREATE FUNCTION backfill._eta(done int, total int, elapsed interval) RETURNS interval
+LANGUAGE c IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'backfill_eta';
+
+CREATE VIEW backfill.jobs WITH (security_barrier) AS
+SELECT j.id, j.name, j.target::regclass AS target, j.state,
+       pg_catalog.pg_get_userbyid(j.owner) AS owner, j.mode, j.range_from, j.range_to,
+       j.created_at, j.started_at, j.finished_at,
+       c.total::int AS chunks_total, c.done::int AS chunks_done,
+       c.failed::int AS chunks_failed, c.rows_written::bigint AS rows_written,
+       j.last_error, j.options
+FROM backfill.job j
+CROSS JOIN LATERAL (
+    SELECT count(*) AS total,
+           count(*) FILTER (WHERE ch.state = 'published') AS done,
+           count(*) FILTER (WHERE ch.state = 'failed') AS failed,
+           coalesce(sum(ch.rows_after) FILTER (WHERE ch.state = 'published'), 0) AS rows_written
+    FROM backfill.chunk ch WHERE ch.job_id = j.id) c
+WHERE backfill._visible(j.owner);
+
+CREATE VIEW backfill.progress WITH (security_barrier) AS
+SELECT j.name, j.state, j.chunks_done, j.chunks_total,
+       round(100.0 * j.chunks_done / nullif(j.chunks_total, 0), 1) AS pct,
+       j.rows_written,
+       round(j.rows_written / nullif(extract(epoch FROM e.elapsed), 0), 1) AS rows_per_sec,
+       e.elapsed,
+       CASE WHEN j.state IN ('running', 'paused', 'pending')
+            THEN backfill._eta(j.chunks_done, j.chunks_total, e.elapsed) END AS eta,
+       jj.throttled_by,
+       backfill._bar(coalesce(round(100.0 * j.chunks_done / nullif(j.chunks_total, 0), 1), 0)) AS bar
+FROM backfill.jobs j
+JOIN backfill.job jj ON jj.id = j.id
+CROSS JOIN LATERAL (
+    SELECT coalesce(j.finished_at, now()) - j.started_at AS elapsed) e;
+
+CREATE VIEW backfill.chunks WITH (security_barrier) AS
+SELECT c.job_id, j.name AS job_name, c.chunk_no,
+       pg_catalog.format('%I.%I', c.part_schema, c.part_name) AS partition,
+       c.lower_bound, c.upper_bound, c.state, c.attempts, c.rows_before, c.rows_after,
+       c.swap_ms,
+       CASE WHEN c.retained THEN pg_catalog.format('%I.%I', c.part_schema, c.retained_name) END
+           AS retained,
+       c.started_at, c.finished_at, c.error
+FROM backfill.chunk c
+JOIN backfill.job j ON j.id = c.job_id
+WHERE backfill._visible(j.owner);
+
+CREATE VIEW backfill.log WITH (security_barrier) AS
+SELECT e.job_id, e.job_name, e.at, e.chunk_no, e.event, e.detail
+FROM backfill.event e
+JOIN backfill.job j ON j.id = e.job_id
+WHERE backfill._visible(j.owner);
+
+GRANT USAGE ON SCHEMA backfill TO PUBLIC;
+GRANT SELECT ON backfill.jobs, backfill.progress, backfill.chunks, backfill.log TO PUBLIC;
+
+-- Functions. plan, create and run read the caller's search_path (the source
+-- is resolved with it) and so fix their own search_path in C; run cannot
+-- carry a SET clause at all, because it commits.
+CREATE FUNCTION backfill.plan(target regclass, source text, range_from text DEFAULT NULL,
+                              range_to text DEFAULT NULL, options jsonb DEFAULT '{}')
+RETURNS TABLE (chunk_no int, partition regclass, lower_bound text, upper_bound text,
+               est_rows bigint, est_bytes bigint)
+LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'backfill_plan';
+
+CREATE FUNCTION backfill."create"(name text, target regclass, source text,
+                                  range_from text DEFAULT NULL, range_to text DEFAULT NULL,
+                                  options jsonb DEFAULT '{}')
+RETURNS bigint
+LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'backfill_create';
+
+CREATE PROCEDURE backfill.run(name text, max_chunks int DEFAULT NULL)
+LANGUAGE c AS 'MODULE_PATHNAME', 'backfill_run';
+
+CREATE FUNCTION backfill.pause(name text) RETURNS void
+LANGUAGE c VOLATILE STRICT SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'backfill_pause';
+
+CREATE FUNCTION backfill.cancel(name text) RETURNS void
+LANGUAGE c VOLATILE STRICT SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'backfill_cancel';
+
+CREATE FUNCTION backfill.rollback(name text, force boolean DEFAULT false) RETURNS int
+LANGUAGE c VOLATILE STRICT SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'backfill_rollback';
+
+CREATE FUNCTION backfill.purge(name text) RETURNS int
+LANGUAGE c VOLATILE STRICT SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'backfill_purge';
+
+-- The write guard: a C trigger that records, once per (sub)transaction,
+-- that a partition being rebuilt (or a published one) was written to.
+CREATE FUNCTION backfill._guard() RETURNS trigger
+LANGUAGE c SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'backfill_guard';
+
+REVOKE ALL ON ALL TABLES IN SCHEMA backfill FROM PUBLIC;
+GRANT SELECT ON backfill.jobs, backfill.progress, backfill.chunks, backfill.log TO PUBLIC;

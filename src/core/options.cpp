@@ -1,0 +1,224 @@
+#include "options.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "duration.hpp"
+#include "user_error.hpp"
+
+namespace backfill {
+
+namespace {
+
+constexpr std::int64_t kMillisecond = 1000;
+constexpr std::int64_t kHour = 3600 * 1000 * kMillisecond;
+constexpr std::int64_t kDay = 24 * kHour;
+
+const char* const kKnownOptions =
+    "Known options are mode, max_concurrency, sleep, lock_timeout, swap_retries, max_attempts, "
+    "on_failure, retain and statement_timeout.";
+
+const char* const kDurationHint =
+    "Durations are JSON strings made of a number and a unit (us, ms, s, min, h, d), such as "
+    "\"250ms\" or \"1min 30s\".";
+
+// The value as the user wrote it, for "..., not <value>" in messages.
+std::string describe(const OptionInput& in) {
+    switch (in.kind) {
+        case JsonKind::String:
+            return "\"" + in.text + "\"";
+        case JsonKind::Object:
+            return "an object";
+        case JsonKind::Array:
+            return "an array";
+        case JsonKind::Null:
+            return "null";
+        case JsonKind::Number:
+        case JsonKind::Boolean:
+            break;
+    }
+    return in.text;
+}
+
+// Every option error has the same shape: the key, what it must be, and what
+// it was instead.
+[[noreturn]] void refuse(const OptionInput& in, const std::string& expected,
+                         const std::string& hint) {
+    throw UserError(ErrorKind::InvalidParameter,
+                    "option \"" + in.key + "\" must be " + expected + ", not " + describe(in),
+                    hint);
+}
+
+// A JSON number that is a whole value ("3", "-2", "4.0"); nullopt for
+// fractions and for magnitudes no option could accept.
+std::optional<long long> whole_number(const std::string& text) {
+    std::size_t pos = text.empty() || text[0] != '-' ? 0 : 1;
+    const std::size_t digits_begin = pos;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+        ++pos;
+    }
+    const std::size_t digits = pos - digits_begin;
+    if (digits == 0 || digits > 18) {
+        return std::nullopt;
+    }
+    if (pos < text.size() && text[pos] == '.') {
+        ++pos;
+        while (pos < text.size() && text[pos] == '0') {
+            ++pos;
+        }
+    }
+    if (pos != text.size()) {
+        return std::nullopt;
+    }
+    return std::stoll(text.substr(0, digits_begin + digits));
+}
+
+// The integer options: a JSON number, whole, within [low, high]; meaning
+// says what the option does, as the hint for a value out of range.
+int integer_option(const OptionInput& in, int low, int high, const std::string& meaning) {
+    const std::string expected =
+        "an integer from " + std::to_string(low) + " to " + std::to_string(high);
+    if (in.kind != JsonKind::Number) {
+        refuse(in, expected,
+               "Write it as a JSON number without quotes, such as {\"" + in.key + "\": " +
+                   std::to_string(low) + "}.");
+    }
+    std::optional<long long> value = whole_number(in.text);
+    if (!value || *value < low || *value > high) {
+        refuse(in, expected, meaning);
+    }
+    return static_cast<int>(*value);
+}
+
+// The duration options: a JSON string that parse_duration_us reads, within
+// [low_us, high_us]; range_text says the range in words for the message.
+std::int64_t duration_option(const OptionInput& in, std::int64_t low_us, std::int64_t high_us,
+                             const std::string& range_text, const std::string& range_hint) {
+    std::optional<std::int64_t> us;
+    if (in.kind == JsonKind::String) {
+        us = parse_duration_us(in.text);
+    }
+    if (!us) {
+        refuse(in, "a duration such as '100ms'", kDurationHint);
+    }
+    if (*us < low_us || *us > high_us) {
+        refuse(in, range_text, range_hint);
+    }
+    return *us;
+}
+
+// Writes text as a JSON string literal, escaping what JSON requires.
+std::string json_string(const std::string& text) {
+    std::string out = "\"";
+    for (char c : text) {
+        const unsigned char u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\r') {
+            out += "\\r";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (u < 0x20) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\u%04x", u);
+            out += buf;
+        } else {
+            out += c;
+        }
+    }
+    return out + "\"";
+}
+
+}  // namespace
+
+// The options jsonb is user input; every key is checked here before a job is
+// recorded, so a bad value never reaches a worker.
+JobOptions parse_options(const std::vector<OptionInput>& input) {
+    JobOptions options;
+    for (const OptionInput& in : input) {
+        if (in.key == "mode") {
+            if (in.kind != JsonKind::String || in.text != "swap") {
+                refuse(in, "\"swap\"",
+                       "Only swap mode exists: each chunk is a partition built off to the side "
+                       "and swapped in.");
+            }
+            options.mode = in.text;
+        } else if (in.key == "max_concurrency") {
+            options.max_concurrency = integer_option(
+                in, 1, 64, "It is the number of chunks built at the same time, each by its own worker.");
+        } else if (in.key == "sleep") {
+            // A parsed duration is never negative and a sleep has no upper
+            // limit, so no range message is ever needed.
+            options.sleep_us = duration_option(in, 0, std::numeric_limits<std::int64_t>::max(), "", "");
+        } else if (in.key == "lock_timeout") {
+            options.lock_timeout_us = duration_option(
+                in, kMillisecond, kHour, "between 1ms and 1h",
+                "It bounds each lock wait of the publishing transaction; keep it short, such as "
+                "\"100ms\".");
+        } else if (in.key == "swap_retries") {
+            options.swap_retries = integer_option(
+                in, 1, 1000,
+                "It is how many times the publishing transaction is tried before the chunk fails.");
+        } else if (in.key == "max_attempts") {
+            options.max_attempts = integer_option(
+                in, 1, 100, "It is how many times a chunk is attempted before it is failed.");
+        } else if (in.key == "on_failure") {
+            if (in.kind != JsonKind::String || (in.text != "stop" && in.text != "continue")) {
+                refuse(in, "\"stop\" or \"continue\"",
+                       "\"stop\" fails the job at the first failed chunk; \"continue\" goes on "
+                       "with the other chunks.");
+            }
+            options.on_failure = in.text == "stop" ? OnFailure::Stop : OnFailure::Continue;
+        } else if (in.key == "retain") {
+            if (in.kind != JsonKind::Boolean) {
+                refuse(in, "true or false", "Write it as a JSON boolean without quotes.");
+            }
+            options.retain = in.text == "true";
+        } else if (in.key == "statement_timeout") {
+            if (in.kind == JsonKind::Null) {
+                options.statement_timeout_us.reset();
+            } else {
+                // PostgreSQL keeps statement_timeout in whole milliseconds
+                // in an int: below 1ms it would round to 0 (no limit), above
+                // INT_MAX ms it is refused.
+                options.statement_timeout_us =
+                    duration_option(in, kMillisecond, 24 * kDay, "between 1ms and 24d",
+                                    "Use null for no limit.");
+            }
+        } else {
+            throw UserError(ErrorKind::InvalidParameter, "unknown option \"" + in.key + "\"",
+                            kKnownOptions);
+        }
+    }
+    return options;
+}
+
+// The jobs view shows the effective options, defaults included, so that a
+// job's behaviour can be read off one row.
+std::string options_to_json(const JobOptions& options) {
+    std::string out = "{";
+    out += "\"mode\": " + json_string(options.mode);
+    out += ", \"max_concurrency\": " + std::to_string(options.max_concurrency);
+    out += ", \"sleep\": " + json_string(format_duration(options.sleep_us));
+    out += ", \"lock_timeout\": " + json_string(format_duration(options.lock_timeout_us));
+    out += ", \"swap_retries\": " + std::to_string(options.swap_retries);
+    out += ", \"max_attempts\": " + std::to_string(options.max_attempts);
+    out += ", \"on_failure\": ";
+    out += options.on_failure == OnFailure::Stop ? "\"stop\"" : "\"continue\"";
+    out += ", \"retain\": ";
+    out += options.retain ? "true" : "false";
+    out += ", \"statement_timeout\": ";
+    out += options.statement_timeout_us ? json_string(format_duration(*options.statement_timeout_us))
+                                        : "null";
+    return out + "}";
+}
+
+}  // namespace backfill

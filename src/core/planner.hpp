@@ -1,0 +1,56 @@
+// Chunk planning: which leaf partitions of a range-partitioned target lie in
+// [range_from, range_to), and refusals for every shape that cannot be swapped.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace backfill {
+
+enum class BoundKind { MinValue, Finite, MaxValue };
+
+// A partition bound or a range limit. sort_key is a plain decimal number
+// ("-12", "1714521600.25") that orders like the key's type (the PostgreSQL
+// layer maps dates to days and timestamps to epoch seconds); text is the
+// bound as the user knows it ("2024-05-01"), used in messages.
+struct Bound {
+    BoundKind kind = BoundKind::Finite;
+    std::string sort_key;
+    std::string text;
+};
+
+struct PartitionInfo {
+    std::string qualified_name;  // quoted, for messages
+    Bound lower;
+    Bound upper;
+    bool is_default = false;
+    bool is_partitioned = false;  // has partitions of its own
+    std::int64_t est_rows = 0;
+    std::int64_t est_bytes = 0;
+};
+
+// A user-given end of the range; given = false means open.
+struct RangeLimit {
+    bool given = false;
+    Bound value;
+};
+
+struct PlannedChunk {
+    int chunk_no;                // 1-based, in key order
+    std::size_t partition_index; // index into the partitions vector
+};
+
+// Compares two decimal strings numerically (-1, 0, 1).
+int compare_decimal(const std::string& a, const std::string& b);
+
+// Returns the chunks in key order. Partitions may come in any order. Throws
+// UserError when range_from >= range_to, when a partition straddles either
+// end of the range (naming it and its bounds), when a partition in range is
+// itself partitioned or has a MINVALUE/MAXVALUE bound, or when no partition
+// lies in range. Default partitions are never chunks.
+std::vector<PlannedChunk> plan_chunks(const std::vector<PartitionInfo>& partitions,
+                                      const RangeLimit& from, const RangeLimit& to,
+                                      const std::string& target_name);
+
+}  // namespace backfill

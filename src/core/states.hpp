@@ -1,0 +1,53 @@
+// Job and chunk states, and which commands each job state accepts.
+#pragma once
+
+#include <string>
+
+namespace backfill {
+
+enum class JobState { Pending, Running, Paused, Completed, Failed, Cancelled, RolledBack };
+enum class ChunkState { Pending, Running, Built, Published, Failed, RolledBack };
+enum class JobCommand { Run, Pause, Resume, Cancel, Retry, Rollback, Purge };
+
+// The contract's state words ("rolled_back", ...); parse throws UserError
+// (Internal) on an unknown word.
+std::string to_string(JobState state);
+std::string to_string(ChunkState state);
+JobState parse_job_state(const std::string& word);
+ChunkState parse_chunk_state(const std::string& word);
+
+bool is_terminal(JobState state);  // completed, failed, cancelled, rolled_back
+
+// What a command does to a job in a given state.
+struct Transition {
+    JobState next;
+    bool noop = false;   // nothing to do; notice says why
+    std::string notice;
+};
+
+// Throws UserError (WrongState) with a message naming the job and its state
+// and a hint saying what to do, when the command is not allowed:
+//   run:      pending/paused/running -> running; completed -> noop;
+//             failed -> error (hint: retry); cancelled/rolled_back -> error
+//   pause:    pending/running -> paused; paused -> noop; terminal -> error
+//   resume:   pending/paused/running -> running; failed -> error (retry);
+//             other terminal -> error
+//   cancel:   pending/running/paused/failed -> cancelled; cancelled -> noop;
+//             completed/rolled_back -> error (hint: rollback)
+//   retry:    failed/paused/running/pending -> running; others -> error
+//   rollback: any but running/rolled_back -> rolled_back; running -> error
+//             (hint: pause or cancel first); rolled_back -> error
+//   purge:    terminal -> same state; others -> error (hint: cancel first)
+Transition apply_command(JobState state, JobCommand command, const std::string& job_name);
+
+// Whether a chunk may move from one state to another:
+// pending->running, running->pending|built|failed|published,
+// built->pending|running|published|failed, published->rolled_back,
+// failed->pending, rolled_back->(none).
+bool chunk_transition_allowed(ChunkState from, ChunkState to);
+
+// The state a job ends in once no chunk is left to claim: completed when
+// every chunk is published, failed when any failed, else running.
+JobState settled_state(int chunks_total, int chunks_published, int chunks_failed);
+
+}  // namespace backfill

@@ -1,0 +1,202 @@
+#include "swap_ddl.hpp"
+
+#include <string>
+#include <vector>
+
+#include "user_error.hpp"
+
+namespace backfill {
+
+namespace {
+
+// "<schema>.<name>": every object of a chunk lives in the partition's schema.
+std::string qualified(const SwapSpec& s, const std::string& name) {
+    return s.schema + "." + name;
+}
+
+// A text value as a SQL string literal (trigger arguments).
+std::string literal(const std::string& text) {
+    std::string out = "'";
+    for (char c : text) {
+        out += c;
+        if (c == '\'') {
+            out += '\'';
+        }
+    }
+    return out + "'";
+}
+
+// The partition constraint of the chunk written as a CHECK; with it in
+// place, ATTACH PARTITION proves the bound instead of scanning the table.
+std::string bound_check_clause(const SwapSpec& s) {
+    return "ADD CONSTRAINT " + s.bound_check + " CHECK (" + s.key_column + " IS NOT NULL AND " +
+           s.key_column + " >= " + s.lower_literal + " AND " + s.key_column + " < " +
+           s.upper_literal + ")";
+}
+
+// The TRUNCATE trigger's name: the guard trigger's with "_t" appended,
+// inside the quotes if it is quoted.
+std::string truncate_trigger_name(const std::string& guard_trigger) {
+    if (guard_trigger.size() >= 2 && guard_trigger.back() == '"') {
+        return guard_trigger.substr(0, guard_trigger.size() - 1) + "_t\"";
+    }
+    return guard_trigger + "_t";
+}
+
+// "ALTER INDEX <schema>.<from> RENAME TO <to>" for each index, old name and
+// new name picked from the IndexSpec by the two members given.
+std::vector<std::string> rename_indexes(const SwapSpec& s, std::string IndexSpec::*from,
+                                        std::string IndexSpec::*to) {
+    std::vector<std::string> out;
+    for (const IndexSpec& idx : s.indexes) {
+        out.push_back("ALTER INDEX " + qualified(s, idx.*from) + " RENAME TO " + idx.*to);
+    }
+    return out;
+}
+
+// Appends statements to a list.
+void append(std::vector<std::string>& out, const std::vector<std::string>& more) {
+    out.insert(out.end(), more.begin(), more.end());
+}
+
+// The rename-attach half of a swap, shared by publish and restore: the live
+// table and its indexes move to names out of the way, the incoming table and
+// its indexes take the live names, and the incoming one is attached.
+std::vector<std::string> exchange(const SwapSpec& s, const std::string& bound_spec,
+                                  const std::string& outgoing_table,
+                                  std::string IndexSpec::*outgoing_index,
+                                  const std::string& incoming_table,
+                                  std::string IndexSpec::*incoming_index) {
+    std::vector<std::string> out = rename_indexes(s, &IndexSpec::original, outgoing_index);
+    out.push_back("ALTER TABLE " + qualified(s, s.partition) + " RENAME TO " + outgoing_table);
+    append(out, drop_guard_statements(s, qualified(s, outgoing_table)));
+    out.push_back("ALTER TABLE " + qualified(s, incoming_table) + " RENAME TO " + s.partition);
+    append(out, rename_indexes(s, incoming_index, &IndexSpec::original));
+    out.push_back("ALTER TABLE " + s.parent + " ATTACH PARTITION " + qualified(s, s.partition) +
+                  " " + bound_spec);
+    out.push_back("ALTER TABLE " + qualified(s, s.partition) + " DROP CONSTRAINT " +
+                  s.bound_check);
+    return out;
+}
+
+}  // namespace
+
+// Plain indexes are copied from pg_get_indexdef, which names the original
+// index and table; this points the copy at the shadow instead.
+std::string rewrite_index_definition(const std::string& indexdef, const std::string& schema,
+                                     const std::string& original_index,
+                                     const std::string& original_table,
+                                     const std::string& new_index, const std::string& new_table) {
+    for (const char* create : {"CREATE INDEX ", "CREATE UNIQUE INDEX "}) {
+        for (const char* only : {"", "ONLY "}) {
+            const std::string prefix = std::string(create) + original_index + " ON " + only +
+                                       schema + "." + original_table + " ";
+            if (indexdef.compare(0, prefix.size(), prefix) == 0) {
+                // The shadow is a plain table, so ONLY has nothing to say.
+                return std::string(create) + new_index + " ON " + schema + "." + new_table + " " +
+                       indexdef.substr(prefix.size());
+            }
+        }
+    }
+    throw UserError(ErrorKind::Internal,
+                    "unexpected definition of index " + schema + "." + original_index + " on " +
+                        schema + "." + original_table + ": " + indexdef);
+}
+
+// Writes to a table while its chunk is being built or after it is published
+// must not be lost silently; these triggers record them.
+std::vector<std::string> guard_trigger_statements(const SwapSpec& s,
+                                                  const std::string& qualified_table,
+                                                  const std::string& phase) {
+    const std::string call = " EXECUTE FUNCTION " + s.guard_function + "(" + literal(s.job_id) +
+                             ", " + literal(s.chunk_no) + ", " + literal(phase) + ")";
+    return {"CREATE TRIGGER " + s.guard_trigger + " AFTER INSERT OR UPDATE OR DELETE ON " +
+                qualified_table + " FOR EACH ROW" + call,
+            "CREATE TRIGGER " + truncate_trigger_name(s.guard_trigger) + " AFTER TRUNCATE ON " +
+                qualified_table + " FOR EACH STATEMENT" + call};
+}
+
+// A table that stops being watched (the retained original, a restored
+// shadow) loses both guard triggers; IF EXISTS makes a rerun harmless.
+std::vector<std::string> drop_guard_statements(const SwapSpec& s,
+                                               const std::string& qualified_table) {
+    return {"DROP TRIGGER IF EXISTS " + s.guard_trigger + " ON " + qualified_table,
+            "DROP TRIGGER IF EXISTS " + truncate_trigger_name(s.guard_trigger) + " ON " +
+                qualified_table};
+}
+
+// The shadow starts as an empty copy of the partition's columns, defaults
+// and constraints, without indexes (they are built after the load, which is
+// faster), plus the bound CHECK that makes the later ATTACH scan-free.
+std::vector<std::string> create_shadow_statements(const SwapSpec& s) {
+    return {std::string("CREATE ") + (s.unlogged ? "UNLOGGED " : "") + "TABLE " +
+                qualified(s, s.shadow) + " (LIKE " + qualified(s, s.partition) +
+                " INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMMENTS"
+                " INCLUDING COMPRESSION INCLUDING STATISTICS)" +
+                s.create_options,
+            "ALTER TABLE " + qualified(s, s.shadow) + " " + bound_check_clause(s)};
+}
+
+// One INSERT ... SELECT loads the chunk. The source sits on lines of its own
+// so that a trailing "-- comment" in it cannot swallow the closing
+// parenthesis.
+std::string load_shadow_statement(const SwapSpec& s, const std::string& source) {
+    return "INSERT INTO " + qualified(s, s.shadow) + " (" + s.columns +
+           ") SELECT * FROM (\n" + source + "\n) AS backfill_source";
+}
+
+// After the load: the indexes and constraints the live partition has, its
+// foreign keys, the guard that watches the shadow once it is live, and
+// fresh statistics so the first queries after the swap plan well.
+std::vector<std::string> finish_shadow_statements(const SwapSpec& s) {
+    std::vector<std::string> out;
+    for (const IndexSpec& idx : s.indexes) {
+        if (idx.is_constraint) {
+            out.push_back("ALTER TABLE " + qualified(s, s.shadow) + " ADD CONSTRAINT " +
+                          idx.shadow + " " + idx.definition);
+        } else {
+            out.push_back(rewrite_index_definition(idx.definition, s.schema, idx.original,
+                                                   s.partition, idx.shadow, s.shadow));
+        }
+    }
+    for (const std::string& fk : s.foreign_keys) {
+        out.push_back("ALTER TABLE " + qualified(s, s.shadow) + " " + fk);
+    }
+    append(out, guard_trigger_statements(s, qualified(s, s.shadow), "live"));
+    out.push_back("ANALYZE " + qualified(s, s.shadow));
+    return out;
+}
+
+// ONLY: the swap needs the parent alone; locking every partition would make
+// the publishing transaction wait on unrelated readers and writers.
+std::string lock_parent_statement(const SwapSpec& s) {
+    return "LOCK TABLE ONLY " + s.parent + " IN ACCESS EXCLUSIVE MODE";
+}
+
+// Takes the live partition out of the parent, first step of publishing.
+std::string detach_statement(const SwapSpec& s) {
+    return "ALTER TABLE " + s.parent + " DETACH PARTITION " + qualified(s, s.partition);
+}
+
+// Publishing, after the detach: the original steps aside under its retained
+// names and the shadow takes its place.
+std::vector<std::string> swap_in_statements(const SwapSpec& s, const std::string& bound_spec) {
+    return exchange(s, bound_spec, s.retained, &IndexSpec::retained, s.shadow, &IndexSpec::shadow);
+}
+
+// Rollback, outside the parent's lock: the retained original gets the bound
+// CHECK so that its ATTACH under the lock does not scan it.
+std::vector<std::string> prepare_restore_statements(const SwapSpec& s) {
+    return {"ALTER TABLE " + qualified(s, s.retained) + " " + bound_check_clause(s)};
+}
+
+// Rollback, under the parent's lock: the published table goes back to its
+// shadow names, detached, and the retained original returns in its place.
+std::vector<std::string> restore_statements(const SwapSpec& s, const std::string& bound_spec) {
+    std::vector<std::string> out = {detach_statement(s)};
+    append(out,
+           exchange(s, bound_spec, s.shadow, &IndexSpec::shadow, s.retained, &IndexSpec::retained));
+    return out;
+}
+
+}  // namespace backfill

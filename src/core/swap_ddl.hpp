@@ -1,0 +1,83 @@
+// The statements that build a shadow partition, publish it in place of the
+// live one, and put the original back. Every name passed in is already
+// quoted (and schema-qualified where the parameter says "qualified"); every
+// value is already a quoted SQL literal. The order of the statements is the
+// design: see docs/design.md.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace backfill {
+
+// One index of the live partition and its counterparts.
+struct IndexSpec {
+    std::string original;  // quoted index name (same schema as the table)
+    std::string shadow;    // quoted name it has on the shadow while building
+    std::string retained;  // quoted name it gets on the retained original
+    // Either a plain index: the original's pg_get_indexdef() text, or a
+    // constraint-backed one (primary key, unique, exclusion): the
+    // pg_get_constraintdef() text, e.g. "PRIMARY KEY (id, day)".
+    std::string definition;
+    bool is_constraint = false;
+};
+
+// What the build and publish steps need to know about one chunk.
+struct SwapSpec {
+    std::string schema;           // quoted schema of the partition
+    std::string parent;           // qualified parent
+    std::string partition;        // quoted partition name (unqualified)
+    std::string shadow;           // quoted shadow name (unqualified)
+    std::string retained;         // quoted retained name (unqualified)
+    std::string key_column;       // quoted partition key column
+    std::string lower_literal;    // e.g. '2024-05-01'::date
+    std::string upper_literal;
+    std::string bound_check;      // quoted name of the helper CHECK
+    std::string guard_trigger;    // quoted trigger name
+    std::string guard_function;   // qualified trigger function
+    std::string job_id;           // decimal
+    std::string chunk_no;         // decimal
+    std::string columns;          // quoted, comma-separated insert columns
+    std::string create_options;   // " WITH (...)" / " TABLESPACE x" or ""
+    bool unlogged = false;
+    std::vector<IndexSpec> indexes;
+    std::vector<std::string> foreign_keys;  // "ADD CONSTRAINT ..." clauses
+};
+
+// Rewrites "CREATE [UNIQUE] INDEX <orig> ON [ONLY] <schema>.<table> USING ..."
+// to build the same index under another name on another table of the same
+// schema. Throws UserError (Internal) if the text does not start as expected.
+std::string rewrite_index_definition(const std::string& indexdef, const std::string& schema,
+                                     const std::string& original_index,
+                                     const std::string& original_table,
+                                     const std::string& new_index, const std::string& new_table);
+
+// The guard trigger on a table: a row trigger for INSERT/UPDATE/DELETE and a
+// statement trigger for TRUNCATE (named guard_trigger + "_t"), both calling
+// guard_function(job, chunk, phase). The drop removes both, if present.
+std::vector<std::string> guard_trigger_statements(const SwapSpec& s, const std::string& qualified_table,
+                                                  const std::string& phase);
+std::vector<std::string> drop_guard_statements(const SwapSpec& s,
+                                               const std::string& qualified_table);
+
+// Build, step 1: the empty shadow, like the partition, with the bound CHECK.
+std::vector<std::string> create_shadow_statements(const SwapSpec& s);
+// Build, step 2: load it ($1 and $2 are the chunk's bounds).
+std::string load_shadow_statement(const SwapSpec& s, const std::string& source);
+// Build, step 3: indexes and foreign keys after the load, then ANALYZE.
+std::vector<std::string> finish_shadow_statements(const SwapSpec& s);
+
+// Publish: after LOCK of the parent and the bound capture, detach first...
+std::string lock_parent_statement(const SwapSpec& s);
+std::string detach_statement(const SwapSpec& s);
+// ...then (once no write was seen) rename, attach and drop the helper CHECK.
+// bound_spec is pg_get_expr(relpartbound) of the live partition.
+std::vector<std::string> swap_in_statements(const SwapSpec& s, const std::string& bound_spec);
+
+// Rollback of a published chunk: the retained original gets its bound CHECK
+// (checked outside the parent lock), then the swap runs the other way: the
+// published table goes back to its shadow names and stays detached.
+std::vector<std::string> prepare_restore_statements(const SwapSpec& s);
+std::vector<std::string> restore_statements(const SwapSpec& s, const std::string& bound_spec);
+
+}  // namespace backfill

@@ -1,0 +1,57 @@
+// What the catalog says about a target: its partition key, its partitions
+// and their bounds, columns, and the neighbours that affect a swap (default
+// partition, referencing foreign keys, publications, local triggers).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/planner.hpp"
+#include "core/source_check.hpp"
+#include "pg/pg_headers.hpp"
+
+namespace backfill::pg {
+
+struct PartitionRef {
+    Oid oid = InvalidOid;
+    std::string schema, name;
+};
+
+struct TargetInfo {
+    Oid oid = InvalidOid;
+    std::string schema, name, qualified;  // qualified is quoted
+    std::string key_column;
+    Oid key_type = InvalidOid;
+    std::vector<PartitionInfo> partitions;  // every child but the default
+    std::vector<PartitionRef> refs;         // parallel to partitions
+    std::optional<PartitionRef> default_partition;
+    std::int64_t default_rows = 0;
+    std::vector<ColumnInfo> columns;  // insertable columns, in order
+    std::vector<Oid> column_types;
+};
+
+// Reads the target and checks that backfill can work on it: a RANGE-
+// partitioned table with one plain column key of a supported type, owned by
+// the caller. Throws UserError saying what is wrong otherwise.
+TargetInfo load_target(Oid relid);
+
+// Refuses what would break a swap of these partitions: foreign keys that
+// reference the target, membership in a publication, partition-level
+// triggers. Warns (NOTICE/WARNING) about a large default partition.
+void preflight_neighbours(const TargetInfo& target, const std::vector<std::size_t>& chunk_parts);
+
+// Current relpartbound node text of a partition (by schema and name), or
+// nullopt when no such partition of the target exists now.
+struct LivePartition {
+    Oid oid;
+    std::string bound_node;
+    std::string bound_spec;  // pg_get_expr(relpartbound)
+};
+std::optional<LivePartition> live_partition(Oid target, const std::string& schema,
+                                            const std::string& name);
+
+// Whether a relation schema.name exists.
+bool relation_exists(const std::string& schema, const std::string& name);
+
+}  // namespace backfill::pg

@@ -1,0 +1,202 @@
+// The SQL-callable entry points: argument handling only; the work is in
+// job_planning, job_control and chunk_runner.
+#include "core/progress.hpp"
+#include "core/user_error.hpp"
+#include "pg/chunk_runner.hpp"
+#include "pg/job_control.hpp"
+#include "pg/job_planning.hpp"
+#include "pg/pg_error.hpp"
+#include "pg/session_context.hpp"
+#include "pg/spi.hpp"
+
+using namespace backfill;
+using namespace backfill::pg;
+
+namespace {
+
+// A text argument, or nullopt for NULL.
+std::optional<std::string> text_arg(FunctionCallInfo fcinfo, int n) {
+    if (PG_ARGISNULL(n)) return std::nullopt;
+    return pg_guard([&]() { return text_to_cstring(PG_GETARG_TEXT_PP(n)); });
+}
+
+// A text argument that must not be NULL.
+std::string required_text(FunctionCallInfo fcinfo, int n, const char* name) {
+    auto v = text_arg(fcinfo, n);
+    if (!v)
+        throw UserError(ErrorKind::InvalidParameter, std::string(name) + " must not be NULL",
+                        "See the documentation of backfill's functions in the README.");
+    return *v;
+}
+
+Oid required_target(FunctionCallInfo fcinfo, int n) {
+    if (PG_ARGISNULL(n))
+        throw UserError(ErrorKind::InvalidParameter, "target must not be NULL",
+                        "Pass the partitioned table, e.g. 'public.events'.");
+    return PG_GETARG_OID(n);
+}
+
+std::string options_arg(FunctionCallInfo fcinfo, int n) {
+    if (PG_ARGISNULL(n)) return "{}";
+    return pg_guard([&]() {
+        Jsonb* j = PG_GETARG_JSONB_P(n);
+        return JsonbToCString(nullptr, &j->root, VARSIZE(j));
+    });
+}
+
+// Plans (and for create, records) a job. The caller's search_path is read
+// first, for the source; our own SQL then runs under a fixed one.
+PlannedJob plan_from_args(FunctionCallInfo fcinfo, int first, std::string& source,
+                          std::string& search_path) {
+    Oid target = required_target(fcinfo, first);
+    source = required_text(fcinfo, first + 1, "source");
+    auto from = text_arg(fcinfo, first + 2);
+    auto to = text_arg(fcinfo, first + 3);
+    std::string options = options_arg(fcinfo, first + 4);
+    return plan_job(target, source, from, to, options, search_path);
+}
+
+// The simple commands share one shape: connect, act, disconnect.
+template <typename F>
+Datum simple_command(FunctionCallInfo fcinfo, F&& act) {
+    return guarded_entry([&]() {
+        std::string name = required_text(fcinfo, 0, "name");
+        spi_connect();
+        Datum result = act(name);
+        spi_finish();
+        return result;
+    });
+}
+
+}  // namespace
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(backfill_plan);
+PG_FUNCTION_INFO_V1(backfill_create);
+PG_FUNCTION_INFO_V1(backfill_run);
+PG_FUNCTION_INFO_V1(backfill_pause);
+PG_FUNCTION_INFO_V1(backfill_cancel);
+PG_FUNCTION_INFO_V1(backfill_rollback);
+PG_FUNCTION_INFO_V1(backfill_purge);
+PG_FUNCTION_INFO_V1(backfill_bar);
+PG_FUNCTION_INFO_V1(backfill_eta);
+
+// backfill.plan(): the chunk list with estimates, after every check.
+Datum backfill_plan(PG_FUNCTION_ARGS) {
+    return guarded_entry([&]() {
+        std::string search_path = current_search_path();
+        ScopedSearchPath safe(kSafeSearchPath);
+        spi_connect();
+        std::string source;
+        PlannedJob plan = plan_from_args(fcinfo, 0, source, search_path);
+        spi_finish();
+        pg_guard([&]() { InitMaterializedSRF(fcinfo, 0); });
+        ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+        for (const auto& c : plan.chunks) {
+            const PartitionInfo& p = plan.target.partitions[c.partition_index];
+            Oid part = plan.target.refs[c.partition_index].oid;
+            pg_guard([&]() {
+                Datum values[6] = {Int32GetDatum(c.chunk_no), ObjectIdGetDatum(part),
+                                   CStringGetTextDatum(p.lower.text.c_str()),
+                                   CStringGetTextDatum(p.upper.text.c_str()),
+                                   Int64GetDatum(p.est_rows), Int64GetDatum(p.est_bytes)};
+                bool nulls[6] = {false, false, false, false, false, false};
+                tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+            });
+        }
+        return (Datum)0;
+    });
+}
+
+// backfill.create(): records the job and its chunks; starts nothing.
+Datum backfill_create(PG_FUNCTION_ARGS) {
+    return guarded_entry([&]() {
+        std::string search_path = current_search_path();
+        ScopedSearchPath safe(kSafeSearchPath);
+        std::string name = required_text(fcinfo, 0, "name");
+        spi_connect();
+        std::string source;
+        PlannedJob plan = plan_from_args(fcinfo, 1, source, search_path);
+        std::int64_t id = create_job(name, plan, source, search_path);
+        spi_finish();
+        return Int64GetDatum(id);
+    });
+}
+
+// CALL backfill.run(): works the job in this session, committing per step.
+Datum backfill_run(PG_FUNCTION_ARGS) {
+    return guarded_entry([&]() {
+        bool nonatomic = fcinfo->context && IsA(fcinfo->context, CallContext) &&
+                         !castNode(CallContext, fcinfo->context)->atomic;
+        if (!nonatomic)
+            throw UserError(ErrorKind::WrongState,
+                            "backfill.run cannot run inside a transaction block",
+                            "It commits after every step; CALL it on its own, outside BEGIN ... COMMIT.");
+        std::string name = required_text(fcinfo, 0, "name");
+        std::optional<int> max_chunks;
+        if (!PG_ARGISNULL(1)) {
+            max_chunks = PG_GETARG_INT32(1);
+            if (*max_chunks < 1)
+                throw UserError(ErrorKind::InvalidParameter, "max_chunks must be at least 1",
+                                "Pass NULL to process every remaining chunk.");
+        }
+        spi_connect(true);
+        try {
+            run_job(name, max_chunks);
+        } catch (...) {
+            release_claimed_chunk();
+            throw;
+        }
+        spi_finish();
+        return (Datum)0;
+    });
+}
+
+Datum backfill_pause(PG_FUNCTION_ARGS) {
+    return simple_command(fcinfo, [](const std::string& n) { pause_job(n); return (Datum)0; });
+}
+
+Datum backfill_cancel(PG_FUNCTION_ARGS) {
+    return simple_command(fcinfo, [](const std::string& n) { cancel_job(n); return (Datum)0; });
+}
+
+Datum backfill_rollback(PG_FUNCTION_ARGS) {
+    bool force = PG_NARGS() > 1 && !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
+    return simple_command(fcinfo, [&](const std::string& n) { return Int32GetDatum(rollback_job(n, force)); });
+}
+
+Datum backfill_purge(PG_FUNCTION_ARGS) {
+    return simple_command(fcinfo, [](const std::string& n) { return Int32GetDatum(purge_job(n)); });
+}
+
+// backfill._bar(pct): the text progress bar of backfill.progress.
+Datum backfill_bar(PG_FUNCTION_ARGS) {
+    return guarded_entry([&]() {
+        double pct = pg_guard([&]() {
+            return DatumGetFloat8(DirectFunctionCall1(numeric_float8, PG_GETARG_DATUM(0)));
+        });
+        std::string bar = progress_bar(pct);
+        return pg_guard([&]() { return PointerGetDatum(cstring_to_text(bar.c_str())); });
+    });
+}
+
+// backfill._eta(done, total, elapsed): time left at the pace so far.
+Datum backfill_eta(PG_FUNCTION_ARGS) {
+    return guarded_entry([&]() {
+        Interval* elapsed = PG_GETARG_INTERVAL_P(2);
+        double seconds = elapsed->time / 1e6 + elapsed->day * 86400.0 + elapsed->month * 30 * 86400.0;
+        auto eta = eta_seconds(PG_GETARG_INT32(0), PG_GETARG_INT32(1), seconds);
+        if (!eta) {
+            fcinfo->isnull = true;
+            return (Datum)0;
+        }
+        return pg_guard([&]() {
+            Interval* out = static_cast<Interval*>(palloc0(sizeof(Interval)));
+            out->time = static_cast<TimeOffset>(*eta * 1e6);
+            return IntervalPGetDatum(out);
+        });
+    });
+}
+
+}  // extern "C"

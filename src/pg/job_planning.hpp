@@ -1,0 +1,27 @@
+// Planning a job: every check that create makes, and the chunk list.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/options.hpp"
+#include "core/planner.hpp"
+#include "pg/catalog.hpp"
+
+namespace backfill::pg {
+
+struct PlannedJob {
+    TargetInfo target;
+    JobOptions options;
+    std::vector<PlannedChunk> chunks;
+    std::optional<Bound> range_from, range_to;
+};
+
+// Checks options, target, range, neighbours and source (resolved with
+// search_path), and plans the chunks. Changes nothing.
+PlannedJob plan_job(Oid target, const std::string& source, const std::optional<std::string>& range_from,
+                    const std::optional<std::string>& range_to, const std::string& options_json,
+                    const std::string& search_path);
+
+}  // namespace backfill::pg

@@ -1,0 +1,122 @@
+#include "pg/job_store.hpp"
+
+#include "core/user_error.hpp"
+#include "pg/session_context.hpp"
+
+namespace backfill::pg {
+
+namespace {
+
+JsonKind json_kind(const std::string& word) {
+    if (word == "string") return JsonKind::String;
+    if (word == "number") return JsonKind::Number;
+    if (word == "boolean") return JsonKind::Boolean;
+    if (word == "null") return JsonKind::Null;
+    if (word == "array") return JsonKind::Array;
+    return JsonKind::Object;
+}
+
+}  // namespace
+
+JobOptions options_from_json(const std::string& json) {
+    if (*scalar("SELECT pg_catalog.jsonb_typeof($1::jsonb)", {json}) != "object")
+        throw UserError(ErrorKind::InvalidParameter, "options must be a JSON object",
+                        "Pass options like '{\"lock_timeout\": \"200ms\"}'.");
+    auto rows = query(
+        "SELECT key, pg_catalog.jsonb_typeof(value), value OPERATOR(pg_catalog.#>>) '{}'"
+        " FROM pg_catalog.jsonb_each($1::jsonb) ORDER BY key",
+        {json});
+    std::vector<OptionInput> input;
+    for (const auto& r : rows) input.push_back(OptionInput{*r[0], json_kind(*r[1]), r[2].value_or("")});
+    return parse_options(input);
+}
+
+std::uint64_t control_execute(const std::string& sql, const std::vector<Value>& params) {
+    AsExtensionOwner owner;
+    return execute(sql, params);
+}
+
+std::vector<Row> control_query(const std::string& sql, const std::vector<Value>& params) {
+    AsExtensionOwner owner;
+    return query(sql, params);
+}
+
+Job load_job(const std::string& name, bool for_update) {
+    auto rows = control_query(
+        std::string("SELECT id, name, owner, target, key_column, key_type, source, search_path,"
+                    " options::text, state FROM backfill.job WHERE name = $1") +
+            (for_update ? " FOR UPDATE" : ""),
+        {name});
+    bool visible = !rows.empty() && (current_role_is_superuser() ||
+                                      std::stoul(*rows[0][2]) == current_role());
+    if (!visible)
+        throw UserError(ErrorKind::InvalidParameter, "backfill job \"" + name + "\" does not exist",
+                        "See SELECT name, state FROM backfill.jobs for your jobs.");
+    const Row& r = rows[0];
+    Job job;
+    job.id = std::stoll(*r[0]);
+    job.name = *r[1];
+    job.owner = static_cast<Oid>(std::stoul(*r[2]));
+    job.target = static_cast<Oid>(std::stoul(*r[3]));
+    job.key_column = *r[4];
+    job.key_type = static_cast<Oid>(std::stoul(*r[5]));
+    job.source = *r[6];
+    job.search_path = *r[7];
+    job.options = options_from_json(*r[8]);
+    job.state = parse_job_state(*r[9]);
+    return job;
+}
+
+std::vector<ChunkRow> load_chunks(std::int64_t job_id) {
+    auto rows = control_query(
+        "SELECT chunk_no, part_schema, part_name, lower_bound, upper_bound, lower_key, upper_key,"
+        " shadow_name, retained_name, state, attempts, retained, shadow_exists"
+        " FROM backfill.chunk WHERE job_id = $1::bigint ORDER BY chunk_no",
+        {std::to_string(job_id)});
+    std::vector<ChunkRow> out;
+    for (const auto& r : rows) {
+        ChunkRow c;
+        c.chunk_no = std::stoi(*r[0]);
+        c.part_schema = *r[1];
+        c.part_name = *r[2];
+        c.lower_bound = *r[3];
+        c.upper_bound = *r[4];
+        c.lower_key = *r[5];
+        c.upper_key = *r[6];
+        c.shadow_name = *r[7];
+        c.retained_name = *r[8];
+        c.state = parse_chunk_state(*r[9]);
+        c.attempts = std::stoi(*r[10]);
+        c.retained = *r[11] == "t";
+        c.shadow_exists = *r[12] == "t";
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+void set_job_state(const Job& job, JobState state) {
+    control_execute(
+        "UPDATE backfill.job SET state = $2,"
+        " started_at = CASE WHEN $2 = 'running' THEN coalesce(started_at, now()) ELSE started_at END,"
+        " finished_at = CASE WHEN $2 IN ('completed', 'failed', 'cancelled', 'rolled_back')"
+        "  THEN now() WHEN $2 = 'running' THEN NULL ELSE finished_at END"
+        " WHERE id = $1::bigint",
+        {std::to_string(job.id), to_string(state)});
+}
+
+void log_event(const Job& job, std::optional<int> chunk_no, const std::string& event,
+               const std::string& detail) {
+    control_execute(
+        "INSERT INTO backfill.event (job_id, job_name, chunk_no, event, detail)"
+        " VALUES ($1::bigint, $2, $3::int, $4, $5)",
+        {std::to_string(job.id), job.name,
+         chunk_no ? Value(std::to_string(*chunk_no)) : std::nullopt, event,
+         detail.empty() ? std::nullopt : Value(detail)});
+}
+
+void set_chunk_state(const Job& job, int chunk_no, ChunkState state) {
+    control_execute("UPDATE backfill.chunk SET state = $3 WHERE job_id = $1::bigint AND chunk_no = $2::int",
+                    {std::to_string(job.id), std::to_string(chunk_no), to_string(state)});
+}
+
+}  // namespace backfill::pg

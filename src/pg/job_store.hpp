@@ -1,0 +1,59 @@
+// The control tables: reading and writing jobs, chunks and the event log.
+// Every function here runs its SQL as the extension owner.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/options.hpp"
+#include "core/states.hpp"
+#include "pg/pg_headers.hpp"
+#include "pg/spi.hpp"
+
+namespace backfill::pg {
+
+struct Job {
+    std::int64_t id = 0;
+    std::string name;
+    Oid owner = InvalidOid;
+    Oid target = InvalidOid;
+    std::string key_column;
+    Oid key_type = InvalidOid;
+    std::string source, search_path;
+    JobOptions options;
+    JobState state = JobState::Pending;
+};
+
+struct ChunkRow {
+    int chunk_no = 0;
+    std::string part_schema, part_name;
+    std::string lower_bound, upper_bound, lower_key, upper_key;
+    std::string shadow_name, retained_name;
+    ChunkState state = ChunkState::Pending;
+    int attempts = 0;
+    bool retained = false;
+    bool shadow_exists = false;
+};
+
+// Parses an options jsonb (as text) with the core's rules.
+JobOptions options_from_json(const std::string& json);
+
+// The job called name, if the caller may see it (owner or superuser);
+// otherwise an error as if it did not exist. for_update locks the row.
+Job load_job(const std::string& name, bool for_update = false);
+
+std::vector<ChunkRow> load_chunks(std::int64_t job_id);
+
+// Runs a statement on the control tables as the extension owner.
+std::uint64_t control_execute(const std::string& sql, const std::vector<Value>& params);
+std::vector<Row> control_query(const std::string& sql, const std::vector<Value>& params);
+
+void set_job_state(const Job& job, JobState state);
+void log_event(const Job& job, std::optional<int> chunk_no, const std::string& event,
+               const std::string& detail);
+
+void set_chunk_state(const Job& job, int chunk_no, ChunkState state);
+
+}  // namespace backfill::pg

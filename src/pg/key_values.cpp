@@ -1,0 +1,178 @@
+#include "pg/key_values.hpp"
+
+#include "core/user_error.hpp"
+#include "pg/pg_error.hpp"
+#include "pg/spi.hpp"
+
+namespace backfill::pg {
+
+bool supported_key_type(Oid type) {
+    switch (type) {
+        case DATEOID:
+        case TIMESTAMPOID:
+        case TIMESTAMPTZOID:
+        case INT2OID:
+        case INT4OID:
+        case INT8OID:
+        case NUMERICOID:
+            return true;
+        default:
+            return false;
+    }
+}
+
+namespace {
+
+// A key value as palloc'd C strings: its sort key (a decimal number that
+// orders like the type) and its display text. NaN/infinite numerics have no
+// sort key (nullptr).
+struct RawKey {
+    char* sort_key;
+    char* text;
+};
+
+// Computes both strings for a datum of a supported key type.
+RawKey raw_key(Datum value, Oid type) {
+    RawKey key{};
+    Oid out_func;
+    bool is_varlena;
+    getTypeOutputInfo(type, &out_func, &is_varlena);
+    key.text = OidOutputFunctionCall(out_func, value);
+    switch (type) {
+        case DATEOID:
+            key.sort_key = psprintf("%d", (int)DatumGetDateADT(value));
+            break;
+        case TIMESTAMPOID:
+        case TIMESTAMPTZOID:
+            key.sort_key = psprintf(INT64_FORMAT, (int64)DatumGetTimestamp(value));
+            break;
+        case INT2OID:
+            key.sort_key = psprintf("%d", (int)DatumGetInt16(value));
+            break;
+        case INT4OID:
+            key.sort_key = psprintf("%d", DatumGetInt32(value));
+            break;
+        case INT8OID:
+            key.sort_key = psprintf(INT64_FORMAT, DatumGetInt64(value));
+            break;
+        case NUMERICOID:
+            key.sort_key = numeric_is_nan(DatumGetNumeric(value)) ||
+                                   numeric_is_inf(DatumGetNumeric(value))
+                               ? nullptr
+                               : key.text;
+            break;
+        default:
+            elog(ERROR, "unsupported partition key type %u", type);
+    }
+    return key;
+}
+
+// Builds a finite Bound from a RawKey, refusing values with no order.
+Bound finite_bound(const RawKey& raw) {
+    if (raw.sort_key == nullptr)
+        throw UserError(ErrorKind::FeatureNotSupported,
+                        std::string("partition key value ") + raw.text + " cannot be ordered",
+                        "Only finite numeric values can bound a chunk.");
+    return Bound{BoundKind::Finite, raw.sort_key, raw.text};
+}
+
+// Reads one PartitionRangeDatum of a relpartbound node.
+struct RawDatum {
+    PartitionRangeDatumKind kind;
+    RawKey key;
+};
+
+}  // namespace
+
+PartitionBounds bounds_from_node(const std::string& relpartbound, Oid key_type) {
+    struct RawBounds {
+        bool is_default;
+        RawDatum lower, upper;
+    };
+    RawBounds raw = pg_guard([&]() {
+        RawBounds r{};
+        Node* node = static_cast<Node*>(stringToNode(relpartbound.c_str()));
+        PartitionBoundSpec* spec = castNode(PartitionBoundSpec, node);
+        r.is_default = spec->is_default;
+        if (r.is_default) return r;
+        if (spec->strategy != PARTITION_STRATEGY_RANGE || list_length(spec->lowerdatums) != 1 ||
+            list_length(spec->upperdatums) != 1)
+            elog(ERROR, "unexpected partition bound shape");
+        RawDatum* sides[2] = {&r.lower, &r.upper};
+        List* lists[2] = {spec->lowerdatums, spec->upperdatums};
+        for (int i = 0; i < 2; i++) {
+            PartitionRangeDatum* d = castNode(PartitionRangeDatum, linitial(lists[i]));
+            sides[i]->kind = d->kind;
+            if (d->kind == PARTITION_RANGE_DATUM_VALUE)
+                sides[i]->key = raw_key(castNode(Const, d->value)->constvalue, key_type);
+        }
+        return r;
+    });
+    PartitionBounds out;
+    out.is_default = raw.is_default;
+    if (out.is_default) return out;
+    auto convert = [](const RawDatum& d) {
+        if (d.kind == PARTITION_RANGE_DATUM_MINVALUE) return Bound{BoundKind::MinValue, "", "MINVALUE"};
+        if (d.kind == PARTITION_RANGE_DATUM_MAXVALUE) return Bound{BoundKind::MaxValue, "", "MAXVALUE"};
+        return finite_bound(d.key);
+    };
+    out.lower = convert(raw.lower);
+    out.upper = convert(raw.upper);
+    return out;
+}
+
+Bound bound_from_text(const std::string& argument, const std::string& text, Oid key_type) {
+    struct Parsed {
+        bool ok;
+        RawKey key;
+    };
+    Parsed parsed = pg_guard([&]() {
+        Parsed p{};
+        Oid in_func, ioparam;
+        getTypeInputInfo(key_type, &in_func, &ioparam);
+        Datum value;
+        MemoryContext ctx = CurrentMemoryContext;
+        PG_TRY();
+        {
+            value = OidInputFunctionCall(in_func, const_cast<char*>(text.c_str()), ioparam, -1);
+            p.ok = true;
+            p.key = raw_key(value, key_type);
+        }
+        PG_CATCH();
+        {
+            MemoryContextSwitchTo(ctx);
+            FlushErrorState();
+            p.ok = false;
+        }
+        PG_END_TRY();
+        return p;
+    });
+    if (!parsed.ok)
+        throw UserError(ErrorKind::InvalidParameter,
+                        argument + " \"" + text + "\" is not a valid value of the partition key's type " +
+                            pg_guard([&]() { return format_type_be(key_type); }),
+                        "Give " + argument + " as a literal of the partition key's type, e.g. '2024-01-01' for a date key.");
+    return finite_bound(parsed.key);
+}
+
+std::string typed_literal(const Bound& bound, Oid key_type) {
+    std::string type = pg_guard([&]() { return format_type_be_qualified(key_type); });
+    return quote_literal(bound.text) + "::" + type;
+}
+
+std::uint64_t execute_with_bounds(const std::string& sql, Oid key_type, const Bound& lower,
+                                  const Bound& upper) {
+    return pg_guard([&]() {
+        Oid in_func, ioparam;
+        getTypeInputInfo(key_type, &in_func, &ioparam);
+        Oid types[2] = {key_type, key_type};
+        Datum values[2] = {
+            OidInputFunctionCall(in_func, const_cast<char*>(lower.text.c_str()), ioparam, -1),
+            OidInputFunctionCall(in_func, const_cast<char*>(upper.text.c_str()), ioparam, -1)};
+        int rc = SPI_execute_with_args(sql.c_str(), 2, types, values, nullptr, false, 0);
+        if (rc < 0) elog(ERROR, "SPI failed (%d)", rc);
+        return (std::uint64_t)SPI_processed;
+    });
+}
+
+}  // namespace backfill::pg

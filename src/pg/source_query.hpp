@@ -1,0 +1,17 @@
+// Checking the user's source query against the target when a job is
+// planned or created.
+#pragma once
+
+#include <string>
+
+#include "pg/catalog.hpp"
+
+namespace backfill::pg {
+
+// Prepares source with $1 and $2 of the key type under search_path, and
+// refuses it unless it is one plain SELECT whose columns match the target's
+// (count, order, assignable types) and that uses both $1 and $2.
+void check_source(const std::string& source, const TargetInfo& target,
+                  const std::string& search_path);
+
+}  // namespace backfill::pg

@@ -1,0 +1,107 @@
+#include "pg/spi.hpp"
+
+#include "pg/pg_error.hpp"
+#include "pg/pg_headers.hpp"
+
+namespace backfill::pg {
+
+namespace {
+
+// The raw result of one SPI call, in palloc'd memory, before conversion.
+struct RawResult {
+    uint64 processed = 0;
+    int ncols = 0;
+    char** cells = nullptr;  // processed * ncols, NULL for SQL NULL
+};
+
+// Executes sql with text parameters; all PostgreSQL calls happen here, so
+// it owns no C++ objects.
+RawResult run_spi(const char* sql, int nparams, const char* const* params) {
+    return pg_guard([&]() {
+        RawResult raw;
+        Oid* types = nparams ? static_cast<Oid*>(palloc(sizeof(Oid) * nparams)) : nullptr;
+        Datum* values = nparams ? static_cast<Datum*>(palloc(sizeof(Datum) * nparams)) : nullptr;
+        char* nulls = nparams ? static_cast<char*>(palloc(nparams + 1)) : nullptr;
+        for (int i = 0; i < nparams; i++) {
+            types[i] = TEXTOID;
+            values[i] = params[i] ? CStringGetTextDatum(params[i]) : (Datum)0;
+            nulls[i] = params[i] ? ' ' : 'n';
+        }
+        int rc = SPI_execute_with_args(sql, nparams, types, values, nulls, false, 0);
+        if (rc < 0) elog(ERROR, "SPI failed (%d) running: %s", rc, sql);
+        raw.processed = SPI_processed;
+        if (SPI_tuptable != nullptr && SPI_processed > 0) {
+            TupleDesc desc = SPI_tuptable->tupdesc;
+            raw.ncols = desc->natts;
+            raw.cells = static_cast<char**>(palloc0(sizeof(char*) * raw.processed * raw.ncols));
+            for (uint64 r = 0; r < raw.processed; r++)
+                for (int c = 0; c < raw.ncols; c++)
+                    raw.cells[r * raw.ncols + c] =
+                        SPI_getvalue(SPI_tuptable->vals[r], desc, c + 1);
+        }
+        return raw;
+    });
+}
+
+// Converts parameters to the C strings run_spi wants.
+std::vector<const char*> c_params(const std::vector<Value>& params) {
+    std::vector<const char*> out;
+    out.reserve(params.size());
+    for (const auto& p : params) out.push_back(p ? p->c_str() : nullptr);
+    return out;
+}
+
+}  // namespace
+
+std::vector<Row> query(const std::string& sql, const std::vector<Value>& params) {
+    auto cp = c_params(params);
+    RawResult raw = run_spi(sql.c_str(), static_cast<int>(cp.size()), cp.data());
+    std::vector<Row> rows;
+    if (raw.cells == nullptr) return rows;
+    rows.reserve(raw.processed);
+    for (uint64 r = 0; r < raw.processed; r++) {
+        Row row;
+        for (int c = 0; c < raw.ncols; c++) {
+            const char* cell = raw.cells[r * raw.ncols + c];
+            row.push_back(cell ? Value(cell) : std::nullopt);
+        }
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+std::uint64_t execute(const std::string& sql, const std::vector<Value>& params) {
+    auto cp = c_params(params);
+    return run_spi(sql.c_str(), static_cast<int>(cp.size()), cp.data()).processed;
+}
+
+Value scalar(const std::string& sql, const std::vector<Value>& params) {
+    auto rows = query(sql, params);
+    if (rows.empty() || rows[0].empty()) return std::nullopt;
+    return rows[0][0];
+}
+
+void spi_connect(bool nonatomic) {
+    pg_guard([&]() {
+        if (SPI_connect_ext(nonatomic ? SPI_OPT_NONATOMIC : 0) != SPI_OK_CONNECT)
+            elog(ERROR, "SPI_connect failed");
+    });
+}
+
+void spi_finish() {
+    pg_guard([]() { SPI_finish(); });
+}
+
+std::string quote_ident(const std::string& name) {
+    return pg_guard([&]() { return quote_identifier(name.c_str()); });
+}
+
+std::string quote_literal(const std::string& value) {
+    return pg_guard([&]() { return quote_literal_cstr(value.c_str()); });
+}
+
+std::string qualified(const std::string& schema, const std::string& name) {
+    return quote_ident(schema) + "." + quote_ident(name);
+}
+
+}  // namespace backfill::pg

@@ -1,0 +1,33 @@
+// Running SQL through SPI from C++: text parameters in, text rows out, every
+// PostgreSQL error turned into PgError.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace backfill::pg {
+
+using Value = std::optional<std::string>;  // nullopt = SQL NULL
+using Row = std::vector<Value>;
+
+// Runs sql; $n parameters are passed as text (cast them in the SQL).
+std::vector<Row> query(const std::string& sql, const std::vector<Value>& params = {});
+
+// Runs sql and returns the number of rows it processed.
+std::uint64_t execute(const std::string& sql, const std::vector<Value>& params = {});
+
+// The first column of the first row, or nullopt when there is no row.
+Value scalar(const std::string& sql, const std::vector<Value>& params = {});
+
+// Connects to SPI (nonatomic when the caller may commit), and disconnects.
+void spi_connect(bool nonatomic = false);
+void spi_finish();
+
+// Quoting with PostgreSQL's own rules.
+std::string quote_ident(const std::string& name);
+std::string quote_literal(const std::string& value);
+std::string qualified(const std::string& schema, const std::string& name);
+
+}  // namespace backfill::pg

@@ -1,0 +1,109 @@
+#include "pg/swap_spec.hpp"
+
+#include "core/names.hpp"
+#include "pg/session_context.hpp"
+
+namespace backfill::pg {
+
+SwapSpec swap_spec(const Job& job, const ChunkRow& chunk, const std::string& parent_qualified,
+                   const std::string& lower_literal, const std::string& upper_literal,
+                   const std::vector<std::string>& index_names) {
+    SwapSpec s;
+    s.schema = quote_ident(chunk.part_schema);
+    s.parent = parent_qualified;
+    s.partition = quote_ident(chunk.part_name);
+    s.shadow = quote_ident(chunk.shadow_name);
+    s.retained = quote_ident(chunk.retained_name);
+    s.key_column = quote_ident(job.key_column);
+    s.lower_literal = lower_literal;
+    s.upper_literal = upper_literal;
+    s.bound_check = quote_ident(bound_check_name(job.id, chunk.chunk_no));
+    s.guard_trigger = quote_ident(guard_trigger_name(job.id));
+    s.guard_function = "backfill._guard";
+    s.job_id = std::to_string(job.id);
+    s.chunk_no = std::to_string(chunk.chunk_no);
+    int k = 0;
+    for (const auto& name : index_names) {
+        k++;
+        IndexSpec idx;
+        idx.original = quote_ident(name);
+        idx.shadow = quote_ident(shadow_index_name(chunk.part_name, job.id, chunk.chunk_no, k));
+        idx.retained = quote_ident(retained_index_name(name, job.id, chunk.chunk_no, k));
+        s.indexes.push_back(idx);
+    }
+    return s;
+}
+
+std::vector<LiveIndex> live_indexes(Oid relid) {
+    auto rows = query(
+        "SELECT i.relname, pg_catalog.pg_get_indexdef(i.oid), c.oid IS NOT NULL,"
+        " pg_catalog.pg_get_constraintdef(c.oid)"
+        " FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid"
+        " LEFT JOIN pg_catalog.pg_constraint c ON c.conindid = x.indexrelid"
+        "  AND c.conrelid = x.indrelid AND c.contype IN ('p', 'u', 'x')"
+        " WHERE x.indrelid = $1::oid ORDER BY i.relname",
+        {std::to_string(relid)});
+    std::vector<LiveIndex> out;
+    for (const auto& r : rows) {
+        bool is_con = *r[2] == "t";
+        out.push_back(LiveIndex{*r[0], is_con ? *r[3] : *r[1], is_con});
+    }
+    return out;
+}
+
+void describe_live_partition(Oid relid, const Job& job, const ChunkRow& chunk, SwapSpec& spec) {
+    std::string oid = std::to_string(relid);
+    auto indexes = live_indexes(relid);
+    std::vector<std::string> names;
+    for (const auto& i : indexes) names.push_back(i.name);
+    SwapSpec named = swap_spec(job, chunk, spec.parent, spec.lower_literal, spec.upper_literal, names);
+    spec.indexes = named.indexes;
+    for (std::size_t k = 0; k < indexes.size(); k++) {
+        spec.indexes[k].definition = indexes[k].definition;
+        spec.indexes[k].is_constraint = indexes[k].is_constraint;
+    }
+    for (const auto& r :
+         query("SELECT pg_catalog.quote_ident(conname), pg_catalog.pg_get_constraintdef(oid)"
+               " FROM pg_catalog.pg_constraint WHERE conrelid = $1::oid AND contype = 'f'"
+               " ORDER BY conname",
+               {oid}))
+        spec.foreign_keys.push_back("ADD CONSTRAINT " + *r[0] + " " + *r[1]);
+    auto rel = query(
+        "SELECT c.relpersistence, t.spcname,"
+        " (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(pg_catalog.split_part(o, '=', 1))"
+        "   || ' = ' || pg_catalog.quote_literal(pg_catalog.substr(o, pg_catalog.strpos(o, '=') + 1)), ', ')"
+        "  FROM pg_catalog.unnest(c.reloptions) o)"
+        " FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_tablespace t ON t.oid = c.reltablespace"
+        " WHERE c.oid = $1::oid",
+        {oid});
+    spec.unlogged = *rel[0][0] == "u";
+    spec.create_options.clear();
+    if (rel[0][2]) spec.create_options += " WITH (" + *rel[0][2] + ")";
+    if (rel[0][1]) spec.create_options += " TABLESPACE " + quote_ident(*rel[0][1]);
+}
+
+std::vector<std::string> copy_ownership_statements(Oid relid, const std::string& shadow) {
+    std::vector<std::string> out;
+    std::string oid = std::to_string(relid);
+    auto owner = query(
+        "SELECT pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(c.relowner)),"
+        " c.relowner <> $2::oid, pg_catalog.obj_description(c.oid, 'pg_class')"
+        " FROM pg_catalog.pg_class c WHERE c.oid = $1::oid",
+        {oid, std::to_string(current_role())});
+    if (*owner[0][1] == "t") out.push_back("ALTER TABLE " + shadow + " OWNER TO " + *owner[0][0]);
+    for (const auto& r : query(
+             "SELECT a.privilege_type,"
+             " CASE WHEN a.grantee = 0 THEN 'PUBLIC'"
+             "  ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END,"
+             " a.is_grantable"
+             " FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a"
+             " WHERE c.oid = $1::oid AND a.grantee <> c.relowner",
+             {oid}))
+        out.push_back("GRANT " + *r[0] + " ON TABLE " + shadow + " TO " + *r[1] +
+                      (*r[2] == "t" ? " WITH GRANT OPTION" : ""));
+    if (owner[0][2])
+        out.push_back("COMMENT ON TABLE " + shadow + " IS " + quote_literal(*owner[0][2]));
+    return out;
+}
+
+}  // namespace backfill::pg

@@ -1,0 +1,35 @@
+// Gathers, from the catalog and the chunk's row, everything the core's
+// swap statements need for one chunk.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/swap_ddl.hpp"
+#include "pg/job_store.hpp"
+
+namespace backfill::pg {
+
+// The spec of a chunk whose live partition is relid. Index names come from
+// the partition's current indexes (build) or from names recorded at build
+// time (publish, rollback), in the same order.
+SwapSpec swap_spec(const Job& job, const ChunkRow& chunk, const std::string& parent_qualified,
+                   const std::string& lower_literal, const std::string& upper_literal,
+                   const std::vector<std::string>& index_names);
+
+// The indexes of a live partition, in a stable order: name, definition and
+// whether a constraint (primary key, unique, exclusion) stands behind it.
+struct LiveIndex {
+    std::string name, definition;
+    bool is_constraint;
+};
+std::vector<LiveIndex> live_indexes(Oid relid);
+
+// Fills spec.indexes, spec.foreign_keys, spec.create_options, spec.unlogged
+// from the live partition.
+void describe_live_partition(Oid relid, const Job& job, const ChunkRow& chunk, SwapSpec& spec);
+
+// Statements that give the shadow the partition's owner, grants and comment.
+std::vector<std::string> copy_ownership_statements(Oid relid, const std::string& shadow_qualified);
+
+}  // namespace backfill::pg

@@ -1,0 +1,73 @@
+#include "pg/transactions.hpp"
+
+#include <algorithm>
+#include <random>
+
+#include "pg/session_context.hpp"
+
+namespace backfill::pg {
+
+void in_subtransaction(const std::function<void()>& f) {
+    MemoryContext old_context = CurrentMemoryContext;
+    ResourceOwner old_owner = CurrentResourceOwner;
+    pg_guard([]() { BeginInternalSubTransaction(nullptr); });
+    MemoryContextSwitchTo(old_context);
+    try {
+        f();
+    } catch (...) {
+        MemoryContextSwitchTo(old_context);
+        pg_guard([]() { RollbackAndReleaseCurrentSubTransaction(); });
+        MemoryContextSwitchTo(old_context);
+        CurrentResourceOwner = old_owner;
+        throw;
+    }
+    pg_guard([]() { ReleaseCurrentSubTransaction(); });
+    MemoryContextSwitchTo(old_context);
+    CurrentResourceOwner = old_owner;
+}
+
+void commit_step() {
+    pg_guard([]() { SPI_commit(); });
+    set_local_search_path(kSafeSearchPath);
+}
+
+void sleep_ms(std::int64_t ms) {
+    if (ms <= 0) return;
+    pg_guard([&]() {
+        TimestampTz end = GetCurrentTimestamp() + ms * 1000;
+        for (;;) {
+            CHECK_FOR_INTERRUPTS();
+            long left = (long)((end - GetCurrentTimestamp()) / 1000);
+            if (left <= 0) break;
+            int rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, left,
+                               PG_WAIT_EXTENSION);
+            if (rc & WL_LATCH_SET) ResetLatch(MyLatch);
+        }
+    });
+}
+
+bool is_lock_timeout(const PgError& e) { return e.sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE; }
+
+bool with_lock_retries(std::int64_t lock_timeout_us, int tries, const std::function<void()>& f) {
+    static std::mt19937 rng{std::random_device{}()};
+    long timeout_ms = std::max<long>(1, static_cast<long>(lock_timeout_us / 1000));
+    for (int attempt = 1; attempt <= tries; attempt++) {
+        try {
+            in_subtransaction([&]() {
+                set_local_lock_timeout_ms(timeout_ms);
+                f();
+            });
+            return true;
+        } catch (const PgError& e) {
+            if (!is_lock_timeout(e)) throw;
+        }
+        // Backoff grows with the tries (capped at 2 s) and is jittered so
+        // that two waiters do not collide again in step.
+        std::int64_t cap = std::min<std::int64_t>(2000, 10LL << std::min(attempt, 8));
+        std::uniform_int_distribution<std::int64_t> jitter(cap / 2, cap);
+        sleep_ms(jitter(rng));
+    }
+    return false;
+}
+
+}  // namespace backfill::pg

@@ -1,0 +1,32 @@
+// Transaction steps of a job: subtransactions that catch PostgreSQL errors,
+// commits between steps, retries on lock timeouts, latch sleeps.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "pg/pg_error.hpp"
+#include "pg/pg_headers.hpp"
+
+namespace backfill::pg {
+
+// Runs f in an internal subtransaction: released if f returns, rolled back
+// (and the exception rethrown) if f throws.
+void in_subtransaction(const std::function<void()>& f);
+
+// Commits the current transaction and starts the next one (SPI_commit),
+// re-applying the safe search_path.
+void commit_step();
+
+// Sleeps on the latch for ms milliseconds, answering interrupts at once.
+void sleep_ms(std::int64_t ms);
+
+// Runs f in a subtransaction with lock_timeout set, up to tries times; a
+// lock timeout rolls the try back and waits a jittered, growing backoff
+// before the next. Returns false when every try timed out. Other errors
+// propagate.
+bool with_lock_retries(std::int64_t lock_timeout_us, int tries, const std::function<void()>& f);
+
+bool is_lock_timeout(const PgError& e);
+
+}  // namespace backfill::pg

@@ -1,0 +1,65 @@
+// The write guard trigger: records that a partition a job cares about was
+// written to (phase 'build': while its shadow was being built, so the swap
+// must not happen; phase 'live': after publication, so a rollback would lose
+// the write). Once per (sub)transaction and chunk, to stay cheap on bulk
+// writes. Runs as the extension owner to write the control table.
+#include <stdexcept>
+
+#include "pg/pg_error.hpp"
+#include "pg/pg_headers.hpp"
+#include "pg/session_context.hpp"
+#include "pg/spi.hpp"
+
+using namespace backfill::pg;
+
+namespace {
+
+// The last (transaction, subtransaction, trigger arguments) recorded: a
+// repeat in the same subtransaction needs no second row.
+struct LastMark {
+    TransactionId xid = InvalidTransactionId;
+    SubTransactionId subxid = InvalidSubTransactionId;
+    std::string args;
+};
+LastMark last_mark;
+
+}  // namespace
+
+extern "C" {
+
+PG_FUNCTION_INFO_V1(backfill_guard);
+
+Datum backfill_guard(PG_FUNCTION_ARGS) {
+    return guarded_entry([&]() {
+        if (!CALLED_AS_TRIGGER(fcinfo))
+            throw std::runtime_error("backfill._guard() must be called as a trigger");
+        TriggerData* trig = reinterpret_cast<TriggerData*>(fcinfo->context);
+        if (trig->tg_trigger->tgnargs != 3)
+            throw std::runtime_error("backfill._guard() needs (job, chunk, phase) arguments");
+        std::string job = trig->tg_trigger->tgargs[0];
+        std::string chunk = trig->tg_trigger->tgargs[1];
+        std::string phase = trig->tg_trigger->tgargs[2];
+        Datum pass_through = TRIGGER_FIRED_FOR_ROW(trig->tg_event)
+                                 ? PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(trig->tg_event)
+                                                       ? trig->tg_newtuple
+                                                       : trig->tg_trigtuple)
+                                 : (Datum)0;
+        TransactionId xid = pg_guard([]() { return GetTopTransactionId(); });
+        SubTransactionId subxid = GetCurrentSubTransactionId();
+        std::string args = job + "/" + chunk + "/" + phase;
+        if (last_mark.xid == xid && last_mark.subxid == subxid && last_mark.args == args)
+            return pass_through;
+        spi_connect();
+        {
+            AsExtensionOwner owner;
+            execute("INSERT INTO backfill.chunk_write (job_id, chunk_no, phase)"
+                    " VALUES ($1::bigint, $2::int, $3)",
+                    {job, chunk, phase});
+        }
+        spi_finish();
+        last_mark = LastMark{xid, subxid, args};
+        return pass_through;
+    });
+}
+
+}  // extern "C"
