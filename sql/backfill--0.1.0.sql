@@ -142,13 +142,15 @@ SELECT c.job_id, j.name AS job_name, c.chunk_no,
        c.started_at, c.finished_at, c.error
 FROM backfill.chunk c
 JOIN backfill.job j ON j.id = c.job_id
-WHERE backfill._visible(j.owner);
+WHERE backfill._visible(j.owner)
+ORDER BY c.job_id, c.chunk_no;
 
 CREATE VIEW backfill.log WITH (security_barrier) AS
 SELECT e.job_id, e.job_name, e.at, e.chunk_no, e.event, e.detail
 FROM backfill.event e
 JOIN backfill.job j ON j.id = e.job_id
-WHERE backfill._visible(j.owner);
+WHERE backfill._visible(j.owner)
+ORDER BY e.id;
 
 GRANT USAGE ON SCHEMA backfill TO PUBLIC;
 GRANT SELECT ON backfill.jobs, backfill.progress, backfill.chunks, backfill.log TO PUBLIC;

@@ -24,6 +24,9 @@ std::string job_is(const std::string& job_name, JobState state) {
     throw UserError(ErrorKind::WrongState, job_is(job_name, state), hint);
 }
 
+// A command that does its work and leaves the job in `next`.
+Transition moves_to(JobState next) { return Transition{next, false, ""}; }
+
 // A command that finds its work already done; tail may say more.
 Transition noop(const std::string& job_name, JobState state, const std::string& tail = "") {
     return Transition{state, true,
@@ -80,7 +83,7 @@ Transition apply_command(JobState state, JobCommand command, const std::string& 
                 case JobState::Pending:
                 case JobState::Paused:
                 case JobState::Running:
-                    return Transition{JobState::Running};
+                    return moves_to(JobState::Running);
                 case JobState::Completed:
                     if (command == JobCommand::Run) {
                         return noop(job_name, state, "; there is nothing left to run");
@@ -97,7 +100,7 @@ Transition apply_command(JobState state, JobCommand command, const std::string& 
             switch (state) {
                 case JobState::Pending:
                 case JobState::Running:
-                    return Transition{JobState::Paused};
+                    return moves_to(JobState::Paused);
                 case JobState::Paused:
                     return noop(job_name, state);
                 case JobState::Completed:
@@ -113,7 +116,7 @@ Transition apply_command(JobState state, JobCommand command, const std::string& 
                 case JobState::Running:
                 case JobState::Paused:
                 case JobState::Failed:
-                    return Transition{JobState::Cancelled};
+                    return moves_to(JobState::Cancelled);
                 case JobState::Cancelled:
                     return noop(job_name, state);
                 case JobState::Completed:
@@ -131,7 +134,7 @@ Transition apply_command(JobState state, JobCommand command, const std::string& 
                 case JobState::Running:
                 case JobState::Paused:
                 case JobState::Failed:
-                    return Transition{JobState::Running};
+                    return moves_to(JobState::Running);
                 case JobState::Completed:
                     refuse(job_name, state, "Every chunk is published; there is nothing to retry.");
                 case JobState::Cancelled:
@@ -146,7 +149,7 @@ Transition apply_command(JobState state, JobCommand command, const std::string& 
                 case JobState::Completed:
                 case JobState::Failed:
                 case JobState::Cancelled:
-                    return Transition{JobState::RolledBack};
+                    return moves_to(JobState::RolledBack);
                 case JobState::Running:
                     refuse(job_name, state,
                            "Pause or cancel the job first (backfill.pause() or backfill.cancel()), "
@@ -157,7 +160,7 @@ Transition apply_command(JobState state, JobCommand command, const std::string& 
             break;
         case JobCommand::Purge:
             if (is_terminal(state)) {
-                return Transition{state};
+                return moves_to(state);
             }
             refuse(job_name, state,
                    "Only a finished job can be purged; cancel it first with backfill.cancel().");

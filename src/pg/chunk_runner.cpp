@@ -33,7 +33,7 @@ std::string job_key(const Job& job) { return std::to_string(job.id); }
 
 // Runs statements one by one.
 void run_all(const std::vector<std::string>& statements) {
-    for (const auto& s : statements) execute(s);
+    for (const auto& s : statements) execute_quietly(s);
 }
 
 double ms_since(std::chrono::steady_clock::time_point t0) {
@@ -181,7 +181,7 @@ void prepare_build(const Job& job, const ChunkRow& chunk, const SwapSpec& spec) 
         throw UserError(ErrorKind::WrongState,
                         "could not lock partition " + live + " to install the write guard",
                         "Long transactions on the partition block it; retry later.");
-    execute("DROP TABLE IF EXISTS " + spec.schema + "." + spec.shadow);
+    execute_quietly("DROP TABLE IF EXISTS " + spec.schema + "." + spec.shadow);
     control_execute(
         "DELETE FROM backfill.chunk_write WHERE job_id = $1::bigint AND chunk_no = $2::int",
         {job_key(job), std::to_string(chunk.chunk_no)});
@@ -228,7 +228,7 @@ void build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc, Sw
 
 // Drops a shadow and puts the chunk back to pending (cancel, writes seen).
 void discard_shadow(const Job& job, const ChunkRow& chunk, const SwapSpec& spec) {
-    execute("DROP TABLE IF EXISTS " + spec.schema + "." + spec.shadow);
+    execute_quietly("DROP TABLE IF EXISTS " + spec.schema + "." + spec.shadow);
     control_execute(
         "UPDATE backfill.chunk SET state = 'pending', shadow_exists = false"
         " WHERE job_id = $1::bigint AND chunk_no = $2::int",

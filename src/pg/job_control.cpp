@@ -55,7 +55,7 @@ bool drop_guard(const Job& job, const ChunkRow& chunk, const SwapSpec& spec) {
     std::string live = spec.schema + "." + spec.partition;
     if (!relation_exists(chunk.part_schema, chunk.part_name)) return true;
     return with_lock_retries(job.options.lock_timeout_us, job.options.swap_retries,
-                             [&]() { for (const auto& s : drop_guard_statements(spec, live)) execute(s); });
+                             [&]() { for (const auto& s : drop_guard_statements(spec, live)) execute_quietly(s); });
 }
 
 }  // namespace
@@ -100,9 +100,9 @@ std::int64_t create_job(const std::string& name, const PlannedJob& plan, const s
     job.id = id;
     job.name = name;
     log_event(job, std::nullopt, "created",
-              std::to_string(plan.chunks.size()) + " chunks of " + plan.target.qualified);
+              std::to_string(plan.chunks.size()) + " chunk(s) of " + plan.target.qualified);
     notice("backfill job \"" + name + "\" created: " + std::to_string(plan.chunks.size()) +
-           " chunks of " + plan.target.qualified);
+           " chunk(s) of " + plan.target.qualified);
     return id;
 }
 
@@ -124,7 +124,7 @@ void cancel_job(const std::string& name) {
         if (!try_lock_chunk(job.id, chunk.chunk_no)) continue;  // its runner cleans up
         SwapSpec spec = spec_for(job, chunk);
         if (chunk.shadow_exists || relation_exists(chunk.part_schema, chunk.shadow_name)) {
-            execute("DROP TABLE IF EXISTS " + spec.schema + "." + spec.shadow);
+            execute_quietly("DROP TABLE IF EXISTS " + spec.schema + "." + spec.shadow);
             dropped++;
         }
         drop_guard(job, chunk, spec);
@@ -174,7 +174,7 @@ int rollback_job(const std::string& name, bool force) {
         SwapSpec spec = spec_for(job, c);
         spec.lower_literal = typed_literal(b.lower, job.key_type);
         spec.upper_literal = typed_literal(b.upper, job.key_type);
-        for (const auto& s : prepare_restore_statements(spec)) execute(s);
+        for (const auto& s : prepare_restore_statements(spec)) execute_quietly(s);
         specs.push_back(spec);
     }
     bool locked = with_lock_retries(job.options.lock_timeout_us, job.options.swap_retries, [&]() {
@@ -182,7 +182,7 @@ int rollback_job(const std::string& name, bool force) {
         execute(lock_parent_statement(specs.front()));
         for (std::size_t i = 0; i < specs.size(); i++) {
             auto live = live_partition(job.target, published[i].part_schema, published[i].part_name);
-            for (const auto& s : restore_statements(specs[i], live->bound_spec)) execute(s);
+            for (const auto& s : restore_statements(specs[i], live->bound_spec)) execute_quietly(s);
         }
     });
     if (!locked)

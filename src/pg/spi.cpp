@@ -75,6 +75,22 @@ std::uint64_t execute(const std::string& sql, const std::vector<Value>& params) 
     return run_spi(sql.c_str(), static_cast<int>(cp.size()), cp.data()).processed;
 }
 
+void execute_quietly(const std::string& sql) {
+    int level = pg_guard([]() {
+        int l = NewGUCNestLevel();
+        set_config_option("client_min_messages", "warning", PGC_USERSET, PGC_S_SESSION,
+                          GUC_ACTION_SAVE, true, 0, false);
+        return l;
+    });
+    try {
+        execute(sql);
+    } catch (...) {
+        AtEOXact_GUC(true, level);
+        throw;
+    }
+    AtEOXact_GUC(true, level);
+}
+
 Value scalar(const std::string& sql, const std::vector<Value>& params) {
     auto rows = query(sql, params);
     if (rows.empty() || rows[0].empty()) return std::nullopt;

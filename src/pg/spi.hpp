@@ -18,6 +18,11 @@ std::vector<Row> query(const std::string& sql, const std::vector<Value>& params 
 // Runs sql and returns the number of rows it processed.
 std::uint64_t execute(const std::string& sql, const std::vector<Value>& params = {});
 
+// Runs one of the extension's own DDL statements with client_min_messages
+// raised to WARNING, so "does not exist, skipping" NOTICEs stay out of the
+// user's way.
+void execute_quietly(const std::string& sql);
+
 // The first column of the first row, or nullopt when there is no row.
 Value scalar(const std::string& sql, const std::vector<Value>& params = {});
 

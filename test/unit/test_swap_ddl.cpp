@@ -1,0 +1,246 @@
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "core/swap_ddl.hpp"
+#include "expect_error.hpp"
+
+namespace backfill {
+namespace {
+
+using Statements = std::vector<std::string>;
+
+const char* const kCheck =
+    "CHECK (day IS NOT NULL AND day >= '2024-01-01'::date AND day < '2024-02-01'::date)";
+const char* const kBoundSpec = "FOR VALUES FROM ('2024-01-01') TO ('2024-02-01')";
+
+// Chunk 3 of job 7: public.events_2024_01 with a primary key, a plain
+// index and a foreign key.
+SwapSpec spec() {
+    SwapSpec s;
+    s.schema = "public";
+    s.parent = "public.events";
+    s.partition = "events_2024_01";
+    s.shadow = "events_2024_01_bf7_3_new";
+    s.retained = "events_2024_01_bf7_3_old";
+    s.key_column = "day";
+    s.lower_literal = "'2024-01-01'::date";
+    s.upper_literal = "'2024-02-01'::date";
+    s.bound_check = "backfill_bound_7_3";
+    s.guard_trigger = "backfill_guard_7";
+    s.guard_function = "backfill.guard";
+    s.job_id = "7";
+    s.chunk_no = "3";
+    s.columns = "id, day, amount";
+    s.indexes = {
+        {"events_2024_01_pkey", "events_2024_01_bf7_3_n1", "events_2024_01_pkey_bf7_3_o1",
+         "PRIMARY KEY (id, day)", true},
+        {"events_2024_01_amount_idx", "events_2024_01_bf7_3_n2",
+         "events_2024_01_amount_idx_bf7_3_o2",
+         "CREATE INDEX events_2024_01_amount_idx ON public.events_2024_01 USING btree (amount)",
+         false},
+    };
+    s.foreign_keys = {
+        "ADD CONSTRAINT events_customer_fk FOREIGN KEY (customer_id) REFERENCES "
+        "public.customers(id)"};
+    return s;
+}
+
+// The shadow copies the partition's shape and gets the bound CHECK.
+TEST(SwapDdl, CreateShadow) {
+    EXPECT_EQ(create_shadow_statements(spec()),
+              (Statements{"CREATE TABLE public.events_2024_01_bf7_3_new (LIKE "
+                          "public.events_2024_01 INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
+                          "INCLUDING STORAGE INCLUDING COMMENTS INCLUDING COMPRESSION INCLUDING "
+                          "STATISTICS)",
+                          std::string("ALTER TABLE public.events_2024_01_bf7_3_new ADD CONSTRAINT "
+                                      "backfill_bound_7_3 ") +
+                              kCheck}));
+}
+
+// UNLOGGED and storage options carry over to the shadow.
+TEST(SwapDdl, CreateShadowUnloggedWithOptions) {
+    SwapSpec s = spec();
+    s.unlogged = true;
+    s.create_options = " WITH (fillfactor=90) TABLESPACE fast";
+    EXPECT_EQ(create_shadow_statements(s).at(0),
+              "CREATE UNLOGGED TABLE public.events_2024_01_bf7_3_new (LIKE public.events_2024_01 "
+              "INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMMENTS "
+              "INCLUDING COMPRESSION INCLUDING STATISTICS) WITH (fillfactor=90) TABLESPACE fast");
+}
+
+// The source sits on its own lines, so a trailing comment is harmless.
+TEST(SwapDdl, LoadShadow) {
+    EXPECT_EQ(load_shadow_statement(spec(), "SELECT * FROM s WHERE day >= $1 AND day < $2 -- x"),
+              "INSERT INTO public.events_2024_01_bf7_3_new (id, day, amount) SELECT * FROM (\n"
+              "SELECT * FROM s WHERE day >= $1 AND day < $2 -- x\n"
+              ") AS backfill_source");
+}
+
+// After the load: constraint indexes, plain indexes, foreign keys, the
+// live guard and ANALYZE, in that order.
+TEST(SwapDdl, FinishShadow) {
+    EXPECT_EQ(
+        finish_shadow_statements(spec()),
+        (Statements{
+            "ALTER TABLE public.events_2024_01_bf7_3_new ADD CONSTRAINT events_2024_01_bf7_3_n1 "
+            "PRIMARY KEY (id, day)",
+            "CREATE INDEX events_2024_01_bf7_3_n2 ON public.events_2024_01_bf7_3_new USING btree "
+            "(amount)",
+            "ALTER TABLE public.events_2024_01_bf7_3_new ADD CONSTRAINT events_customer_fk FOREIGN "
+            "KEY (customer_id) REFERENCES public.customers(id)",
+            "CREATE TRIGGER backfill_guard_7 AFTER INSERT OR UPDATE OR DELETE ON "
+            "public.events_2024_01_bf7_3_new FOR EACH ROW EXECUTE FUNCTION backfill.guard('7', "
+            "'3', 'live')",
+            "CREATE TRIGGER backfill_guard_7_t AFTER TRUNCATE ON public.events_2024_01_bf7_3_new "
+            "FOR EACH STATEMENT EXECUTE FUNCTION backfill.guard('7', '3', 'live')",
+            "ANALYZE public.events_2024_01_bf7_3_new"}));
+}
+
+// A table with no index or foreign key still gets its guard and ANALYZE.
+TEST(SwapDdl, FinishShadowWithoutIndexes) {
+    SwapSpec s = spec();
+    s.indexes.clear();
+    s.foreign_keys.clear();
+    const Statements out = finish_shadow_statements(s);
+    ASSERT_EQ(out.size(), 3u);
+    EXPECT_EQ(out[2], "ANALYZE public.events_2024_01_bf7_3_new");
+}
+
+// Index definitions are pointed at the new table; ONLY is dropped.
+TEST(SwapDdl, RewriteIndexDefinition) {
+    EXPECT_EQ(rewrite_index_definition(
+                  "CREATE UNIQUE INDEX events_p1_day_idx ON public.events_p1 USING btree (day)",
+                  "public", "events_p1_day_idx", "events_p1", "new_idx", "events_p1_new"),
+              "CREATE UNIQUE INDEX new_idx ON public.events_p1_new USING btree (day)");
+    EXPECT_EQ(rewrite_index_definition(
+                  "CREATE INDEX events_p1_day_idx ON ONLY public.events_p1 USING btree (day) "
+                  "WHERE (day IS NOT NULL)",
+                  "public", "events_p1_day_idx", "events_p1", "new_idx", "events_p1_new"),
+              "CREATE INDEX new_idx ON public.events_p1_new USING btree (day) WHERE (day IS NOT "
+              "NULL)");
+}
+
+// Quoted names are matched and written exactly as given.
+TEST(SwapDdl, RewriteIndexDefinitionQuoted) {
+    EXPECT_EQ(rewrite_index_definition(
+                  "CREATE INDEX \"Idx \"\"A\"\"\" ON \"My Schema\".\"Events \"\"2024\"\"\" USING "
+                  "gin (doc)",
+                  "\"My Schema\"", "\"Idx \"\"A\"\"\"", "\"Events \"\"2024\"\"\"", "\"New Idx\"",
+                  "\"Events_new\""),
+              "CREATE INDEX \"New Idx\" ON \"My Schema\".\"Events_new\" USING gin (doc)");
+}
+
+// A definition that does not start as expected is a bug, never guessed at.
+TEST(SwapDdl, RewriteIndexDefinitionMismatch) {
+    UserError e = expect_user_error([] {
+        rewrite_index_definition("CREATE INDEX other_idx ON public.events_p1 USING btree (day)",
+                                 "public", "events_p1_day_idx", "events_p1", "n", "t");
+    });
+    EXPECT_EQ(e.kind(), ErrorKind::Internal);
+    EXPECT_STREQ(e.what(),
+                 "unexpected definition of index public.events_p1_day_idx on public.events_p1: "
+                 "CREATE INDEX other_idx ON public.events_p1 USING btree (day)");
+    EXPECT_EQ(expect_user_error([] {
+                  rewrite_index_definition("CREATE INDEX i ON public.events_p10 USING btree (a)",
+                                           "public", "i", "events_p1", "n", "t");
+              }).kind(),
+              ErrorKind::Internal);
+}
+
+// Both guard triggers, and their drops; a quoted trigger name keeps its
+// quotes with the suffix inside.
+TEST(SwapDdl, GuardTriggers) {
+    SwapSpec s = spec();
+    EXPECT_EQ(guard_trigger_statements(s, "public.events_2024_01", "build"),
+              (Statements{"CREATE TRIGGER backfill_guard_7 AFTER INSERT OR UPDATE OR DELETE ON "
+                          "public.events_2024_01 FOR EACH ROW EXECUTE FUNCTION backfill.guard('7', "
+                          "'3', 'build')",
+                          "CREATE TRIGGER backfill_guard_7_t AFTER TRUNCATE ON "
+                          "public.events_2024_01 FOR EACH STATEMENT EXECUTE FUNCTION "
+                          "backfill.guard('7', '3', 'build')"}));
+    EXPECT_EQ(drop_guard_statements(s, "public.events_2024_01"),
+              (Statements{"DROP TRIGGER IF EXISTS backfill_guard_7 ON public.events_2024_01",
+                          "DROP TRIGGER IF EXISTS backfill_guard_7_t ON public.events_2024_01"}));
+
+    s.guard_trigger = "\"Guard 7\"";
+    EXPECT_EQ(drop_guard_statements(s, "t").at(1), "DROP TRIGGER IF EXISTS \"Guard 7_t\" ON t");
+    EXPECT_EQ(guard_trigger_statements(s, "t", "it's").at(1),
+              "CREATE TRIGGER \"Guard 7_t\" AFTER TRUNCATE ON t FOR EACH STATEMENT EXECUTE "
+              "FUNCTION backfill.guard('7', '3', 'it''s')");
+}
+
+// The parent alone is locked; the live partition is detached.
+TEST(SwapDdl, LockAndDetach) {
+    EXPECT_EQ(lock_parent_statement(spec()), "LOCK TABLE ONLY public.events IN ACCESS EXCLUSIVE MODE");
+    EXPECT_EQ(detach_statement(spec()),
+              "ALTER TABLE public.events DETACH PARTITION public.events_2024_01");
+}
+
+// Publishing: the original steps aside, the shadow takes its names and is
+// attached, and the helper CHECK goes.
+TEST(SwapDdl, SwapIn) {
+    EXPECT_EQ(
+        swap_in_statements(spec(), kBoundSpec),
+        (Statements{
+            "ALTER INDEX public.events_2024_01_pkey RENAME TO events_2024_01_pkey_bf7_3_o1",
+            "ALTER INDEX public.events_2024_01_amount_idx RENAME TO "
+            "events_2024_01_amount_idx_bf7_3_o2",
+            "ALTER TABLE public.events_2024_01 RENAME TO events_2024_01_bf7_3_old",
+            "DROP TRIGGER IF EXISTS backfill_guard_7 ON public.events_2024_01_bf7_3_old",
+            "DROP TRIGGER IF EXISTS backfill_guard_7_t ON public.events_2024_01_bf7_3_old",
+            "ALTER TABLE public.events_2024_01_bf7_3_new RENAME TO events_2024_01",
+            "ALTER INDEX public.events_2024_01_bf7_3_n1 RENAME TO events_2024_01_pkey",
+            "ALTER INDEX public.events_2024_01_bf7_3_n2 RENAME TO events_2024_01_amount_idx",
+            "ALTER TABLE public.events ATTACH PARTITION public.events_2024_01 FOR VALUES FROM "
+            "('2024-01-01') TO ('2024-02-01')",
+            "ALTER TABLE public.events_2024_01 DROP CONSTRAINT backfill_bound_7_3"}));
+}
+
+// Rollback, first step: the retained original gets the bound CHECK.
+TEST(SwapDdl, PrepareRestore) {
+    EXPECT_EQ(prepare_restore_statements(spec()),
+              (Statements{std::string("ALTER TABLE public.events_2024_01_bf7_3_old ADD CONSTRAINT "
+                                      "backfill_bound_7_3 ") +
+                          kCheck}));
+}
+
+// Rollback under the lock: the swap run the other way.
+TEST(SwapDdl, Restore) {
+    EXPECT_EQ(
+        restore_statements(spec(), kBoundSpec),
+        (Statements{
+            "ALTER TABLE public.events DETACH PARTITION public.events_2024_01",
+            "ALTER INDEX public.events_2024_01_pkey RENAME TO events_2024_01_bf7_3_n1",
+            "ALTER INDEX public.events_2024_01_amount_idx RENAME TO events_2024_01_bf7_3_n2",
+            "ALTER TABLE public.events_2024_01 RENAME TO events_2024_01_bf7_3_new",
+            "DROP TRIGGER IF EXISTS backfill_guard_7 ON public.events_2024_01_bf7_3_new",
+            "DROP TRIGGER IF EXISTS backfill_guard_7_t ON public.events_2024_01_bf7_3_new",
+            "ALTER TABLE public.events_2024_01_bf7_3_old RENAME TO events_2024_01",
+            "ALTER INDEX public.events_2024_01_pkey_bf7_3_o1 RENAME TO events_2024_01_pkey",
+            "ALTER INDEX public.events_2024_01_amount_idx_bf7_3_o2 RENAME TO "
+            "events_2024_01_amount_idx",
+            "ALTER TABLE public.events ATTACH PARTITION public.events_2024_01 FOR VALUES FROM "
+            "('2024-01-01') TO ('2024-02-01')",
+            "ALTER TABLE public.events_2024_01 DROP CONSTRAINT backfill_bound_7_3"}));
+}
+
+// Quoted, mixed-case names pass through every statement untouched.
+TEST(SwapDdl, QuotedNames) {
+    SwapSpec s = spec();
+    s.schema = "\"My Schema\"";
+    s.parent = "\"My Schema\".\"Events\"";
+    s.partition = "\"Events \"\"2024\"\"\"";
+    s.shadow = "\"Events \"\"2024\"\"_bf7_3_new\"";
+    s.indexes.clear();
+    EXPECT_EQ(detach_statement(s),
+              "ALTER TABLE \"My Schema\".\"Events\" DETACH PARTITION \"My Schema\".\"Events "
+              "\"\"2024\"\"\"");
+    EXPECT_EQ(swap_in_statements(s, kBoundSpec).at(3),
+              "ALTER TABLE \"My Schema\".\"Events \"\"2024\"\"_bf7_3_new\" RENAME TO \"Events "
+              "\"\"2024\"\"\"");
+}
+
+}  // namespace
+}  // namespace backfill
