@@ -25,13 +25,13 @@ struct UnitName {
 
 // Every spelling of a unit that a duration may use, lower case.
 constexpr UnitName kUnitNames[] = {
-    {"us", kUs},          {"usec", kUs},          {"usecs", kUs},          {"microsecond", kUs},
-    {"microseconds", kUs}, {"ms", kMs},           {"msec", kMs},           {"msecs", kMs},
-    {"millisecond", kMs}, {"milliseconds", kMs},  {"s", kSecond},          {"sec", kSecond},
-    {"secs", kSecond},    {"second", kSecond},    {"seconds", kSecond},    {"min", kMinute},
-    {"mins", kMinute},    {"minute", kMinute},    {"minutes", kMinute},    {"h", kHour},
-    {"hr", kHour},        {"hrs", kHour},         {"hour", kHour},         {"hours", kHour},
-    {"d", kDay},          {"day", kDay},          {"days", kDay},
+    {"us", kUs},           {"usec", kUs},         {"usecs", kUs},       {"microsecond", kUs},
+    {"microseconds", kUs}, {"ms", kMs},           {"msec", kMs},        {"msecs", kMs},
+    {"millisecond", kMs},  {"milliseconds", kMs}, {"s", kSecond},       {"sec", kSecond},
+    {"secs", kSecond},     {"second", kSecond},   {"seconds", kSecond}, {"min", kMinute},
+    {"mins", kMinute},     {"minute", kMinute},   {"minutes", kMinute}, {"h", kHour},
+    {"hr", kHour},         {"hrs", kHour},        {"hour", kHour},      {"hours", kHour},
+    {"d", kDay},           {"day", kDay},         {"days", kDay},
 };
 
 // The units format_duration writes, largest first.
@@ -54,7 +54,7 @@ std::optional<std::int64_t> unit_us(const std::string& word) {
     return std::nullopt;
 }
 
-// Character class tests that never see a negative char.
+// Character classes; <cctype> must never see a negative char.
 bool is_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
 bool is_alpha(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
 bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
@@ -232,7 +232,8 @@ std::string format_duration(std::int64_t us) {
         return "0";
     }
     std::string out;
-    std::uint64_t rest = us < 0 ? 0 - static_cast<std::uint64_t>(us) : static_cast<std::uint64_t>(us);
+    std::uint64_t rest =
+        us < 0 ? 0 - static_cast<std::uint64_t>(us) : static_cast<std::uint64_t>(us);
     for (const UnitName& unit : kFormatUnits) {
         const std::uint64_t size = static_cast<std::uint64_t>(unit.us);
         if (rest >= size) {

@@ -20,7 +20,8 @@ std::string retained_table_name(const std::string& partition, std::int64_t job_i
 
 // Index names for the shadow ("..._bf<job>_<chunk>_n<k>") and for the
 // retained original's indexes ("..._bf<job>_<chunk>_o<k>"), k = 1, 2, ...
-std::string shadow_index_name(const std::string& partition, std::int64_t job_id, int chunk_no, int k);
+std::string shadow_index_name(const std::string& partition, std::int64_t job_id, int chunk_no,
+                              int k);
 std::string retained_index_name(const std::string& index, std::int64_t job_id, int chunk_no, int k);
 
 // "backfill_guard_<job>": the trigger that records writes to a partition.

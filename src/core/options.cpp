@@ -85,8 +85,8 @@ int integer_option(const OptionInput& in, int low, int high, const std::string& 
         "an integer from " + std::to_string(low) + " to " + std::to_string(high);
     if (in.kind != JsonKind::Number) {
         refuse(in, expected,
-               "Write it as a JSON number without quotes, such as {\"" + in.key + "\": " +
-                   std::to_string(low) + "}.");
+               "Write it as a JSON number without quotes, such as {\"" + in.key +
+                   "\": " + std::to_string(low) + "}.");
     }
     std::optional<long long> value = whole_number(in.text);
     if (!value || *value < low || *value > high) {
@@ -153,11 +153,13 @@ JobOptions parse_options(const std::vector<OptionInput>& input) {
             options.mode = in.text;
         } else if (in.key == "max_concurrency") {
             options.max_concurrency = integer_option(
-                in, 1, 64, "It is the number of chunks built at the same time, each by its own worker.");
+                in, 1, 64,
+                "It is the number of chunks built at the same time, each by its own worker.");
         } else if (in.key == "sleep") {
             // A parsed duration is never negative and a sleep has no upper
             // limit, so no range message is ever needed.
-            options.sleep_us = duration_option(in, 0, std::numeric_limits<std::int64_t>::max(), "", "");
+            options.sleep_us =
+                duration_option(in, 0, std::numeric_limits<std::int64_t>::max(), "", "");
         } else if (in.key == "lock_timeout") {
             options.lock_timeout_us = duration_option(
                 in, kMillisecond, kHour, "between 1ms and 1h",
@@ -189,9 +191,8 @@ JobOptions parse_options(const std::vector<OptionInput>& input) {
                 // PostgreSQL keeps statement_timeout in whole milliseconds
                 // in an int: below 1ms it would round to 0 (no limit), above
                 // INT_MAX ms it is refused.
-                options.statement_timeout_us =
-                    duration_option(in, kMillisecond, 24 * kDay, "between 1ms and 24d",
-                                    "Use null for no limit.");
+                options.statement_timeout_us = duration_option(
+                    in, kMillisecond, 24 * kDay, "between 1ms and 24d", "Use null for no limit.");
             }
         } else {
             throw UserError(ErrorKind::InvalidParameter, "unknown option \"" + in.key + "\"",
@@ -216,8 +217,9 @@ std::string options_to_json(const JobOptions& options) {
     out += ", \"retain\": ";
     out += options.retain ? "true" : "false";
     out += ", \"statement_timeout\": ";
-    out += options.statement_timeout_us ? json_string(format_duration(*options.statement_timeout_us))
-                                        : "null";
+    out += options.statement_timeout_us
+               ? json_string(format_duration(*options.statement_timeout_us))
+               : "null";
     return out + "}";
 }
 

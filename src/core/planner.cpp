@@ -127,25 +127,25 @@ std::string finite_bounds(const PartitionInfo& p) {
                " so that it leaves this partition out.";
     }
     throw UserError(ErrorKind::FeatureNotSupported,
-                    "partition " + p.qualified_name + " has a " +
-                        (min && max ? "MINVALUE and MAXVALUE bound"
-                                    : (min ? "MINVALUE bound" : "MAXVALUE bound")) +
+                    "partition " + p.qualified_name + " has " +
+                        (min && max ? "MINVALUE and MAXVALUE bounds"
+                                    : (min ? "a MINVALUE bound" : "a MAXVALUE bound")) +
                         " and cannot be rebuilt",
                     hint);
 }
 
 // A range end inside a partition would rebuild only part of it, which a swap
 // cannot do.
-[[noreturn]] void refuse_cut(const char* end_name, const RangeLimit& limit,
-                             const PartitionInfo& p, const char* verb) {
+[[noreturn]] void refuse_cut(const char* end_name, const RangeLimit& limit, const PartitionInfo& p,
+                             const char* verb) {
     if (p.lower.kind != BoundKind::Finite && p.upper.kind != BoundKind::Finite) {
         refuse_unbounded(p);  // no bound to suggest: every range cuts it
     }
-    throw UserError(ErrorKind::InvalidParameter,
-                    std::string(end_name) + " " + bound_text(limit.value) +
-                        " cuts through partition " + describe_partition(p),
-                    std::string(verb) + " the range at a partition bound, such as " +
-                        finite_bounds(p) + ".");
+    throw UserError(
+        ErrorKind::InvalidParameter,
+        std::string(end_name) + " " + bound_text(limit.value) + " cuts through partition " +
+            describe_partition(p),
+        std::string(verb) + " the range at a partition bound, such as " + finite_bounds(p) + ".");
 }
 
 // Tells the user where the partitions are when the range missed them all.
@@ -154,8 +154,8 @@ std::string finite_bounds(const PartitionInfo& p) {
                                const RangeLimit& to, const std::string& target_name) {
     std::string hint;
     if (order.empty()) {
-        hint = target_name + " has no partitions" + (partitions.empty() ? "" : " but a default") +
-               ".";
+        hint =
+            target_name + " has no partitions" + (partitions.empty() ? "" : " but a default") + ".";
     } else {
         const PartitionInfo& first = partitions[order.front()];
         const PartitionInfo& last = partitions[order.back()];

@@ -37,8 +37,8 @@ struct RangeLimit {
 };
 
 struct PlannedChunk {
-    int chunk_no;                // 1-based, in key order
-    std::size_t partition_index; // index into the partitions vector
+    int chunk_no;                 // 1-based, in key order
+    std::size_t partition_index;  // index into the partitions vector
 };
 
 // Compares two decimal strings numerically (-1, 0, 1).

@@ -11,9 +11,7 @@ namespace backfill {
 namespace {
 
 // "1 column", "3 columns".
-std::string columns(std::size_t n) {
-    return std::to_string(n) + (n == 1 ? " column" : " columns");
-}
+std::string columns(std::size_t n) { return std::to_string(n) + (n == 1 ? " column" : " columns"); }
 
 // The target's column names in order, for hints.
 std::string column_list(const std::vector<ColumnInfo>& cols) {
@@ -31,6 +29,7 @@ bool is_ident_start(char c) {
     return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || u == '_' || u >= 0x80;
 }
 
+// ASCII digits only: parameters and tags never use other digits.
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // Later characters of a dollar-quote tag.
@@ -44,6 +43,7 @@ bool is_ident_char(char c) { return is_tag_char(c) || c == '$'; }
 // identifiers and comments.
 class ParameterScanner {
 public:
+    // Scans sql, which must outlive the scanner.
     explicit ParameterScanner(const std::string& sql) : sql_(sql) {}
 
     // Scans the whole text, recording $1 and $2.
@@ -68,6 +68,7 @@ public:
         }
     }
 
+    // Whether run() saw $1 and $2 outside literals and comments.
     bool uses_1() const { return uses_1_; }
     bool uses_2() const { return uses_2_; }
 

@@ -9,10 +9,10 @@ namespace backfill {
 namespace {
 
 // The words of the contract, indexed by the enums' values.
-const char* const kJobWords[] = {"pending",   "running",   "paused",     "completed",
-                                 "failed",    "cancelled", "rolled_back"};
-const char* const kChunkWords[] = {"pending", "running", "built",
-                                   "published", "failed", "rolled_back"};
+const char* const kJobWords[] = {"pending", "running",   "paused",     "completed",
+                                 "failed",  "cancelled", "rolled_back"};
+const char* const kChunkWords[] = {"pending",   "running", "built",
+                                   "published", "failed",  "rolled_back"};
 
 // `job "nightly" is completed`: the state is what the user needs to see.
 std::string job_is(const std::string& job_name, JobState state) {
@@ -88,7 +88,8 @@ Transition apply_command(JobState state, JobCommand command, const std::string& 
                     if (command == JobCommand::Run) {
                         return noop(job_name, state, "; there is nothing left to run");
                     }
-                    refuse(job_name, state, "Every chunk is published; there is nothing to resume.");
+                    refuse(job_name, state,
+                           "Every chunk is published; there is nothing to resume.");
                 case JobState::Failed:
                     refuse(job_name, state, kRetryHint);
                 case JobState::Cancelled:

@@ -21,7 +21,7 @@ bool is_terminal(JobState state);  // completed, failed, cancelled, rolled_back
 // What a command does to a job in a given state.
 struct Transition {
     JobState next;
-    bool noop = false;   // nothing to do; notice says why
+    bool noop = false;  // nothing to do; notice says why
     std::string notice;
 };
 

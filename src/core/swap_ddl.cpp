@@ -10,9 +10,7 @@ namespace backfill {
 namespace {
 
 // "<schema>.<name>": every object of a chunk lives in the partition's schema.
-std::string qualified(const SwapSpec& s, const std::string& name) {
-    return s.schema + "." + name;
-}
+std::string qualified(const SwapSpec& s, const std::string& name) { return s.schema + "." + name; }
 
 // A text value as a SQL string literal (trigger arguments).
 std::string literal(const std::string& text) {
@@ -74,8 +72,7 @@ std::vector<std::string> exchange(const SwapSpec& s, const std::string& bound_sp
     append(out, rename_indexes(s, incoming_index, &IndexSpec::original));
     out.push_back("ALTER TABLE " + s.parent + " ATTACH PARTITION " + qualified(s, s.partition) +
                   " " + bound_spec);
-    out.push_back("ALTER TABLE " + qualified(s, s.partition) + " DROP CONSTRAINT " +
-                  s.bound_check);
+    out.push_back("ALTER TABLE " + qualified(s, s.partition) + " DROP CONSTRAINT " + s.bound_check);
     return out;
 }
 
@@ -98,9 +95,9 @@ std::string rewrite_index_definition(const std::string& indexdef, const std::str
             }
         }
     }
-    throw UserError(ErrorKind::Internal,
-                    "unexpected definition of index " + schema + "." + original_index + " on " +
-                        schema + "." + original_table + ": " + indexdef);
+    throw UserError(ErrorKind::Internal, "unexpected definition of index " + schema + "." +
+                                             original_index + " on " + schema + "." +
+                                             original_table + ": " + indexdef);
 }
 
 // Writes to a table while its chunk is being built or after it is published
@@ -141,8 +138,8 @@ std::vector<std::string> create_shadow_statements(const SwapSpec& s) {
 // so that a trailing "-- comment" in it cannot swallow the closing
 // parenthesis.
 std::string load_shadow_statement(const SwapSpec& s, const std::string& source) {
-    return "INSERT INTO " + qualified(s, s.shadow) + " (" + s.columns +
-           ") SELECT * FROM (\n" + source + "\n) AS backfill_source";
+    return "INSERT INTO " + qualified(s, s.shadow) + " (" + s.columns + ") SELECT * FROM (\n" +
+           source + "\n) AS backfill_source";
 }
 
 // After the load: the indexes and constraints the live partition has, its

@@ -24,21 +24,21 @@ struct IndexSpec {
 
 // What the build and publish steps need to know about one chunk.
 struct SwapSpec {
-    std::string schema;           // quoted schema of the partition
-    std::string parent;           // qualified parent
-    std::string partition;        // quoted partition name (unqualified)
-    std::string shadow;           // quoted shadow name (unqualified)
-    std::string retained;         // quoted retained name (unqualified)
-    std::string key_column;       // quoted partition key column
-    std::string lower_literal;    // e.g. '2024-05-01'::date
+    std::string schema;         // quoted schema of the partition
+    std::string parent;         // qualified parent
+    std::string partition;      // quoted partition name (unqualified)
+    std::string shadow;         // quoted shadow name (unqualified)
+    std::string retained;       // quoted retained name (unqualified)
+    std::string key_column;     // quoted partition key column
+    std::string lower_literal;  // e.g. '2024-05-01'::date
     std::string upper_literal;
-    std::string bound_check;      // quoted name of the helper CHECK
-    std::string guard_trigger;    // quoted trigger name
-    std::string guard_function;   // qualified trigger function
-    std::string job_id;           // decimal
-    std::string chunk_no;         // decimal
-    std::string columns;          // quoted, comma-separated insert columns
-    std::string create_options;   // " WITH (...)" / " TABLESPACE x" or ""
+    std::string bound_check;     // quoted name of the helper CHECK
+    std::string guard_trigger;   // quoted trigger name
+    std::string guard_function;  // qualified trigger function
+    std::string job_id;          // decimal
+    std::string chunk_no;        // decimal
+    std::string columns;         // quoted, comma-separated insert columns
+    std::string create_options;  // " WITH (...)" / " TABLESPACE x" or ""
     bool unlogged = false;
     std::vector<IndexSpec> indexes;
     std::vector<std::string> foreign_keys;  // "ADD CONSTRAINT ..." clauses
@@ -55,7 +55,8 @@ std::string rewrite_index_definition(const std::string& indexdef, const std::str
 // The guard trigger on a table: a row trigger for INSERT/UPDATE/DELETE and a
 // statement trigger for TRUNCATE (named guard_trigger + "_t"), both calling
 // guard_function(job, chunk, phase). The drop removes both, if present.
-std::vector<std::string> guard_trigger_statements(const SwapSpec& s, const std::string& qualified_table,
+std::vector<std::string> guard_trigger_statements(const SwapSpec& s,
+                                                  const std::string& qualified_table,
                                                   const std::string& phase);
 std::vector<std::string> drop_guard_statements(const SwapSpec& s,
                                                const std::string& qualified_table);

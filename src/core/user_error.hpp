@@ -8,11 +8,11 @@
 namespace backfill {
 
 enum class ErrorKind {
-    InvalidParameter,   // 22023 invalid_parameter_value
-    FeatureNotSupported, // 0A000 feature_not_supported
-    WrongState,         // 55000 object_not_in_prerequisite_state
-    DatatypeMismatch,   // 42804 datatype_mismatch
-    Internal            // XX000 internal_error
+    InvalidParameter,     // 22023 invalid_parameter_value
+    FeatureNotSupported,  // 0A000 feature_not_supported
+    WrongState,           // 55000 object_not_in_prerequisite_state
+    DatatypeMismatch,     // 42804 datatype_mismatch
+    Internal              // XX000 internal_error
 };
 
 class UserError : public std::runtime_error {

@@ -375,6 +375,11 @@ void release_claimed_chunk() { unlock_chunk(); }
 void run_job(const std::string& name, std::optional<int> max_chunks) {
     set_local_search_path(kSafeSearchPath);
     Job job = load_job(name, true);
+    if (job.owner != current_role())
+        throw UserError(ErrorKind::WrongState,
+                        "backfill job \"" + job.name + "\" belongs to role " + role_name(job.owner),
+                        "A job runs with its owner's rights: SET ROLE " + role_name(job.owner) +
+                            " first, then CALL backfill.run.");
     Transition t = apply_command(job.state, JobCommand::Run, job.name);
     if (t.noop) {
         notice(t.notice);
@@ -385,7 +390,6 @@ void run_job(const std::string& name, std::optional<int> max_chunks) {
     commit_step();
     std::string parent = parent_name(job);
     int processed = 0;
-    AsRole as_owner(job.owner);
     for (;;) {
         if (max_chunks && processed >= *max_chunks) break;
         auto state = control_query("SELECT state FROM backfill.job WHERE id = $1::bigint",

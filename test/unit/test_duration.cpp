@@ -48,10 +48,30 @@ TEST(ParseDuration, TrimsAndAcceptsBareZero) {
 
 // Anything ambiguous or malformed is refused rather than guessed.
 TEST(ParseDuration, RefusesBadText) {
-    for (const char* text :
-         {"", "   ", "5", "1.5", "-5s", "+5s", "abc", "5 parsecs", "1 min 30", "5s-", "1m", "s",
-          "1.2.3s", "5 s s", "00:60:00", "00:00:60", "1:30", "00:01:30.", "00:1:30", "-00:01:00",
-          "00:01:30 5s", "1s,2s", "9999999999999999999s", "999999999999d"}) {
+    for (const char* text : {"",
+                             "   ",
+                             "5",
+                             "1.5",
+                             "-5s",
+                             "+5s",
+                             "abc",
+                             "5 parsecs",
+                             "1 min 30",
+                             "5s-",
+                             "1m",
+                             "s",
+                             "1.2.3s",
+                             "5 s s",
+                             "00:60:00",
+                             "00:00:60",
+                             "1:30",
+                             "00:01:30.",
+                             "00:1:30",
+                             "-00:01:00",
+                             "00:01:30 5s",
+                             "1s,2s",
+                             "9999999999999999999s",
+                             "999999999999d"}) {
         EXPECT_EQ(parse_duration_us(text), std::nullopt) << text;
     }
 }
@@ -73,8 +93,8 @@ TEST(FormatDuration, WholeUnitsLargestFirst) {
 // What format_duration writes, parse_duration_us reads back unchanged.
 TEST(FormatDuration, RoundTrips) {
     for (std::int64_t us : {std::int64_t{0}, std::int64_t{1}, std::int64_t{999},
-                            std::int64_t{100000}, std::int64_t{90000000},
-                            std::int64_t{93784005006}, std::numeric_limits<std::int64_t>::max()}) {
+                            std::int64_t{100000}, std::int64_t{90000000}, std::int64_t{93784005006},
+                            std::numeric_limits<std::int64_t>::max()}) {
         EXPECT_EQ(parse_duration_us(format_duration(us)), us) << us;
     }
 }

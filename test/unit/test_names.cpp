@@ -16,8 +16,11 @@ bool valid_utf8(const std::string& text) {
     std::size_t i = 0;
     while (i < text.size()) {
         const unsigned char lead = static_cast<unsigned char>(text[i]);
-        std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3
-                                           : (lead >> 3) == 0x1E ? 4 : 0;
+        std::size_t length = lead < 0x80           ? 1
+                             : (lead >> 5) == 0x6  ? 2
+                             : (lead >> 4) == 0xE  ? 3
+                             : (lead >> 3) == 0x1E ? 4
+                                                   : 0;
         if (length == 0 || i + length > text.size()) {
             return false;
         }
@@ -45,8 +48,7 @@ TEST(Names, Formats) {
     EXPECT_EQ(shadow_table_name("events_2024_01", 7, 3), "events_2024_01_bf7_3_new");
     EXPECT_EQ(retained_table_name("events_2024_01", 7, 3), "events_2024_01_bf7_3_old");
     EXPECT_EQ(shadow_index_name("events_2024_01", 7, 3, 2), "events_2024_01_bf7_3_n2");
-    EXPECT_EQ(retained_index_name("events_2024_01_pkey", 7, 3, 1),
-              "events_2024_01_pkey_bf7_3_o1");
+    EXPECT_EQ(retained_index_name("events_2024_01_pkey", 7, 3, 1), "events_2024_01_pkey_bf7_3_o1");
     EXPECT_EQ(guard_trigger_name(7), "backfill_guard_7");
     EXPECT_EQ(bound_check_name(7, 3), "backfill_bound_7_3");
 }
@@ -81,7 +83,8 @@ TEST(Names, LongNamesStayUniqueAndShort) {
             for (int chunk : {1, 2, 10, 11, 100, INT_MAX}) {
                 for (const std::string& name :
                      {shadow_table_name(base, job, chunk), retained_table_name(base, job, chunk),
-                      shadow_index_name(base, job, chunk, 1), shadow_index_name(base, job, chunk, 2),
+                      shadow_index_name(base, job, chunk, 1),
+                      shadow_index_name(base, job, chunk, 2),
                       retained_index_name(base, job, chunk, 1),
                       retained_index_name(base, job, chunk, 2)}) {
                     EXPECT_LE(name.size(), kMaxIdentifierBytes) << name;

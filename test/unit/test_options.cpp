@@ -54,11 +54,10 @@ TEST(ParseOptions, EmptyGivesDefaults) {
 
 // Every key set at once lands in its field.
 TEST(ParseOptions, EveryKeySet) {
-    JobOptions o = parse_options({str("mode", "swap"), num("max_concurrency", "4"),
-                                  str("sleep", "1min 30s"), str("lock_timeout", "250ms"),
-                                  num("swap_retries", "10"), num("max_attempts", "5"),
-                                  str("on_failure", "continue"), boolean("retain", false),
-                                  str("statement_timeout", "1h")});
+    JobOptions o = parse_options(
+        {str("mode", "swap"), num("max_concurrency", "4"), str("sleep", "1min 30s"),
+         str("lock_timeout", "250ms"), num("swap_retries", "10"), num("max_attempts", "5"),
+         str("on_failure", "continue"), boolean("retain", false), str("statement_timeout", "1h")});
     EXPECT_EQ(o.max_concurrency, 4);
     EXPECT_EQ(o.sleep_us, 90000000);
     EXPECT_EQ(o.lock_timeout_us, 250000);
@@ -82,8 +81,7 @@ TEST(ParseOptions, AcceptsRangeLimits) {
     EXPECT_EQ(parse_options({str("lock_timeout", "1ms")}).lock_timeout_us, 1000);
     EXPECT_EQ(parse_options({str("lock_timeout", "1h")}).lock_timeout_us, 3600000000);
     EXPECT_EQ(parse_options({str("statement_timeout", "1ms")}).statement_timeout_us, 1000);
-    EXPECT_EQ(parse_options({str("statement_timeout", "24d")}).statement_timeout_us,
-              2073600000000);
+    EXPECT_EQ(parse_options({str("statement_timeout", "24d")}).statement_timeout_us, 2073600000000);
     EXPECT_EQ(parse_options({str("sleep", "0")}).sleep_us, 0);
     EXPECT_EQ(parse_options({str("sleep", "10d")}).sleep_us, 864000000000);
 }
@@ -157,8 +155,10 @@ TEST(ParseOptions, IntegerErrors) {
               "option \"max_attempts\" must be an integer from 1 to 100, not 2.50");
 
     UserError quoted = refused({str("max_attempts", "3")});
-    EXPECT_STREQ(quoted.what(), "option \"max_attempts\" must be an integer from 1 to 100, not \"3\"");
-    EXPECT_EQ(quoted.hint(), "Write it as a JSON number without quotes, such as {\"max_attempts\": 1}.");
+    EXPECT_STREQ(quoted.what(),
+                 "option \"max_attempts\" must be an integer from 1 to 100, not \"3\"");
+    EXPECT_EQ(quoted.hint(),
+              "Write it as a JSON number without quotes, such as {\"max_attempts\": 1}.");
     EXPECT_EQ(message({{"max_attempts", JsonKind::Object, "{}"}}),
               "option \"max_attempts\" must be an integer from 1 to 100, not an object");
     EXPECT_EQ(message({{"max_attempts", JsonKind::Array, "[3]"}}),
@@ -171,7 +171,8 @@ TEST(ParseOptions, IntegerErrors) {
 TEST(ParseOptions, DurationErrors) {
     UserError e = refused({str("lock_timeout", "abc")});
     EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter);
-    EXPECT_STREQ(e.what(), "option \"lock_timeout\" must be a duration such as '100ms', not \"abc\"");
+    EXPECT_STREQ(e.what(),
+                 "option \"lock_timeout\" must be a duration such as '100ms', not \"abc\"");
     EXPECT_EQ(e.hint(), kDurationHint);
     EXPECT_EQ(message({num("lock_timeout", "100")}),
               "option \"lock_timeout\" must be a duration such as '100ms', not 100");
@@ -229,10 +230,11 @@ TEST(ParseOptions, OnFailureAndRetainErrors) {
 TEST(OptionsToJson, EscapesStrings) {
     JobOptions o;
     o.mode = std::string("a\"b\\c\nd\te\x01");
-    EXPECT_EQ(options_to_json(o),
-              "{\"mode\": \"a\\\"b\\\\c\\nd\\te\\u0001\", \"max_concurrency\": 1, \"sleep\": \"0\", "
-              "\"lock_timeout\": \"100ms\", \"swap_retries\": 50, \"max_attempts\": 3, "
-              "\"on_failure\": \"stop\", \"retain\": true, \"statement_timeout\": null}");
+    EXPECT_EQ(
+        options_to_json(o),
+        "{\"mode\": \"a\\\"b\\\\c\\nd\\te\\u0001\", \"max_concurrency\": 1, \"sleep\": \"0\", "
+        "\"lock_timeout\": \"100ms\", \"swap_retries\": 50, \"max_attempts\": 3, "
+        "\"on_failure\": \"stop\", \"retain\": true, \"statement_timeout\": null}");
 }
 
 // Effective options read back to the same options.

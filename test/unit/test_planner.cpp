@@ -117,9 +117,9 @@ TEST(PlanChunks, OpenEnds) {
 
 // A range that reaches past the partitions takes just the partitions.
 TEST(PlanChunks, RangeWiderThanPartitions) {
-    EXPECT_EQ(planned(monthly(), at(finite("0", "1970-01-01")), at(finite("20089", "2025-01-01")))
-                  .size(),
-              6u);
+    EXPECT_EQ(
+        planned(monthly(), at(finite("0", "1970-01-01")), at(finite("20089", "2025-01-01"))).size(),
+        6u);
 }
 
 // range_from inside a partition names it, its bounds, and where to start.
@@ -144,11 +144,11 @@ TEST(PlanChunks, RangeToCutsThroughPartition) {
 
 // Both ends inside one partition: range_from is reported first.
 TEST(PlanChunks, BothEndsInsideOnePartition) {
-    EXPECT_STREQ(refused(monthly(), at(finite("19737", "2024-01-15")),
-                         at(finite("19740", "2024-01-18")))
-                     .what(),
-                 "range_from 2024-01-15 cuts through partition public.events_2024_01 (FROM "
-                 "2024-01-01 TO 2024-02-01)");
+    EXPECT_STREQ(
+        refused(monthly(), at(finite("19737", "2024-01-15")), at(finite("19740", "2024-01-18")))
+            .what(),
+        "range_from 2024-01-15 cuts through partition public.events_2024_01 (FROM "
+        "2024-01-01 TO 2024-02-01)");
 }
 
 // A default partition is never a chunk and never blocks a plan.
@@ -217,11 +217,10 @@ TEST(PlanChunks, CutThroughUnboundedPartition) {
 // A partition over every key can never be left out.
 TEST(PlanChunks, PartitionOverEveryKey) {
     std::vector<PartitionInfo> parts = {part("public.events_all", kMin, kMax)};
-    for (const UserError& e :
-         {refused(parts, kOpen, kOpen), refused(parts, at(kJan), at(kFeb))}) {
+    for (const UserError& e : {refused(parts, kOpen, kOpen), refused(parts, at(kJan), at(kFeb))}) {
         EXPECT_EQ(e.kind(), ErrorKind::FeatureNotSupported);
         EXPECT_STREQ(e.what(),
-                     "partition public.events_all has a MINVALUE and MAXVALUE bound and cannot be "
+                     "partition public.events_all has MINVALUE and MAXVALUE bounds and cannot be "
                      "rebuilt");
         EXPECT_EQ(e.hint(), "It holds every key, so no range can leave it out.");
     }
@@ -289,8 +288,7 @@ TEST(PlanChunks, NumericKeys) {
         part("n_4", finite("2.25", "2.25"), finite("100", "100")),
         part("n_2", finite("-2", "-2"), finite("0", "0")),
     };
-    EXPECT_EQ(planned(parts, kOpen, kOpen),
-              (std::vector<std::string>{"n_1", "n_2", "n_3", "n_4"}));
+    EXPECT_EQ(planned(parts, kOpen, kOpen), (std::vector<std::string>{"n_1", "n_2", "n_3", "n_4"}));
     EXPECT_EQ(planned(parts, at(finite("-2.0", "-2.0")), at(finite("2.250", "2.250"))),
               (std::vector<std::string>{"n_2", "n_3"}));
     EXPECT_STREQ(refused(parts, at(finite("-1", "-1")), kOpen).what(),

@@ -73,7 +73,8 @@ TEST(SourceColumns, OrderMismatch) {
         {"id", "bigint"}, {"name", "text"}, {"day", "date"}, {"amount", "numeric"}};
     UserError e = column_error(target, source, {true, true, false, false});
     EXPECT_EQ(e.kind(), ErrorKind::DatatypeMismatch);
-    EXPECT_STREQ(e.what(), "source column 3 is named \"day\" but the target's column 3 is \"amount\"");
+    EXPECT_STREQ(e.what(),
+                 "source column 3 is named \"day\" but the target's column 3 is \"amount\"");
     EXPECT_EQ(e.hint(),
               "The source must give the target's columns in the target's order: id, name, amount, "
               "day.");
@@ -116,6 +117,12 @@ TEST(SourceParameters, LongerNumbersDoNotCount) {
     EXPECT_EQ(param_error("SELECT * FROM s WHERE a = $12 AND b = $21"),
               "source does not use $1 or $2");
     EXPECT_EQ(param_error("SELECT * FROM s WHERE a = $1 AND b = $20"), "source does not use $2");
+}
+
+// PostgreSQL reads $01 as $1, so it counts.
+TEST(SourceParameters, LeadingZerosCount) {
+    EXPECT_EQ(param_error("SELECT * FROM s WHERE a >= $01 AND a < $002"), "");
+    EXPECT_EQ(param_error("SELECT * FROM s WHERE a >= $0 AND a < $2"), "source does not use $1");
 }
 
 // Text that only looks like a parameter does not count.

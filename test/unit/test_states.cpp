@@ -12,9 +12,9 @@ namespace {
 const JobState kAllJobStates[] = {JobState::Pending,   JobState::Running, JobState::Paused,
                                   JobState::Completed, JobState::Failed,  JobState::Cancelled,
                                   JobState::RolledBack};
-const ChunkState kAllChunkStates[] = {ChunkState::Pending,   ChunkState::Running,
-                                      ChunkState::Built,     ChunkState::Published,
-                                      ChunkState::Failed,    ChunkState::RolledBack};
+const ChunkState kAllChunkStates[] = {ChunkState::Pending, ChunkState::Running,
+                                      ChunkState::Built,   ChunkState::Published,
+                                      ChunkState::Failed,  ChunkState::RolledBack};
 
 const char* const kRetryHint = "Use backfill.retry() to run its failed chunks again.";
 const char* const kFinishedHint =
@@ -29,8 +29,8 @@ TEST(States, Words) {
         EXPECT_EQ(to_string(kAllJobStates[i]), job_words[i]);
         EXPECT_EQ(parse_job_state(job_words[i]), kAllJobStates[i]);
     }
-    const char* chunk_words[] = {"pending", "running", "built", "published", "failed",
-                                 "rolled_back"};
+    const char* chunk_words[] = {"pending",   "running", "built",
+                                 "published", "failed",  "rolled_back"};
     for (int i = 0; i < 6; ++i) {
         EXPECT_EQ(to_string(kAllChunkStates[i]), chunk_words[i]);
         EXPECT_EQ(parse_chunk_state(chunk_words[i]), kAllChunkStates[i]);
@@ -175,9 +175,9 @@ TEST(ApplyCommand, NameWithQuotesAndSpaces) {
 TEST(ChunkTransitions, EveryPair) {
     using C = ChunkState;
     const std::vector<std::pair<C, C>> allowed = {
-        {C::Pending, C::Running},   {C::Running, C::Pending},  {C::Running, C::Built},
-        {C::Running, C::Failed},    {C::Running, C::Published}, {C::Built, C::Pending},
-        {C::Built, C::Running},     {C::Built, C::Published},  {C::Built, C::Failed},
+        {C::Pending, C::Running},      {C::Running, C::Pending},   {C::Running, C::Built},
+        {C::Running, C::Failed},       {C::Running, C::Published}, {C::Built, C::Pending},
+        {C::Built, C::Running},        {C::Built, C::Published},   {C::Built, C::Failed},
         {C::Published, C::RolledBack}, {C::Failed, C::Pending}};
     int count = 0;
     for (C from : kAllChunkStates) {

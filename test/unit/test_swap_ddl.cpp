@@ -173,7 +173,8 @@ TEST(SwapDdl, GuardTriggers) {
 
 // The parent alone is locked; the live partition is detached.
 TEST(SwapDdl, LockAndDetach) {
-    EXPECT_EQ(lock_parent_statement(spec()), "LOCK TABLE ONLY public.events IN ACCESS EXCLUSIVE MODE");
+    EXPECT_EQ(lock_parent_statement(spec()),
+              "LOCK TABLE ONLY public.events IN ACCESS EXCLUSIVE MODE");
     EXPECT_EQ(detach_statement(spec()),
               "ALTER TABLE public.events DETACH PARTITION public.events_2024_01");
 }
