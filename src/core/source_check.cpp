@@ -1,5 +1,6 @@
 #include "source_check.hpp"
 
+#include <cctype>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -233,6 +234,14 @@ void check_source_parameters(const std::string& source) {
     throw UserError(ErrorKind::InvalidParameter, "source does not use " + missing,
                     "The source must filter on the chunk bounds: $1 is the lower bound "
                     "(inclusive), $2 the upper bound (exclusive).");
+}
+
+std::string normalize_source(const std::string& source) {
+    std::size_t end = source.size();
+    while (end > 0 &&
+           (source[end - 1] == ';' || std::isspace(static_cast<unsigned char>(source[end - 1]))))
+        end--;
+    return source.substr(0, end);
 }
 
 }  // namespace backfill

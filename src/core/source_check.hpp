@@ -25,4 +25,8 @@ void check_source_columns(const std::vector<ColumnInfo>& target,
 // or every chunk would read the whole source. Throws UserError otherwise.
 void check_source_parameters(const std::string& source);
 
+// The source as it is stored and run: without trailing semicolons and
+// whitespace, which would break the subquery it is wrapped in.
+std::string normalize_source(const std::string& source);
+
 }  // namespace backfill

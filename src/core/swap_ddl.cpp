@@ -129,7 +129,7 @@ std::vector<std::string> create_shadow_statements(const SwapSpec& s) {
     return {std::string("CREATE ") + (s.unlogged ? "UNLOGGED " : "") + "TABLE " +
                 qualified(s, s.shadow) + " (LIKE " + qualified(s, s.partition) +
                 " INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMMENTS"
-                " INCLUDING COMPRESSION INCLUDING STATISTICS)" +
+                " INCLUDING COMPRESSION INCLUDING STATISTICS INCLUDING GENERATED)" +
                 s.create_options,
             "ALTER TABLE " + qualified(s, s.shadow) + " " + bound_check_clause(s)};
 }

@@ -84,8 +84,8 @@ TargetInfo load_target(Oid relid) {
         " WHERE c.oid = $1::oid",
         {std::to_string(relid)});
     if (rows.empty())
-        refuse(ErrorKind::InvalidParameter, "relation with OID " + std::to_string(relid) +
-                                                " does not exist",
+        refuse(ErrorKind::InvalidParameter,
+               "relation with OID " + std::to_string(relid) + " does not exist",
                "Pass the target table's name, e.g. 'public.events'.");
     const Row& r = rows[0];
     TargetInfo t;
@@ -100,7 +100,8 @@ TargetInfo load_target(Oid relid) {
                hint_range);
     if (*r[8] == "t")
         refuse(ErrorKind::FeatureNotSupported,
-               "table " + t.qualified + " is itself a partition; sub-partitioned targets are not supported",
+               "table " + t.qualified +
+                   " is itself a partition; sub-partitioned targets are not supported",
                "Give the top-level partitioned table.");
     if (*r[3] != "r")
         refuse(ErrorKind::FeatureNotSupported,
@@ -121,7 +122,8 @@ TargetInfo load_target(Oid relid) {
         refuse(ErrorKind::FeatureNotSupported,
                "partition key column \"" + t.key_column + "\" of table " + t.qualified +
                    " has type " + *r[9],
-               "Supported key types: date, timestamp, timestamptz, smallint, integer, bigint, numeric.");
+               "Supported key types: date, timestamp, timestamptz, smallint, integer, bigint, "
+               "numeric.");
     if (*r[7] != "t")
         refuse(ErrorKind::InvalidParameter, "must be owner of table " + t.qualified,
                "Only the owner of the target (or a member of its owning role) can backfill it.");
@@ -132,7 +134,8 @@ TargetInfo load_target(Oid relid) {
 
 void preflight_neighbours(const TargetInfo& t, const std::vector<std::size_t>& chunk_parts) {
     std::string oids = "{" + std::to_string(t.oid);
-    for (std::size_t i : chunk_parts) oids += "," + std::to_string(t.refs[i].oid);
+    for (std::size_t i : chunk_parts)
+        oids += "," + std::to_string(t.refs[i].oid);
     oids += "}";
     auto fk = query(
         "SELECT c.conname, c.conrelid::regclass::text FROM pg_catalog.pg_constraint c"
@@ -140,11 +143,12 @@ void preflight_neighbours(const TargetInfo& t, const std::vector<std::size_t>& c
         " ORDER BY 1 LIMIT 1",
         {oids});
     if (!fk.empty())
-        refuse(ErrorKind::FeatureNotSupported,
-               "table " + t.qualified + " is referenced by foreign key \"" + *fk[0][0] + "\" of table " +
-                   *fk[0][1],
-               "A partition cannot be detached while rows reference it. Drop the foreign key for the "
-               "backfill (and re-add it NOT VALID, then VALIDATE, afterwards).");
+        refuse(
+            ErrorKind::FeatureNotSupported,
+            "table " + t.qualified + " is referenced by foreign key \"" + *fk[0][0] +
+                "\" of table " + *fk[0][1],
+            "A partition cannot be detached while rows reference it. Drop the foreign key for the "
+            "backfill (and re-add it NOT VALID, then VALIDATE, afterwards).");
     auto pubs = query(
         "SELECT DISTINCT p.pubname FROM pg_catalog.pg_publication_tables p"
         " JOIN pg_catalog.pg_namespace n ON n.nspname = p.schemaname"
@@ -175,12 +179,11 @@ void preflight_neighbours(const TargetInfo& t, const std::vector<std::size_t>& c
                           " rows; every swap scans it under an ACCESS EXCLUSIVE lock";
         std::string hint =
             "Move its rows into proper partitions, or add a validated CHECK constraint to it that "
-            "excludes the backfilled range, e.g. ALTER TABLE " + qdef + " ADD CHECK (NOT (" +
-            quote_ident(t.key_column) + " >= <range_from> AND " + quote_ident(t.key_column) +
-            " < <range_to>)); ATTACH then skips the scan.";
-        pg_guard([&]() {
-            ereport(WARNING, (errmsg("%s", msg.c_str()), errhint("%s", hint.c_str())));
-        });
+            "excludes the backfilled range, e.g. ALTER TABLE " +
+            qdef + " ADD CHECK (NOT (" + quote_ident(t.key_column) + " >= <range_from> AND " +
+            quote_ident(t.key_column) + " < <range_to>)); ATTACH then skips the scan.";
+        pg_guard(
+            [&]() { ereport(WARNING, (errmsg("%s", msg.c_str()), errhint("%s", hint.c_str()))); });
     }
 }
 
@@ -192,14 +195,16 @@ std::optional<LivePartition> live_partition(Oid target, const std::string& schem
         " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
         " WHERE i.inhparent = $1::oid AND n.nspname = $2 AND c.relname = $3",
         {std::to_string(target), schema, name});
-    if (rows.empty()) return std::nullopt;
+    if (rows.empty())
+        return std::nullopt;
     return LivePartition{static_cast<Oid>(std::stoul(*rows[0][0])), *rows[0][1], *rows[0][2]};
 }
 
 bool relation_exists(const std::string& schema, const std::string& name) {
-    return !query("SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
-                  " ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
-                  {schema, name})
+    return !query(
+                "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
+                " ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
+                {schema, name})
                 .empty();
 }
 

@@ -25,9 +25,8 @@ LOCKTAG chunk_tag(std::int64_t job_id, int chunk_no) {
 bool try_lock_chunk(std::int64_t job_id, int chunk_no) {
     unlock_chunk();
     LOCKTAG tag = chunk_tag(job_id, chunk_no);
-    bool got = pg_guard([&]() {
-        return LockAcquire(&tag, ExclusiveLock, true, true) != LOCKACQUIRE_NOT_AVAIL;
-    });
+    bool got = pg_guard(
+        [&]() { return LockAcquire(&tag, ExclusiveLock, true, true) != LOCKACQUIRE_NOT_AVAIL; });
     if (got) {
         held = true;
         held_tag = tag;
@@ -36,7 +35,8 @@ bool try_lock_chunk(std::int64_t job_id, int chunk_no) {
 }
 
 void unlock_chunk() {
-    if (!held) return;
+    if (!held)
+        return;
     held = false;
     LockRelease(&held_tag, ExclusiveLock, true);
 }

@@ -33,7 +33,8 @@ std::string job_key(const Job& job) { return std::to_string(job.id); }
 
 // Runs statements one by one.
 void run_all(const std::vector<std::string>& statements) {
-    for (const auto& s : statements) execute_quietly(s);
+    for (const auto& s : statements)
+        execute_quietly(s);
 }
 
 double ms_since(std::chrono::steady_clock::time_point t0) {
@@ -68,9 +69,10 @@ LiveChunk live_chunk(const Job& job, const ChunkRow& chunk) {
                                "Create a new job for the table as it is now.");
     PartitionBounds b = bounds_from_node(live->bound_node, job.key_type);
     if (b.lower.sort_key != chunk.lower_key || b.upper.sort_key != chunk.upper_key)
-        throw PermanentFailure(ErrorKind::WrongState,
-                               "the bounds of partition " + qname + " changed since the job was created",
-                               "Create a new job for the table as it is now.");
+        throw PermanentFailure(
+            ErrorKind::WrongState,
+            "the bounds of partition " + qname + " changed since the job was created",
+            "Create a new job for the table as it is now.");
     return LiveChunk{*live, b.lower, b.upper};
 }
 
@@ -92,7 +94,8 @@ void on_build_timeout() {
 class BuildTimer {
 public:
     explicit BuildTimer(std::optional<std::int64_t> limit_us) : armed_(limit_us.has_value()) {
-        if (!armed_) return;
+        if (!armed_)
+            return;
         if (build_timeout_id == MAX_TIMEOUTS)
             build_timeout_id = RegisterTimeout(USER_TIMEOUT, on_build_timeout);
         build_timed_out = false;
@@ -100,7 +103,8 @@ public:
         enable_timeout_after(build_timeout_id, ms);
     }
     ~BuildTimer() {
-        if (armed_) disable_timeout(build_timeout_id, false);
+        if (armed_)
+            disable_timeout(build_timeout_id, false);
     }
     BuildTimer(const BuildTimer&) = delete;
     BuildTimer& operator=(const BuildTimer&) = delete;
@@ -199,7 +203,8 @@ void build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc, Sw
     std::string shadow = spec.schema + "." + spec.shadow;
     auto t0 = std::chrono::steady_clock::now();
     in_subtransaction([&]() {
-        std::string rows_before = *scalar("SELECT count(*) FROM " + spec.schema + "." + spec.partition);
+        std::string rows_before =
+            *scalar("SELECT count(*) FROM " + spec.schema + "." + spec.partition);
         run_all(create_shadow_statements(spec));
         std::uint64_t rows_after;
         {
@@ -215,11 +220,12 @@ void build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc, Sw
             " rows_after = $4::bigint, build_ms = $5::numeric, shadow_exists = true,"
             " index_names = $6::name[] WHERE job_id = $1::bigint AND chunk_no = $2::int",
             {job_key(job), std::to_string(chunk.chunk_no), rows_before, std::to_string(rows_after),
-             std::to_string(ms_since(t0)), scalar("SELECT pg_catalog.array_agg(i.relname ORDER BY i.relname)::text"
-                                                   " FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i"
-                                                   " ON i.oid = x.indexrelid WHERE x.indrelid = $1::oid",
-                                                   {std::to_string(lc.live.oid)})
-                                              .value_or("{}")});
+             std::to_string(ms_since(t0)),
+             scalar("SELECT pg_catalog.array_agg(i.relname ORDER BY i.relname)::text"
+                    " FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i"
+                    " ON i.oid = x.indexrelid WHERE x.indrelid = $1::oid",
+                    {std::to_string(lc.live.oid)})
+                 .value_or("{}")});
         log_event(job, chunk.chunk_no, "chunk_built",
                   std::to_string(rows_after) + " rows (was " + rows_before + ")");
     });
@@ -253,15 +259,18 @@ Outcome publish(const Job& job, const ChunkRow& chunk, const SwapSpec& spec) {
                 return;
             }
             auto live = live_partition(job.target, chunk.part_schema, chunk.part_name);
-            if (!live) throw PermanentFailure(ErrorKind::WrongState, "partition disappeared", "");
+            if (!live)
+                throw PermanentFailure(ErrorKind::WrongState, "partition disappeared", "");
             execute(detach_statement(spec));
             auto writes = control_query(
                 "SELECT count(*) FROM backfill.chunk_write WHERE job_id = $1::bigint"
                 " AND chunk_no = $2::int AND phase = 'build'",
                 {job_key(job), std::to_string(chunk.chunk_no)});
-            if (*writes[0][0] != "0") throw WritesSeen{};
+            if (*writes[0][0] != "0")
+                throw WritesSeen{};
             run_all(swap_in_statements(spec, live->bound_spec));
-            if (!job.options.retain) execute("DROP TABLE " + spec.schema + "." + spec.retained);
+            if (!job.options.retain)
+                execute("DROP TABLE " + spec.schema + "." + spec.retained);
             control_execute(
                 "UPDATE backfill.chunk SET state = 'published', retained = $3::boolean,"
                 " shadow_exists = false, finished_at = now(), error = NULL"
@@ -277,11 +286,10 @@ Outcome publish(const Job& job, const ChunkRow& chunk, const SwapSpec& spec) {
                               false);
     }
     if (!locked)
-        return record_failure(
-            job, chunk,
-            "could not lock " + spec.parent + " within lock_timeout in " +
-                std::to_string(job.options.swap_retries) + " tries",
-            false);
+        return record_failure(job, chunk,
+                              "could not lock " + spec.parent + " within lock_timeout in " +
+                                  std::to_string(job.options.swap_retries) + " tries",
+                              false);
     if (result == Result::Cancelled) {
         discard_shadow(job, chunk, spec);
         commit_step();
@@ -317,7 +325,8 @@ Outcome process_chunk(const Job& job, const ChunkRow& chunk, const std::string& 
     } catch (const UserError& e) {
         return record_failure(job, chunk, e.what(), false);
     } catch (const PgError& e) {
-        if (is_user_cancel(e) && !build_timed_out) throw;
+        if (is_user_cancel(e) && !build_timed_out)
+            throw;
         std::string message = build_timed_out ? "building the chunk exceeded statement_timeout"
                                               : describe_build_error(e, job, chunk);
         build_timed_out = false;
@@ -335,7 +344,8 @@ std::optional<ChunkRow> claim_next(const Job& job) {
         {job_key(job)});
     for (const auto& r : rows) {
         int chunk_no = std::stoi(*r[0]);
-        if (!try_lock_chunk(job.id, chunk_no)) continue;
+        if (!try_lock_chunk(job.id, chunk_no))
+            continue;
         for (auto& c : load_chunks(job.id))
             if (c.chunk_no == chunk_no) {
                 commit_step();
@@ -355,11 +365,14 @@ void settle(const Job& job) {
         " count(*) FILTER (WHERE state IN ('pending', 'running', 'built'))"
         " FROM backfill.chunk WHERE job_id = $1::bigint",
         {job_key(job)});
-    if (*rows[0][3] != "0") return;
-    JobState next = settled_state(std::stoi(*rows[0][0]), std::stoi(*rows[0][1]), std::stoi(*rows[0][2]));
+    if (*rows[0][3] != "0")
+        return;
+    JobState next =
+        settled_state(std::stoi(*rows[0][0]), std::stoi(*rows[0][1]), std::stoi(*rows[0][2]));
     auto current = control_query("SELECT state FROM backfill.job WHERE id = $1::bigint FOR UPDATE",
                                  {job_key(job)});
-    if (*current[0][0] != "running") return;
+    if (*current[0][0] != "running")
+        return;
     Job updated = job;
     set_job_state(updated, next);
     log_event(job, std::nullopt, next == JobState::Completed ? "job_completed" : "job_failed",
@@ -391,9 +404,10 @@ void run_job(const std::string& name, std::optional<int> max_chunks) {
     std::string parent = parent_name(job);
     int processed = 0;
     for (;;) {
-        if (max_chunks && processed >= *max_chunks) break;
-        auto state = control_query("SELECT state FROM backfill.job WHERE id = $1::bigint",
-                                   {job_key(job)});
+        if (max_chunks && processed >= *max_chunks)
+            break;
+        auto state =
+            control_query("SELECT state FROM backfill.job WHERE id = $1::bigint", {job_key(job)});
         if (*state[0][0] != "running") {
             notice("backfill job \"" + job.name + "\" is " + *state[0][0] + "; stopping");
             commit_step();
@@ -409,8 +423,10 @@ void run_job(const std::string& name, std::optional<int> max_chunks) {
         unlock_chunk();
         if (outcome == Outcome::Published)
             notice("backfill job \"" + job.name + "\": " + chunk_label(*chunk) + " published");
-        if (outcome == Outcome::Published || outcome == Outcome::Failed) processed++;
-        if (outcome == Outcome::Stopped) break;
+        if (outcome == Outcome::Published || outcome == Outcome::Failed)
+            processed++;
+        if (outcome == Outcome::Stopped)
+            break;
         sleep_ms(job.options.sleep_us / 1000);
     }
 }

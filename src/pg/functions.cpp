@@ -1,6 +1,7 @@
 // The SQL-callable entry points: argument handling only; the work is in
 // job_planning, job_control and chunk_runner.
 #include "core/progress.hpp"
+#include "core/source_check.hpp"
 #include "core/user_error.hpp"
 #include "pg/chunk_runner.hpp"
 #include "pg/job_control.hpp"
@@ -16,7 +17,8 @@ namespace {
 
 // A text argument, or nullopt for NULL.
 std::optional<std::string> text_arg(FunctionCallInfo fcinfo, int n) {
-    if (PG_ARGISNULL(n)) return std::nullopt;
+    if (PG_ARGISNULL(n))
+        return std::nullopt;
     return pg_guard([&]() { return text_to_cstring(PG_GETARG_TEXT_PP(n)); });
 }
 
@@ -37,7 +39,8 @@ Oid required_target(FunctionCallInfo fcinfo, int n) {
 }
 
 std::string options_arg(FunctionCallInfo fcinfo, int n) {
-    if (PG_ARGISNULL(n)) return "{}";
+    if (PG_ARGISNULL(n))
+        return "{}";
     return pg_guard([&]() {
         Jsonb* j = PG_GETARG_JSONB_P(n);
         return JsonbToCString(nullptr, &j->root, VARSIZE(j));
@@ -49,7 +52,7 @@ std::string options_arg(FunctionCallInfo fcinfo, int n) {
 PlannedJob plan_from_args(FunctionCallInfo fcinfo, int first, std::string& source,
                           std::string& search_path) {
     Oid target = required_target(fcinfo, first);
-    source = required_text(fcinfo, first + 1, "source");
+    source = normalize_source(required_text(fcinfo, first + 1, "source"));
     auto from = text_arg(fcinfo, first + 2);
     auto to = text_arg(fcinfo, first + 3);
     std::string options = options_arg(fcinfo, first + 4);
@@ -97,10 +100,12 @@ Datum backfill_plan(PG_FUNCTION_ARGS) {
             const PartitionInfo& p = plan.target.partitions[c.partition_index];
             Oid part = plan.target.refs[c.partition_index].oid;
             pg_guard([&]() {
-                Datum values[6] = {Int32GetDatum(c.chunk_no), ObjectIdGetDatum(part),
+                Datum values[6] = {Int32GetDatum(c.chunk_no),
+                                   ObjectIdGetDatum(part),
                                    CStringGetTextDatum(p.lower.text.c_str()),
                                    CStringGetTextDatum(p.upper.text.c_str()),
-                                   Int64GetDatum(p.est_rows), Int64GetDatum(p.est_bytes)};
+                                   Int64GetDatum(p.est_rows),
+                                   Int64GetDatum(p.est_bytes)};
                 bool nulls[6] = {false, false, false, false, false, false};
                 tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
             });
@@ -130,9 +135,9 @@ Datum backfill_run(PG_FUNCTION_ARGS) {
         bool nonatomic = fcinfo->context && IsA(fcinfo->context, CallContext) &&
                          !castNode(CallContext, fcinfo->context)->atomic;
         if (!nonatomic)
-            throw UserError(ErrorKind::WrongState,
-                            "backfill.run cannot run inside a transaction block",
-                            "It commits after every step; CALL it on its own, outside BEGIN ... COMMIT.");
+            throw UserError(
+                ErrorKind::WrongState, "backfill.run cannot run inside a transaction block",
+                "It commits after every step; CALL it on its own, outside BEGIN ... COMMIT.");
         std::string name = required_text(fcinfo, 0, "name");
         std::optional<int> max_chunks;
         if (!PG_ARGISNULL(1)) {
@@ -154,16 +159,23 @@ Datum backfill_run(PG_FUNCTION_ARGS) {
 }
 
 Datum backfill_pause(PG_FUNCTION_ARGS) {
-    return simple_command(fcinfo, [](const std::string& n) { pause_job(n); return (Datum)0; });
+    return simple_command(fcinfo, [](const std::string& n) {
+        pause_job(n);
+        return (Datum)0;
+    });
 }
 
 Datum backfill_cancel(PG_FUNCTION_ARGS) {
-    return simple_command(fcinfo, [](const std::string& n) { cancel_job(n); return (Datum)0; });
+    return simple_command(fcinfo, [](const std::string& n) {
+        cancel_job(n);
+        return (Datum)0;
+    });
 }
 
 Datum backfill_rollback(PG_FUNCTION_ARGS) {
     bool force = PG_NARGS() > 1 && !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
-    return simple_command(fcinfo, [&](const std::string& n) { return Int32GetDatum(rollback_job(n, force)); });
+    return simple_command(
+        fcinfo, [&](const std::string& n) { return Int32GetDatum(rollback_job(n, force)); });
 }
 
 Datum backfill_purge(PG_FUNCTION_ARGS) {
@@ -185,7 +197,8 @@ Datum backfill_bar(PG_FUNCTION_ARGS) {
 Datum backfill_eta(PG_FUNCTION_ARGS) {
     return guarded_entry([&]() {
         Interval* elapsed = PG_GETARG_INTERVAL_P(2);
-        double seconds = elapsed->time / 1e6 + elapsed->day * 86400.0 + elapsed->month * 30 * 86400.0;
+        double seconds =
+            elapsed->time / 1e6 + elapsed->day * 86400.0 + elapsed->month * 30 * 86400.0;
         auto eta = eta_seconds(PG_GETARG_INT32(0), PG_GETARG_INT32(1), seconds);
         if (!eta) {
             fcinfo->isnull = true;

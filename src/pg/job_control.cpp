@@ -22,7 +22,8 @@ std::string key(const Job& job) { return std::to_string(job.id); }
 
 // Loads the job (locked) and checks that the command applies to its state.
 // Returns nullopt (after a NOTICE) when there is nothing to do.
-std::optional<std::pair<Job, Transition>> begin_command(const std::string& name, JobCommand command) {
+std::optional<std::pair<Job, Transition>> begin_command(const std::string& name,
+                                                        JobCommand command) {
     Job job = load_job(name, true);
     Transition t = apply_command(job.state, command, job.name);
     if (t.noop) {
@@ -38,7 +39,8 @@ std::vector<std::string> index_names_of(const Job& job, int chunk_no) {
         " WHERE job_id = $1::bigint AND chunk_no = $2::int",
         {key(job), std::to_string(chunk_no)});
     std::vector<std::string> out;
-    for (const auto& r : rows) out.push_back(*r[0]);
+    for (const auto& r : rows)
+        out.push_back(*r[0]);
     return out;
 }
 
@@ -53,9 +55,12 @@ SwapSpec spec_for(const Job& job, const ChunkRow& chunk) {
 // lock politely); false when the lock could not be had.
 bool drop_guard(const Job& job, const ChunkRow& chunk, const SwapSpec& spec) {
     std::string live = spec.schema + "." + spec.partition;
-    if (!relation_exists(chunk.part_schema, chunk.part_name)) return true;
-    return with_lock_retries(job.options.lock_timeout_us, job.options.swap_retries,
-                             [&]() { for (const auto& s : drop_guard_statements(spec, live)) execute_quietly(s); });
+    if (!relation_exists(chunk.part_schema, chunk.part_name))
+        return true;
+    return with_lock_retries(job.options.lock_timeout_us, job.options.swap_retries, [&]() {
+        for (const auto& s : drop_guard_statements(spec, live))
+            execute_quietly(s);
+    });
 }
 
 }  // namespace
@@ -72,8 +77,8 @@ std::int64_t create_job(const std::string& name, const PlannedJob& plan, const s
         "INSERT INTO backfill.job (name, owner, target, key_column, key_type, source, search_path,"
         " range_from, range_to, options) VALUES ($1, $2::oid, $3::oid, $4, $5::oid, $6, $7, $8, $9,"
         " $10::jsonb) RETURNING id",
-        {name, std::to_string(current_role()), std::to_string(plan.target.oid), plan.target.key_column,
-         std::to_string(plan.target.key_type), source, search_path,
+        {name, std::to_string(current_role()), std::to_string(plan.target.oid),
+         plan.target.key_column, std::to_string(plan.target.key_type), source, search_path,
          plan.range_from ? Value(plan.range_from->text) : std::nullopt,
          plan.range_to ? Value(plan.range_to->text) : std::nullopt, options_to_json(plan.options)});
     std::int64_t id = std::stoll(*id_row[0][0]);
@@ -91,7 +96,8 @@ std::int64_t create_job(const std::string& name, const PlannedJob& plan, const s
         control_execute(
             "INSERT INTO backfill.chunk (job_id, chunk_no, part_schema, part_name, lower_bound,"
             " upper_bound, lower_key, upper_key, shadow_name, retained_name, est_rows, est_bytes)"
-            " VALUES ($1::bigint, $2::int, $3, $4, $5, $6, $7, $8, $9, $10, $11::bigint, $12::bigint)",
+            " VALUES ($1::bigint, $2::int, $3, $4, $5, $6, $7, $8, $9, $10, $11::bigint, "
+            "$12::bigint)",
             {std::to_string(id), std::to_string(c.chunk_no), ref.schema, ref.name, p.lower.text,
              p.upper.text, p.lower.sort_key, p.upper.sort_key, shadow, retained,
              std::to_string(p.est_rows), std::to_string(p.est_bytes)});
@@ -108,20 +114,24 @@ std::int64_t create_job(const std::string& name, const PlannedJob& plan, const s
 
 void pause_job(const std::string& name) {
     auto begun = begin_command(name, JobCommand::Pause);
-    if (!begun) return;
+    if (!begun)
+        return;
     set_job_state(begun->first, JobState::Paused);
     log_event(begun->first, std::nullopt, "paused", "");
 }
 
 void cancel_job(const std::string& name) {
     auto begun = begin_command(name, JobCommand::Cancel);
-    if (!begun) return;
+    if (!begun)
+        return;
     const Job& job = begun->first;
     set_job_state(job, JobState::Cancelled);
     int dropped = 0;
     for (const auto& chunk : load_chunks(job.id)) {
-        if (chunk.state == ChunkState::Published || chunk.state == ChunkState::RolledBack) continue;
-        if (!try_lock_chunk(job.id, chunk.chunk_no)) continue;  // its runner cleans up
+        if (chunk.state == ChunkState::Published || chunk.state == ChunkState::RolledBack)
+            continue;
+        if (!try_lock_chunk(job.id, chunk.chunk_no))
+            continue;  // its runner cleans up
         SwapSpec spec = spec_for(job, chunk);
         if (chunk.shadow_exists || relation_exists(chunk.part_schema, chunk.shadow_name)) {
             execute_quietly("DROP TABLE IF EXISTS " + spec.schema + "." + spec.shadow);
@@ -135,67 +145,78 @@ void cancel_job(const std::string& name) {
                 {key(job), std::to_string(chunk.chunk_no)});
         unlock_chunk();
     }
-    log_event(job, std::nullopt, "cancelled", std::to_string(dropped) + " unpublished shadows dropped");
+    log_event(job, std::nullopt, "cancelled",
+              std::to_string(dropped) + " unpublished shadows dropped");
     notice("backfill job \"" + job.name + "\" cancelled; " + std::to_string(dropped) +
            " unpublished shadow(s) dropped, published chunks stay published");
 }
 
 int rollback_job(const std::string& name, bool force) {
     auto begun = begin_command(name, JobCommand::Rollback);
-    if (!begun) return 0;
+    if (!begun)
+        return 0;
     const Job& job = begun->first;
     std::vector<ChunkRow> published;
     for (const auto& c : load_chunks(job.id))
-        if (c.state == ChunkState::Published) published.push_back(c);
+        if (c.state == ChunkState::Published)
+            published.push_back(c);
     for (const auto& c : published)
         if (!c.retained)
-            throw UserError(ErrorKind::WrongState,
-                            "chunk " + std::to_string(c.chunk_no) + " of backfill job \"" + job.name +
-                                "\" has no retained original",
-                            "The job ran with retain = false or was purged; it cannot be rolled back.");
+            throw UserError(
+                ErrorKind::WrongState,
+                "chunk " + std::to_string(c.chunk_no) + " of backfill job \"" + job.name +
+                    "\" has no retained original",
+                "The job ran with retain = false or was purged; it cannot be rolled back.");
     auto written = control_query(
         "SELECT pg_catalog.string_agg(DISTINCT chunk_no::text, ', ') FROM backfill.chunk_write"
         " WHERE job_id = $1::bigint AND phase = 'live'",
         {key(job)});
     if (!force && written[0][0])
         throw UserError(ErrorKind::WrongState,
-                        "rows were written to published chunk(s) " + *written[0][0] + " of backfill job \"" +
-                            job.name + "\" after they were published",
+                        "rows were written to published chunk(s) " + *written[0][0] +
+                            " of backfill job \"" + job.name + "\" after they were published",
                         "Rolling back would lose those writes. Copy them out first, then call "
                         "backfill.rollback(name, force => true).");
     std::vector<SwapSpec> specs;
     for (const auto& c : published) {
         auto live = live_partition(job.target, c.part_schema, c.part_name);
         if (!live)
-            throw UserError(ErrorKind::WrongState,
-                            "partition " + qualified(c.part_schema, c.part_name) + " is no longer attached",
-                            "Reattach it, then roll back.");
+            throw UserError(
+                ErrorKind::WrongState,
+                "partition " + qualified(c.part_schema, c.part_name) + " is no longer attached",
+                "Reattach it, then roll back.");
         PartitionBounds b = bounds_from_node(live->bound_node, job.key_type);
         SwapSpec spec = spec_for(job, c);
         spec.lower_literal = typed_literal(b.lower, job.key_type);
         spec.upper_literal = typed_literal(b.upper, job.key_type);
-        for (const auto& s : prepare_restore_statements(spec)) execute_quietly(s);
+        for (const auto& s : prepare_restore_statements(spec))
+            execute_quietly(s);
         specs.push_back(spec);
     }
     bool locked = with_lock_retries(job.options.lock_timeout_us, job.options.swap_retries, [&]() {
-        if (specs.empty()) return;
+        if (specs.empty())
+            return;
         execute(lock_parent_statement(specs.front()));
         for (std::size_t i = 0; i < specs.size(); i++) {
-            auto live = live_partition(job.target, published[i].part_schema, published[i].part_name);
-            for (const auto& s : restore_statements(specs[i], live->bound_spec)) execute_quietly(s);
+            auto live =
+                live_partition(job.target, published[i].part_schema, published[i].part_name);
+            for (const auto& s : restore_statements(specs[i], live->bound_spec))
+                execute_quietly(s);
         }
     });
     if (!locked)
-        throw UserError(ErrorKind::WrongState,
-                        "could not lock the target within lock_timeout to roll back backfill job \"" +
-                            job.name + "\"",
-                        "Long transactions hold the table; retry, or raise lock_timeout in the job's options.");
+        throw UserError(
+            ErrorKind::WrongState,
+            "could not lock the target within lock_timeout to roll back backfill job \"" +
+                job.name + "\"",
+            "Long transactions hold the table; retry, or raise lock_timeout in the job's options.");
     control_execute(
         "UPDATE backfill.chunk SET state = 'rolled_back', retained = false, shadow_exists = true,"
         " finished_at = now() WHERE job_id = $1::bigint AND state = 'published'",
         {key(job)});
     set_job_state(job, JobState::RolledBack);
-    log_event(job, std::nullopt, "rolled_back", std::to_string(published.size()) + " chunks restored");
+    log_event(job, std::nullopt, "rolled_back",
+              std::to_string(published.size()) + " chunks restored");
     notice("backfill job \"" + job.name + "\" rolled back: " + std::to_string(published.size()) +
            " partition(s) restored");
     return static_cast<int>(published.size());
@@ -206,7 +227,8 @@ int purge_job(const std::string& name) {
     apply_command(job.state, JobCommand::Purge, job.name);
     int dropped = 0;
     for (const auto& chunk : load_chunks(job.id)) {
-        if (!try_lock_chunk(job.id, chunk.chunk_no)) continue;
+        if (!try_lock_chunk(job.id, chunk.chunk_no))
+            continue;
         SwapSpec spec = spec_for(job, chunk);
         if (chunk.retained && relation_exists(chunk.part_schema, chunk.retained_name)) {
             execute("DROP TABLE " + spec.schema + "." + spec.retained);
@@ -225,7 +247,8 @@ int purge_job(const std::string& name) {
     }
     control_execute("DELETE FROM backfill.chunk_write WHERE job_id = $1::bigint", {key(job)});
     log_event(job, std::nullopt, "purged", std::to_string(dropped) + " tables dropped");
-    notice("backfill job \"" + job.name + "\" purged: " + std::to_string(dropped) + " table(s) dropped");
+    notice("backfill job \"" + job.name + "\" purged: " + std::to_string(dropped) +
+           " table(s) dropped");
     return dropped;
 }
 

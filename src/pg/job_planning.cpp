@@ -6,7 +6,8 @@
 
 namespace backfill::pg {
 
-PlannedJob plan_job(Oid target, const std::string& source, const std::optional<std::string>& range_from,
+PlannedJob plan_job(Oid target, const std::string& source,
+                    const std::optional<std::string>& range_from,
                     const std::optional<std::string>& range_to, const std::string& options_json,
                     const std::string& search_path) {
     PlannedJob p;
@@ -23,7 +24,8 @@ PlannedJob plan_job(Oid target, const std::string& source, const std::optional<s
     }
     p.chunks = plan_chunks(p.target.partitions, from, to, p.target.qualified);
     std::vector<std::size_t> parts;
-    for (const auto& c : p.chunks) parts.push_back(c.partition_index);
+    for (const auto& c : p.chunks)
+        parts.push_back(c.partition_index);
     preflight_neighbours(p.target, parts);
     check_source(source, p.target, search_path);
     return p;

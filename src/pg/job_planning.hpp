@@ -20,7 +20,8 @@ struct PlannedJob {
 
 // Checks options, target, range, neighbours and source (resolved with
 // search_path), and plans the chunks. Changes nothing.
-PlannedJob plan_job(Oid target, const std::string& source, const std::optional<std::string>& range_from,
+PlannedJob plan_job(Oid target, const std::string& source,
+                    const std::optional<std::string>& range_from,
                     const std::optional<std::string>& range_to, const std::string& options_json,
                     const std::string& search_path);
 

@@ -8,11 +8,16 @@ namespace backfill::pg {
 namespace {
 
 JsonKind json_kind(const std::string& word) {
-    if (word == "string") return JsonKind::String;
-    if (word == "number") return JsonKind::Number;
-    if (word == "boolean") return JsonKind::Boolean;
-    if (word == "null") return JsonKind::Null;
-    if (word == "array") return JsonKind::Array;
+    if (word == "string")
+        return JsonKind::String;
+    if (word == "number")
+        return JsonKind::Number;
+    if (word == "boolean")
+        return JsonKind::Boolean;
+    if (word == "null")
+        return JsonKind::Null;
+    if (word == "array")
+        return JsonKind::Array;
     return JsonKind::Object;
 }
 
@@ -27,7 +32,8 @@ JobOptions options_from_json(const std::string& json) {
         " FROM pg_catalog.jsonb_each($1::jsonb) ORDER BY key",
         {json});
     std::vector<OptionInput> input;
-    for (const auto& r : rows) input.push_back(OptionInput{*r[0], json_kind(*r[1]), r[2].value_or("")});
+    for (const auto& r : rows)
+        input.push_back(OptionInput{*r[0], json_kind(*r[1]), r[2].value_or("")});
     return parse_options(input);
 }
 
@@ -47,8 +53,8 @@ Job load_job(const std::string& name, bool for_update) {
                     " options::text, state FROM backfill.job WHERE name = $1") +
             (for_update ? " FOR UPDATE" : ""),
         {name});
-    bool visible = !rows.empty() && (current_role_is_superuser() ||
-                                      std::stoul(*rows[0][2]) == current_role());
+    bool visible =
+        !rows.empty() && (current_role_is_superuser() || std::stoul(*rows[0][2]) == current_role());
     if (!visible)
         throw UserError(ErrorKind::InvalidParameter, "backfill job \"" + name + "\" does not exist",
                         "See SELECT name, state FROM backfill.jobs for your jobs.");
@@ -97,7 +103,8 @@ std::vector<ChunkRow> load_chunks(std::int64_t job_id) {
 void set_job_state(const Job& job, JobState state) {
     control_execute(
         "UPDATE backfill.job SET state = $2,"
-        " started_at = CASE WHEN $2 = 'running' THEN coalesce(started_at, now()) ELSE started_at END,"
+        " started_at = CASE WHEN $2 = 'running' THEN coalesce(started_at, now()) ELSE started_at "
+        "END,"
         " finished_at = CASE WHEN $2 IN ('completed', 'failed', 'cancelled', 'rolled_back')"
         "  THEN now() WHEN $2 = 'running' THEN NULL ELSE finished_at END"
         " WHERE id = $1::bigint",
@@ -115,8 +122,9 @@ void log_event(const Job& job, std::optional<int> chunk_no, const std::string& e
 }
 
 void set_chunk_state(const Job& job, int chunk_no, ChunkState state) {
-    control_execute("UPDATE backfill.chunk SET state = $3 WHERE job_id = $1::bigint AND chunk_no = $2::int",
-                    {std::to_string(job.id), std::to_string(chunk_no), to_string(state)});
+    control_execute(
+        "UPDATE backfill.chunk SET state = $3 WHERE job_id = $1::bigint AND chunk_no = $2::int",
+        {std::to_string(job.id), std::to_string(chunk_no), to_string(state)});
 }
 
 }  // namespace backfill::pg

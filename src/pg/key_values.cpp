@@ -56,10 +56,10 @@ RawKey raw_key(Datum value, Oid type) {
             key.sort_key = psprintf(INT64_FORMAT, DatumGetInt64(value));
             break;
         case NUMERICOID:
-            key.sort_key = numeric_is_nan(DatumGetNumeric(value)) ||
-                                   numeric_is_inf(DatumGetNumeric(value))
-                               ? nullptr
-                               : key.text;
+            key.sort_key =
+                numeric_is_nan(DatumGetNumeric(value)) || numeric_is_inf(DatumGetNumeric(value))
+                    ? nullptr
+                    : key.text;
             break;
         default:
             elog(ERROR, "unsupported partition key type %u", type);
@@ -94,7 +94,8 @@ PartitionBounds bounds_from_node(const std::string& relpartbound, Oid key_type) 
         Node* node = static_cast<Node*>(stringToNode(relpartbound.c_str()));
         PartitionBoundSpec* spec = castNode(PartitionBoundSpec, node);
         r.is_default = spec->is_default;
-        if (r.is_default) return r;
+        if (r.is_default)
+            return r;
         if (spec->strategy != PARTITION_STRATEGY_RANGE || list_length(spec->lowerdatums) != 1 ||
             list_length(spec->upperdatums) != 1)
             elog(ERROR, "unexpected partition bound shape");
@@ -110,10 +111,13 @@ PartitionBounds bounds_from_node(const std::string& relpartbound, Oid key_type) 
     });
     PartitionBounds out;
     out.is_default = raw.is_default;
-    if (out.is_default) return out;
+    if (out.is_default)
+        return out;
     auto convert = [](const RawDatum& d) {
-        if (d.kind == PARTITION_RANGE_DATUM_MINVALUE) return Bound{BoundKind::MinValue, "", "MINVALUE"};
-        if (d.kind == PARTITION_RANGE_DATUM_MAXVALUE) return Bound{BoundKind::MaxValue, "", "MAXVALUE"};
+        if (d.kind == PARTITION_RANGE_DATUM_MINVALUE)
+            return Bound{BoundKind::MinValue, "", "MINVALUE"};
+        if (d.kind == PARTITION_RANGE_DATUM_MAXVALUE)
+            return Bound{BoundKind::MaxValue, "", "MAXVALUE"};
         return finite_bound(d.key);
     };
     out.lower = convert(raw.lower);
@@ -148,10 +152,12 @@ Bound bound_from_text(const std::string& argument, const std::string& text, Oid 
         return p;
     });
     if (!parsed.ok)
-        throw UserError(ErrorKind::InvalidParameter,
-                        argument + " \"" + text + "\" is not a valid value of the partition key's type " +
-                            pg_guard([&]() { return format_type_be(key_type); }),
-                        "Give " + argument + " as a literal of the partition key's type, e.g. '2024-01-01' for a date key.");
+        throw UserError(
+            ErrorKind::InvalidParameter,
+            argument + " \"" + text + "\" is not a valid value of the partition key's type " +
+                pg_guard([&]() { return format_type_be(key_type); }),
+            "Give " + argument +
+                " as a literal of the partition key's type, e.g. '2024-01-01' for a date key.");
     return finite_bound(parsed.key);
 }
 
@@ -170,7 +176,8 @@ std::uint64_t execute_with_bounds(const std::string& sql, Oid key_type, const Bo
             OidInputFunctionCall(in_func, const_cast<char*>(lower.text.c_str()), ioparam, -1),
             OidInputFunctionCall(in_func, const_cast<char*>(upper.text.c_str()), ioparam, -1)};
         int rc = SPI_execute_with_args(sql.c_str(), 2, types, values, nullptr, false, 0);
-        if (rc < 0) elog(ERROR, "SPI failed (%d)", rc);
+        if (rc < 0)
+            elog(ERROR, "SPI failed (%d)", rc);
         return (std::uint64_t)SPI_processed;
     });
 }

@@ -13,10 +13,14 @@ void throw_current_pg_error(MemoryContext ctx) {
     PgError e;
     e.sqlerrcode = edata->sqlerrcode;
     e.elevel = edata->elevel;
-    if (edata->message) e.message = edata->message;
-    if (edata->detail) e.detail = edata->detail;
-    if (edata->hint) e.hint = edata->hint;
-    if (edata->context) e.context = edata->context;
+    if (edata->message)
+        e.message = edata->message;
+    if (edata->detail)
+        e.detail = edata->detail;
+    if (edata->hint)
+        e.hint = edata->hint;
+    if (edata->context)
+        e.context = edata->context;
     FreeErrorData(edata);
     throw e;
 }
@@ -63,8 +67,7 @@ void report_exception(std::exception_ptr error) {
         message = "internal error: unknown exception";
     }
     ereport(ERROR, (errcode(code), errmsg_internal("%s", message ? message : "unknown error"),
-                    detail ? errdetail_internal("%s", detail) : 0,
-                    hint ? errhint("%s", hint) : 0));
+                    detail ? errdetail_internal("%s", detail) : 0, hint ? errhint("%s", hint) : 0));
     pg_unreachable();
 }
 

@@ -35,7 +35,8 @@ auto pg_guard(F&& f) -> decltype(f()) {
         PG_CATCH();
         { failed = true; }
         PG_END_TRY();
-        if (failed) throw_current_pg_error(ctx);
+        if (failed)
+            throw_current_pg_error(ctx);
     } else {
         R result{};
         R* volatile slot = &result;
@@ -44,7 +45,8 @@ auto pg_guard(F&& f) -> decltype(f()) {
         PG_CATCH();
         { failed = true; }
         PG_END_TRY();
-        if (failed) throw_current_pg_error(ctx);
+        if (failed)
+            throw_current_pg_error(ctx);
         return result;
     }
 }

@@ -9,7 +9,8 @@ Oid extension_owner() {
     return pg_guard([]() {
         Oid nsp = get_namespace_oid("backfill", false);
         HeapTuple tup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
-        if (!HeapTupleIsValid(tup)) elog(ERROR, "schema backfill not found");
+        if (!HeapTupleIsValid(tup))
+            elog(ERROR, "schema backfill not found");
         Oid owner = ((Form_pg_namespace)GETSTRUCT(tup))->nspowner;
         ReleaseSysCache(tup);
         return owner;
@@ -26,8 +27,8 @@ AsRole::~AsRole() { SetUserIdAndSecContext(saved_user_, saved_context_); }
 ScopedSearchPath::ScopedSearchPath(const std::string& path) {
     level_ = pg_guard([&]() {
         int level = NewGUCNestLevel();
-        set_config_option("search_path", path.c_str(), PGC_USERSET, PGC_S_SESSION,
-                          GUC_ACTION_SAVE, true, 0, false);
+        set_config_option("search_path", path.c_str(), PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+                          true, 0, false);
         return level;
     });
 }
@@ -40,8 +41,8 @@ std::string current_search_path() {
 
 void set_local_search_path(const std::string& path) {
     pg_guard([&]() {
-        set_config_option("search_path", path.c_str(), PGC_USERSET, PGC_S_SESSION,
-                          GUC_ACTION_LOCAL, true, 0, false);
+        set_config_option("search_path", path.c_str(), PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
+                          true, 0, false);
     });
 }
 

@@ -58,8 +58,8 @@ PreparedShape prepare_shape(const char* source, Oid key_type, const Oid* target_
             s.names[i] = pstrdup(NameStr(att->attname));
             s.type_names[i] = format_type_with_typemod(att->atttypid, att->atttypmod);
             Oid src = att->atttypid;
-            s.assignable[i] = i < target_ncols &&
-                              can_coerce_type(1, &src, &target_types[i], COERCION_ASSIGNMENT);
+            s.assignable[i] =
+                i < target_ncols && can_coerce_type(1, &src, &target_types[i], COERCION_ASSIGNMENT);
         }
         SPI_freeplan(plan);
         return s;
@@ -84,9 +84,10 @@ void check_source(const std::string& source, const TargetInfo& target,
         throw UserError(ErrorKind::InvalidParameter, "source must be a SELECT statement",
                         "The source produces the corrected rows; backfill writes them itself.");
     if (shape.kind == 3)
-        throw UserError(ErrorKind::InvalidParameter,
-                        "source must not modify data (it has a data-modifying WITH clause)",
-                        "The source is run once per chunk and again on every retry; keep it read-only.");
+        throw UserError(
+            ErrorKind::InvalidParameter,
+            "source must not modify data (it has a data-modifying WITH clause)",
+            "The source is run once per chunk and again on every retry; keep it read-only.");
     std::vector<ColumnInfo> cols;
     std::vector<bool> assignable;
     for (int i = 0; i < shape.ncols; i++) {

@@ -28,7 +28,8 @@ RawResult run_spi(const char* sql, int nparams, const char* const* params) {
             nulls[i] = params[i] ? ' ' : 'n';
         }
         int rc = SPI_execute_with_args(sql, nparams, types, values, nulls, false, 0);
-        if (rc < 0) elog(ERROR, "SPI failed (%d) running: %s", rc, sql);
+        if (rc < 0)
+            elog(ERROR, "SPI failed (%d) running: %s", rc, sql);
         raw.processed = SPI_processed;
         if (SPI_tuptable != nullptr && SPI_processed > 0) {
             TupleDesc desc = SPI_tuptable->tupdesc;
@@ -36,8 +37,7 @@ RawResult run_spi(const char* sql, int nparams, const char* const* params) {
             raw.cells = static_cast<char**>(palloc0(sizeof(char*) * raw.processed * raw.ncols));
             for (uint64 r = 0; r < raw.processed; r++)
                 for (int c = 0; c < raw.ncols; c++)
-                    raw.cells[r * raw.ncols + c] =
-                        SPI_getvalue(SPI_tuptable->vals[r], desc, c + 1);
+                    raw.cells[r * raw.ncols + c] = SPI_getvalue(SPI_tuptable->vals[r], desc, c + 1);
         }
         return raw;
     });
@@ -47,7 +47,8 @@ RawResult run_spi(const char* sql, int nparams, const char* const* params) {
 std::vector<const char*> c_params(const std::vector<Value>& params) {
     std::vector<const char*> out;
     out.reserve(params.size());
-    for (const auto& p : params) out.push_back(p ? p->c_str() : nullptr);
+    for (const auto& p : params)
+        out.push_back(p ? p->c_str() : nullptr);
     return out;
 }
 
@@ -57,7 +58,8 @@ std::vector<Row> query(const std::string& sql, const std::vector<Value>& params)
     auto cp = c_params(params);
     RawResult raw = run_spi(sql.c_str(), static_cast<int>(cp.size()), cp.data());
     std::vector<Row> rows;
-    if (raw.cells == nullptr) return rows;
+    if (raw.cells == nullptr)
+        return rows;
     rows.reserve(raw.processed);
     for (uint64 r = 0; r < raw.processed; r++) {
         Row row;
@@ -93,7 +95,8 @@ void execute_quietly(const std::string& sql) {
 
 Value scalar(const std::string& sql, const std::vector<Value>& params) {
     auto rows = query(sql, params);
-    if (rows.empty() || rows[0].empty()) return std::nullopt;
+    if (rows.empty() || rows[0].empty())
+        return std::nullopt;
     return rows[0][0];
 }
 

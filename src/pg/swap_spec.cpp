@@ -55,8 +55,10 @@ void describe_live_partition(Oid relid, const Job& job, const ChunkRow& chunk, S
     std::string oid = std::to_string(relid);
     auto indexes = live_indexes(relid);
     std::vector<std::string> names;
-    for (const auto& i : indexes) names.push_back(i.name);
-    SwapSpec named = swap_spec(job, chunk, spec.parent, spec.lower_literal, spec.upper_literal, names);
+    for (const auto& i : indexes)
+        names.push_back(i.name);
+    SwapSpec named =
+        swap_spec(job, chunk, spec.parent, spec.lower_literal, spec.upper_literal, names);
     spec.indexes = named.indexes;
     for (std::size_t k = 0; k < indexes.size(); k++) {
         spec.indexes[k].definition = indexes[k].definition;
@@ -71,15 +73,19 @@ void describe_live_partition(Oid relid, const Job& job, const ChunkRow& chunk, S
     auto rel = query(
         "SELECT c.relpersistence, t.spcname,"
         " (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(pg_catalog.split_part(o, '=', 1))"
-        "   || ' = ' || pg_catalog.quote_literal(pg_catalog.substr(o, pg_catalog.strpos(o, '=') + 1)), ', ')"
+        "   || ' = ' || pg_catalog.quote_literal(pg_catalog.substr(o, pg_catalog.strpos(o, '=') + "
+        "1)), ', ')"
         "  FROM pg_catalog.unnest(c.reloptions) o)"
-        " FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_tablespace t ON t.oid = c.reltablespace"
+        " FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_tablespace t ON t.oid = "
+        "c.reltablespace"
         " WHERE c.oid = $1::oid",
         {oid});
     spec.unlogged = *rel[0][0] == "u";
     spec.create_options.clear();
-    if (rel[0][2]) spec.create_options += " WITH (" + *rel[0][2] + ")";
-    if (rel[0][1]) spec.create_options += " TABLESPACE " + quote_ident(*rel[0][1]);
+    if (rel[0][2])
+        spec.create_options += " WITH (" + *rel[0][2] + ")";
+    if (rel[0][1])
+        spec.create_options += " TABLESPACE " + quote_ident(*rel[0][1]);
 }
 
 std::vector<std::string> copy_ownership_statements(Oid relid, const std::string& shadow) {
@@ -90,15 +96,16 @@ std::vector<std::string> copy_ownership_statements(Oid relid, const std::string&
         " c.relowner <> $2::oid, pg_catalog.obj_description(c.oid, 'pg_class')"
         " FROM pg_catalog.pg_class c WHERE c.oid = $1::oid",
         {oid, std::to_string(current_role())});
-    if (*owner[0][1] == "t") out.push_back("ALTER TABLE " + shadow + " OWNER TO " + *owner[0][0]);
-    for (const auto& r : query(
-             "SELECT a.privilege_type,"
-             " CASE WHEN a.grantee = 0 THEN 'PUBLIC'"
-             "  ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END,"
-             " a.is_grantable"
-             " FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a"
-             " WHERE c.oid = $1::oid AND a.grantee <> c.relowner",
-             {oid}))
+    if (*owner[0][1] == "t")
+        out.push_back("ALTER TABLE " + shadow + " OWNER TO " + *owner[0][0]);
+    for (const auto& r :
+         query("SELECT a.privilege_type,"
+               " CASE WHEN a.grantee = 0 THEN 'PUBLIC'"
+               "  ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END,"
+               " a.is_grantable"
+               " FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a"
+               " WHERE c.oid = $1::oid AND a.grantee <> c.relowner",
+               {oid}))
         out.push_back("GRANT " + *r[0] + " ON TABLE " + shadow + " TO " + *r[1] +
                       (*r[2] == "t" ? " WITH GRANT OPTION" : ""));
     if (owner[0][2])

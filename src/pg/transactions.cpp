@@ -32,16 +32,19 @@ void commit_step() {
 }
 
 void sleep_ms(std::int64_t ms) {
-    if (ms <= 0) return;
+    if (ms <= 0)
+        return;
     pg_guard([&]() {
         TimestampTz end = GetCurrentTimestamp() + ms * 1000;
         for (;;) {
             CHECK_FOR_INTERRUPTS();
             long left = (long)((end - GetCurrentTimestamp()) / 1000);
-            if (left <= 0) break;
+            if (left <= 0)
+                break;
             int rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, left,
                                PG_WAIT_EXTENSION);
-            if (rc & WL_LATCH_SET) ResetLatch(MyLatch);
+            if (rc & WL_LATCH_SET)
+                ResetLatch(MyLatch);
         }
     });
 }
@@ -59,7 +62,8 @@ bool with_lock_retries(std::int64_t lock_timeout_us, int tries, const std::funct
             });
             return true;
         } catch (const PgError& e) {
-            if (!is_lock_timeout(e)) throw;
+            if (!is_lock_timeout(e))
+                throw;
         }
         // Backoff grows with the tries (capped at 2 s) and is jittered so
         // that two waiters do not collide again in step.

@@ -39,11 +39,11 @@ Datum backfill_guard(PG_FUNCTION_ARGS) {
         std::string job = trig->tg_trigger->tgargs[0];
         std::string chunk = trig->tg_trigger->tgargs[1];
         std::string phase = trig->tg_trigger->tgargs[2];
-        Datum pass_through = TRIGGER_FIRED_FOR_ROW(trig->tg_event)
-                                 ? PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(trig->tg_event)
-                                                       ? trig->tg_newtuple
-                                                       : trig->tg_trigtuple)
-                                 : (Datum)0;
+        Datum pass_through =
+            TRIGGER_FIRED_FOR_ROW(trig->tg_event)
+                ? PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_newtuple
+                                                                          : trig->tg_trigtuple)
+                : (Datum)0;
         TransactionId xid = pg_guard([]() { return GetTopTransactionId(); });
         SubTransactionId subxid = GetCurrentSubTransactionId();
         std::string args = job + "/" + chunk + "/" + phase;
@@ -52,9 +52,10 @@ Datum backfill_guard(PG_FUNCTION_ARGS) {
         spi_connect();
         {
             AsExtensionOwner owner;
-            execute("INSERT INTO backfill.chunk_write (job_id, chunk_no, phase)"
-                    " VALUES ($1::bigint, $2::int, $3)",
-                    {job, chunk, phase});
+            execute(
+                "INSERT INTO backfill.chunk_write (job_id, chunk_no, phase)"
+                " VALUES ($1::bigint, $2::int, $3)",
+                {job, chunk, phase});
         }
         spi_finish();
         last_mark = LastMark{xid, subxid, args};

@@ -160,3 +160,9 @@ TEST(SourceParameters, BackslashOnlyEscapesInEStrings) {
 
 }  // namespace
 }  // namespace backfill
+
+// A trailing semicolon would break the subquery the source is wrapped in.
+TEST(NormalizeSource, DropsTrailingSemicolonsAndSpace) {
+    EXPECT_EQ(backfill::normalize_source("SELECT 1 ;\n; "), "SELECT 1");
+    EXPECT_EQ(backfill::normalize_source("SELECT ';'"), "SELECT ';'");
+}

@@ -53,7 +53,7 @@ TEST(SwapDdl, CreateShadow) {
               (Statements{"CREATE TABLE public.events_2024_01_bf7_3_new (LIKE "
                           "public.events_2024_01 INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
                           "INCLUDING STORAGE INCLUDING COMMENTS INCLUDING COMPRESSION INCLUDING "
-                          "STATISTICS)",
+                          "STATISTICS INCLUDING GENERATED)",
                           std::string("ALTER TABLE public.events_2024_01_bf7_3_new ADD CONSTRAINT "
                                       "backfill_bound_7_3 ") +
                               kCheck}));
@@ -64,10 +64,12 @@ TEST(SwapDdl, CreateShadowUnloggedWithOptions) {
     SwapSpec s = spec();
     s.unlogged = true;
     s.create_options = " WITH (fillfactor=90) TABLESPACE fast";
-    EXPECT_EQ(create_shadow_statements(s).at(0),
-              "CREATE UNLOGGED TABLE public.events_2024_01_bf7_3_new (LIKE public.events_2024_01 "
-              "INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMMENTS "
-              "INCLUDING COMPRESSION INCLUDING STATISTICS) WITH (fillfactor=90) TABLESPACE fast");
+    EXPECT_EQ(
+        create_shadow_statements(s).at(0),
+        "CREATE UNLOGGED TABLE public.events_2024_01_bf7_3_new (LIKE public.events_2024_01 "
+        "INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMMENTS "
+        "INCLUDING COMPRESSION INCLUDING STATISTICS INCLUDING GENERATED) WITH (fillfactor=90) "
+        "TABLESPACE fast");
 }
 
 // The source sits on its own lines, so a trailing comment is harmless.
