@@ -23,7 +23,8 @@ CREATE TABLE backfill.job (
     started_at  timestamptz,
     finished_at timestamptz,
     last_error  text,
-    throttled_by text
+    throttled_by text,
+    launched_at timestamptz
 );
 
 -- Chunks: one row per partition to rebuild, with everything a resumed run
@@ -107,7 +108,10 @@ SELECT j.id, j.name, j.target::regclass AS target, j.state,
        j.created_at, j.started_at, j.finished_at,
        c.total::int AS chunks_total, c.done::int AS chunks_done,
        c.failed::int AS chunks_failed, c.rows_written::bigint AS rows_written,
-       j.last_error, j.options
+       j.last_error, j.options,
+       r.runners::int AS workers,
+       (j.state = 'running' AND r.runners = 0
+        AND coalesce(j.launched_at < now() - interval '15 seconds', true)) AS interrupted
 FROM backfill.job j
 CROSS JOIN LATERAL (
     SELECT count(*) AS total,
@@ -115,6 +119,14 @@ CROSS JOIN LATERAL (
            count(*) FILTER (WHERE ch.state = 'failed') AS failed,
            coalesce(sum(ch.rows_after) FILTER (WHERE ch.state = 'published'), 0) AS rows_written
     FROM backfill.chunk ch WHERE ch.job_id = j.id) c
+CROSS JOIN LATERAL (
+    -- sessions working on the job hold a shared advisory lock on
+    -- (job id, 0) in backfill's own lock space (16967)
+    SELECT count(DISTINCT l.pid) AS runners FROM pg_catalog.pg_locks l
+    WHERE l.locktype = 'advisory' AND l.objsubid = 16967 AND l.granted
+      AND l.classid = j.id::oid AND l.objid = 0
+      AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d
+                        WHERE d.datname = pg_catalog.current_database())) r
 WHERE backfill._visible(j.owner);
 
 CREATE VIEW backfill.progress WITH (security_barrier) AS
@@ -155,20 +167,37 @@ ORDER BY e.id;
 GRANT USAGE ON SCHEMA backfill TO PUBLIC;
 GRANT SELECT ON backfill.jobs, backfill.progress, backfill.chunks, backfill.log TO PUBLIC;
 
--- Functions. plan, create and run read the caller's search_path (the source
--- is resolved with it) and so fix their own search_path in C; run cannot
--- carry a SET clause at all, because it commits.
+-- Functions. All run with a fixed search_path. plan, create and start
+-- resolve the source with the CALLER's search_path: their last argument
+-- defaults to it, and argument defaults are evaluated by the caller, before
+-- the function's own SET clause applies. run cannot carry a SET clause
+-- (it commits); it fixes its search_path in C.
 CREATE FUNCTION backfill.plan(target regclass, source text, range_from text DEFAULT NULL,
-                              range_to text DEFAULT NULL, options jsonb DEFAULT '{}')
+                              range_to text DEFAULT NULL, options jsonb DEFAULT '{}',
+                              source_search_path text
+                                  DEFAULT pg_catalog.current_setting('search_path'))
 RETURNS TABLE (chunk_no int, partition regclass, lower_bound text, upper_bound text,
                est_rows bigint, est_bytes bigint)
-LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'backfill_plan';
+LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'backfill_plan';
 
 CREATE FUNCTION backfill."create"(name text, target regclass, source text,
                                   range_from text DEFAULT NULL, range_to text DEFAULT NULL,
-                                  options jsonb DEFAULT '{}')
+                                  options jsonb DEFAULT '{}',
+                                  source_search_path text
+                                      DEFAULT pg_catalog.current_setting('search_path'))
 RETURNS bigint
-LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'backfill_create';
+LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'backfill_create';
+
+CREATE FUNCTION backfill.start(name text, target regclass, source text,
+                               range_from text DEFAULT NULL, range_to text DEFAULT NULL,
+                               options jsonb DEFAULT '{}',
+                               source_search_path text
+                                   DEFAULT pg_catalog.current_setting('search_path'))
+RETURNS bigint
+LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'backfill_start';
 
 CREATE PROCEDURE backfill.run(name text, max_chunks int DEFAULT NULL)
 LANGUAGE c AS 'MODULE_PATHNAME', 'backfill_run';
@@ -177,9 +206,21 @@ CREATE FUNCTION backfill.pause(name text) RETURNS void
 LANGUAGE c VOLATILE STRICT SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'backfill_pause';
 
+CREATE FUNCTION backfill.resume(name text) RETURNS void
+LANGUAGE c VOLATILE STRICT SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'backfill_resume';
+
 CREATE FUNCTION backfill.cancel(name text) RETURNS void
 LANGUAGE c VOLATILE STRICT SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'backfill_cancel';
+
+CREATE FUNCTION backfill.retry(name text) RETURNS int
+LANGUAGE c VOLATILE STRICT SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'backfill_retry';
+
+CREATE FUNCTION backfill.wait(name text, timeout interval DEFAULT '1 hour') RETURNS text
+LANGUAGE c VOLATILE STRICT SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'backfill_wait';
 
 CREATE FUNCTION backfill.rollback(name text, force boolean DEFAULT false) RETURNS int
 LANGUAGE c VOLATILE STRICT SET search_path = pg_catalog, pg_temp

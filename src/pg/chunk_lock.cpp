@@ -7,38 +7,57 @@ namespace backfill::pg {
 
 namespace {
 
-// Advisory lock tags with this fourth field cannot collide with the
-// pg_advisory_lock() family, which uses 1 and 2.
+// Advisory lock tags with these fourth fields cannot collide with the
+// pg_advisory_lock() family, which uses 1 and 2. The job space is read by
+// the backfill.jobs view (objsubid 16967).
 constexpr uint16 kChunkLockSpace = 0x4246;
+constexpr uint16 kJobLockSpace = 0x4247;
 
-bool held = false;
-LOCKTAG held_tag;
-
-LOCKTAG chunk_tag(std::int64_t job_id, int chunk_no) {
+struct Held {
+    bool held = false;
     LOCKTAG tag;
-    SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32)job_id, (uint32)chunk_no, kChunkLockSpace);
+    int chunk_no = 0;
+};
+Held chunk_lock;
+Held job_lock;
+
+LOCKTAG tag_of(std::int64_t job_id, int chunk_no, uint16 space) {
+    LOCKTAG tag;
+    SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32)job_id, (uint32)chunk_no, space);
     return tag;
+}
+
+// Releases a held session lock of the given mode.
+void release(Held& h, LOCKMODE mode) {
+    if (!h.held)
+        return;
+    h.held = false;
+    LockRelease(&h.tag, mode, true);
 }
 
 }  // namespace
 
 bool try_lock_chunk(std::int64_t job_id, int chunk_no) {
     unlock_chunk();
-    LOCKTAG tag = chunk_tag(job_id, chunk_no);
+    LOCKTAG tag = tag_of(job_id, chunk_no, kChunkLockSpace);
     bool got = pg_guard(
         [&]() { return LockAcquire(&tag, ExclusiveLock, true, true) != LOCKACQUIRE_NOT_AVAIL; });
-    if (got) {
-        held = true;
-        held_tag = tag;
-    }
+    if (got)
+        chunk_lock = Held{true, tag, chunk_no};
     return got;
 }
 
-void unlock_chunk() {
-    if (!held)
-        return;
-    held = false;
-    LockRelease(&held_tag, ExclusiveLock, true);
+void unlock_chunk() { release(chunk_lock, ExclusiveLock); }
+
+int locked_chunk() { return chunk_lock.held ? chunk_lock.chunk_no : 0; }
+
+void lock_job(std::int64_t job_id) {
+    unlock_job();
+    LOCKTAG tag = tag_of(job_id, 0, kJobLockSpace);
+    pg_guard([&]() { LockAcquire(&tag, ShareLock, true, false); });
+    job_lock = Held{true, tag, 0};
 }
+
+void unlock_job() { release(job_lock, ShareLock); }
 
 }  // namespace backfill::pg

@@ -1,6 +1,9 @@
-// A session-level lock per (job, chunk): held by whoever works on the chunk,
-// released on exit or crash, so a chunk left "running" by a dead session is
-// recognised as free to take over.
+// Session-level locks in backfill's own advisory lock space. A runner (a
+// worker or CALL backfill.run) holds its job's lock in share mode while it
+// works on the job, and one chunk's lock exclusively while it works on that
+// chunk. Both go away with the session, so a chunk left "running" by a dead
+// session is recognised as free, and a "running" job nobody holds is shown
+// as interrupted.
 #pragma once
 
 #include <cstdint>
@@ -12,5 +15,12 @@ bool try_lock_chunk(std::int64_t job_id, int chunk_no);
 
 // Releases the lock taken by try_lock_chunk (no-op if not held).
 void unlock_chunk();
+
+// The chunk this session holds the lock of, or 0.
+int locked_chunk();
+
+// Marks this session as a runner of the job (share lock), and stops.
+void lock_job(std::int64_t job_id);
+void unlock_job();
 
 }  // namespace backfill::pg

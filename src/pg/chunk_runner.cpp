@@ -115,6 +115,11 @@ private:
 
 // --- recording ---------------------------------------------------------------
 
+// What pg_stat_activity shows for this session.
+void report_activity(const std::string& text) {
+    pg_guard([&]() { pgstat_report_activity(STATE_RUNNING, text.c_str()); });
+}
+
 void notice(const std::string& text) {
     pg_guard([&]() { ereport(NOTICE, (errmsg("%s", text.c_str()))); });
 }
@@ -381,6 +386,53 @@ void settle(const Job& job) {
            *rows[0][0] + " chunks published");
 }
 
+// The loop every runner shares: claim a chunk, process it, until the job
+// is no longer running, nothing is left to claim, or max_chunks is reached.
+void work_job(const Job& job, std::optional<int> max_chunks) {
+    std::string parent = parent_name(job);
+    int processed = 0;
+    for (;;) {
+        if (max_chunks && processed >= *max_chunks)
+            break;
+        auto state =
+            control_query("SELECT state FROM backfill.job WHERE id = $1::bigint", {job_key(job)});
+        if (*state[0][0] != "running") {
+            notice("backfill job \"" + job.name + "\" is " + *state[0][0] + "; stopping");
+            commit_step();
+            break;
+        }
+        auto chunk = claim_next(job);
+        if (!chunk) {
+            settle(job);
+            commit_step();
+            break;
+        }
+        report_activity("backfill job \"" + job.name + "\": " + chunk_label(*chunk));
+        Outcome outcome = process_chunk(job, *chunk, parent);
+        unlock_chunk();
+        if (outcome == Outcome::Published)
+            notice("backfill job \"" + job.name + "\": " + chunk_label(*chunk) + " published");
+        if (outcome == Outcome::Published || outcome == Outcome::Failed)
+            processed++;
+        if (outcome == Outcome::Stopped)
+            break;
+        report_activity("backfill job \"" + job.name + "\": sleeping between chunks");
+        sleep_ms(job.options.sleep_us / 1000);
+    }
+}
+
+// Holds the job's runner lock for the duration of work_job.
+void work_job_locked(const Job& job, std::optional<int> max_chunks) {
+    lock_job(job.id);
+    try {
+        work_job(job, max_chunks);
+    } catch (...) {
+        unlock_job();
+        throw;
+    }
+    unlock_job();
+}
+
 }  // namespace
 
 void release_claimed_chunk() { unlock_chunk(); }
@@ -401,34 +453,19 @@ void run_job(const std::string& name, std::optional<int> max_chunks) {
     set_job_state(job, JobState::Running);
     log_event(job, std::nullopt, "run", "foreground run in backend " + std::to_string(MyProcPid));
     commit_step();
-    std::string parent = parent_name(job);
-    int processed = 0;
-    for (;;) {
-        if (max_chunks && processed >= *max_chunks)
-            break;
-        auto state =
-            control_query("SELECT state FROM backfill.job WHERE id = $1::bigint", {job_key(job)});
-        if (*state[0][0] != "running") {
-            notice("backfill job \"" + job.name + "\" is " + *state[0][0] + "; stopping");
-            commit_step();
-            break;
-        }
-        auto chunk = claim_next(job);
-        if (!chunk) {
-            settle(job);
-            commit_step();
-            break;
-        }
-        Outcome outcome = process_chunk(job, *chunk, parent);
-        unlock_chunk();
-        if (outcome == Outcome::Published)
-            notice("backfill job \"" + job.name + "\": " + chunk_label(*chunk) + " published");
-        if (outcome == Outcome::Published || outcome == Outcome::Failed)
-            processed++;
-        if (outcome == Outcome::Stopped)
-            break;
-        sleep_ms(job.options.sleep_us / 1000);
+    work_job_locked(job, max_chunks);
+}
+
+void run_job_in_worker(std::int64_t job_id) {
+    set_local_search_path(kSafeSearchPath);
+    auto job = load_job_by_id(job_id);
+    if (!job || job->state != JobState::Running) {
+        commit_step();
+        return;
     }
+    log_event(*job, std::nullopt, "worker_started", "backend " + std::to_string(MyProcPid));
+    commit_step();
+    work_job_locked(*job, std::nullopt);
 }
 
 }  // namespace backfill::pg

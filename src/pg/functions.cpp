@@ -47,8 +47,10 @@ std::string options_arg(FunctionCallInfo fcinfo, int n) {
     });
 }
 
-// Plans (and for create, records) a job. The caller's search_path is read
-// first, for the source; our own SQL then runs under a fixed one.
+// Plans a job from the arguments shared by plan, create and start. The
+// last of them is the caller's search_path (its default is evaluated by the
+// caller), with which the source is resolved; our own SQL runs under the
+// function's fixed one.
 PlannedJob plan_from_args(FunctionCallInfo fcinfo, int first, std::string& source,
                           std::string& search_path) {
     Oid target = required_target(fcinfo, first);
@@ -56,6 +58,7 @@ PlannedJob plan_from_args(FunctionCallInfo fcinfo, int first, std::string& sourc
     auto from = text_arg(fcinfo, first + 2);
     auto to = text_arg(fcinfo, first + 3);
     std::string options = options_arg(fcinfo, first + 4);
+    search_path = text_arg(fcinfo, first + 5).value_or("\"$user\", public");
     return plan_job(target, source, from, to, options, search_path);
 }
 
@@ -77,7 +80,11 @@ extern "C" {
 
 PG_FUNCTION_INFO_V1(backfill_plan);
 PG_FUNCTION_INFO_V1(backfill_create);
+PG_FUNCTION_INFO_V1(backfill_start);
 PG_FUNCTION_INFO_V1(backfill_run);
+PG_FUNCTION_INFO_V1(backfill_resume);
+PG_FUNCTION_INFO_V1(backfill_retry);
+PG_FUNCTION_INFO_V1(backfill_wait);
 PG_FUNCTION_INFO_V1(backfill_pause);
 PG_FUNCTION_INFO_V1(backfill_cancel);
 PG_FUNCTION_INFO_V1(backfill_rollback);
@@ -88,10 +95,8 @@ PG_FUNCTION_INFO_V1(backfill_eta);
 // backfill.plan(): the chunk list with estimates, after every check.
 Datum backfill_plan(PG_FUNCTION_ARGS) {
     return guarded_entry([&]() {
-        std::string search_path = current_search_path();
-        ScopedSearchPath safe(kSafeSearchPath);
         spi_connect();
-        std::string source;
+        std::string source, search_path;
         PlannedJob plan = plan_from_args(fcinfo, 0, source, search_path);
         spi_finish();
         pg_guard([&]() { InitMaterializedSRF(fcinfo, 0); });
@@ -117,13 +122,24 @@ Datum backfill_plan(PG_FUNCTION_ARGS) {
 // backfill.create(): records the job and its chunks; starts nothing.
 Datum backfill_create(PG_FUNCTION_ARGS) {
     return guarded_entry([&]() {
-        std::string search_path = current_search_path();
-        ScopedSearchPath safe(kSafeSearchPath);
         std::string name = required_text(fcinfo, 0, "name");
         spi_connect();
-        std::string source;
+        std::string source, search_path;
         PlannedJob plan = plan_from_args(fcinfo, 1, source, search_path);
         std::int64_t id = create_job(name, plan, source, search_path);
+        spi_finish();
+        return Int64GetDatum(id);
+    });
+}
+
+// backfill.start(): create, then hand the job to background workers.
+Datum backfill_start(PG_FUNCTION_ARGS) {
+    return guarded_entry([&]() {
+        std::string name = required_text(fcinfo, 0, "name");
+        spi_connect();
+        std::string source, search_path;
+        PlannedJob plan = plan_from_args(fcinfo, 1, source, search_path);
+        std::int64_t id = start_job(name, plan, source, search_path);
         spi_finish();
         return Int64GetDatum(id);
     });
@@ -162,6 +178,27 @@ Datum backfill_pause(PG_FUNCTION_ARGS) {
     return simple_command(fcinfo, [](const std::string& n) {
         pause_job(n);
         return (Datum)0;
+    });
+}
+
+Datum backfill_resume(PG_FUNCTION_ARGS) {
+    return simple_command(fcinfo, [](const std::string& n) {
+        resume_job(n);
+        return (Datum)0;
+    });
+}
+
+Datum backfill_retry(PG_FUNCTION_ARGS) {
+    return simple_command(fcinfo, [](const std::string& n) { return Int32GetDatum(retry_job(n)); });
+}
+
+// backfill.wait(): blocks (sleeping on the latch) until a terminal state.
+Datum backfill_wait(PG_FUNCTION_ARGS) {
+    Interval* timeout = PG_GETARG_INTERVAL_P(1);
+    double ms = timeout->time / 1e3 + (timeout->day + timeout->month * 30.0) * 86400e3;
+    return simple_command(fcinfo, [&](const std::string& n) {
+        std::string state = wait_job(n, static_cast<std::int64_t>(std::max(0.0, ms)));
+        return pg_guard([&]() { return PointerGetDatum(cstring_to_text(state.c_str())); });
     });
 }
 

@@ -9,6 +9,7 @@
 #include "pg/session_context.hpp"
 #include "pg/swap_spec.hpp"
 #include "pg/transactions.hpp"
+#include "pg/workers.hpp"
 
 namespace backfill::pg {
 
@@ -112,6 +113,94 @@ std::int64_t create_job(const std::string& name, const PlannedJob& plan, const s
     return id;
 }
 
+namespace {
+
+// Launches the workers a running job lacks; refuses when none could start.
+void launch_for(const Job& job, int wanted) {
+    if (wanted <= 0)
+        return;
+    int launched = launch_workers(job, wanted);
+    if (launched == 0)
+        throw UserError(
+            ErrorKind::WrongState,
+            "could not start a background worker for backfill job \"" + job.name + "\"",
+            "All of max_worker_processes or backfill.max_workers are in use. Raise them, "
+            "or run the job in the foreground with CALL backfill.run(name).");
+    log_event(job, std::nullopt, "launched", std::to_string(launched) + " worker(s)");
+    if (launched < wanted)
+        notice("backfill job \"" + job.name + "\": started " + std::to_string(launched) + " of " +
+               std::to_string(wanted) + " workers (no more worker slots)");
+}
+
+// How many workers a job should get now: max_concurrency, no more than
+// its open chunks, minus the sessions already working on it.
+int workers_wanted(const Job& job) {
+    int open =
+        std::stoi(*control_query("SELECT count(*) FROM backfill.chunk WHERE job_id = $1::bigint"
+                                 " AND state IN ('pending', 'running', 'built')",
+                                 {key(job)})[0][0]);
+    int alive = static_cast<int>(job_runner_pids(job).size());
+    return std::min(job.options.max_concurrency, open) - alive;
+}
+
+}  // namespace
+
+std::int64_t start_job(const std::string& name, const PlannedJob& plan, const std::string& source,
+                       const std::string& search_path) {
+    std::int64_t id = create_job(name, plan, source, search_path);
+    Job job = load_job(name, true);
+    set_job_state(job, JobState::Running);
+    launch_for(job, workers_wanted(job));
+    return id;
+}
+
+void resume_job(const std::string& name) {
+    auto begun = begin_command(name, JobCommand::Resume);
+    if (!begun)
+        return;
+    const Job& job = begun->first;
+    set_job_state(job, JobState::Running);
+    log_event(job, std::nullopt, "resumed", "");
+    int wanted = workers_wanted(job);
+    if (wanted <= 0) {
+        notice("backfill job \"" + job.name + "\" already has its workers");
+        return;
+    }
+    launch_for(job, wanted);
+}
+
+int retry_job(const std::string& name) {
+    auto begun = begin_command(name, JobCommand::Retry);
+    if (!begun)
+        return 0;
+    const Job& job = begun->first;
+    std::uint64_t n = control_execute(
+        "UPDATE backfill.chunk SET state = 'pending', attempts = 0, error = NULL, finished_at = "
+        "NULL"
+        " WHERE job_id = $1::bigint AND state = 'failed'",
+        {key(job)});
+    control_execute("UPDATE backfill.job SET last_error = NULL WHERE id = $1::bigint", {key(job)});
+    set_job_state(job, JobState::Running);
+    log_event(job, std::nullopt, "retry", std::to_string(n) + " failed chunk(s) back to pending");
+    launch_for(job, workers_wanted(job));
+    return static_cast<int>(n);
+}
+
+std::string wait_job(const std::string& name, std::int64_t timeout_ms) {
+    Job job = load_job(name);
+    TimestampTz deadline = GetCurrentTimestamp() + timeout_ms * 1000;
+    for (;;) {
+        std::string state = *control_query("SELECT state FROM backfill.job WHERE id = $1::bigint",
+                                           {key(job)})[0][0];
+        if (is_terminal(parse_job_state(state)))
+            return state;
+        std::int64_t left = (deadline - GetCurrentTimestamp()) / 1000;
+        if (left <= 0)
+            return state;
+        sleep_ms(std::min<std::int64_t>(left, 100));
+    }
+}
+
 void pause_job(const std::string& name) {
     auto begun = begin_command(name, JobCommand::Pause);
     if (!begun)
@@ -126,6 +215,7 @@ void cancel_job(const std::string& name) {
         return;
     const Job& job = begun->first;
     set_job_state(job, JobState::Cancelled);
+    cancel_sessions_on_commit(job_runner_pids(job));
     int dropped = 0;
     for (const auto& chunk : load_chunks(job.id)) {
         if (chunk.state == ChunkState::Published || chunk.state == ChunkState::RolledBack)

@@ -14,7 +14,22 @@ namespace backfill::pg {
 std::int64_t create_job(const std::string& name, const PlannedJob& plan, const std::string& source,
                         const std::string& search_path);
 
+// create_job, then background workers (max_concurrency of them).
+std::int64_t start_job(const std::string& name, const PlannedJob& plan, const std::string& source,
+                       const std::string& search_path);
+
 void pause_job(const std::string& name);
+
+// A pending, paused or interrupted job goes (back) to running in the
+// background; workers still alive are counted against max_concurrency.
+void resume_job(const std::string& name);
+
+// Failed chunks go back to pending and the job resumes; returns how many.
+int retry_job(const std::string& name);
+
+// Blocks until the job is in a terminal state or timeout_ms passed;
+// returns the state at that moment.
+std::string wait_job(const std::string& name, std::int64_t timeout_ms);
 
 // Stops the job for good and drops the shadows no session is working on.
 void cancel_job(const std::string& name);

@@ -47,18 +47,13 @@ std::vector<Row> control_query(const std::string& sql, const std::vector<Value>&
     return query(sql, params);
 }
 
-Job load_job(const std::string& name, bool for_update) {
-    auto rows = control_query(
-        std::string("SELECT id, name, owner, target, key_column, key_type, source, search_path,"
-                    " options::text, state FROM backfill.job WHERE name = $1") +
-            (for_update ? " FOR UPDATE" : ""),
-        {name});
-    bool visible =
-        !rows.empty() && (current_role_is_superuser() || std::stoul(*rows[0][2]) == current_role());
-    if (!visible)
-        throw UserError(ErrorKind::InvalidParameter, "backfill job \"" + name + "\" does not exist",
-                        "See SELECT name, state FROM backfill.jobs for your jobs.");
-    const Row& r = rows[0];
+namespace {
+
+const char* kJobColumns =
+    "SELECT id, name, owner, target, key_column, key_type, source, search_path,"
+    " options::text, state FROM backfill.job ";
+
+Job job_from_row(const Row& r) {
     Job job;
     job.id = std::stoll(*r[0]);
     job.name = *r[1];
@@ -71,6 +66,27 @@ Job load_job(const std::string& name, bool for_update) {
     job.options = options_from_json(*r[8]);
     job.state = parse_job_state(*r[9]);
     return job;
+}
+
+}  // namespace
+
+Job load_job(const std::string& name, bool for_update) {
+    auto rows = control_query(
+        std::string(kJobColumns) + "WHERE name = $1" + (for_update ? " FOR UPDATE" : ""), {name});
+    bool visible =
+        !rows.empty() && (current_role_is_superuser() || std::stoul(*rows[0][2]) == current_role());
+    if (!visible)
+        throw UserError(ErrorKind::InvalidParameter, "backfill job \"" + name + "\" does not exist",
+                        "See SELECT name, state FROM backfill.jobs for your jobs.");
+    return job_from_row(rows[0]);
+}
+
+std::optional<Job> load_job_by_id(std::int64_t id) {
+    auto rows =
+        control_query(std::string(kJobColumns) + "WHERE id = $1::bigint", {std::to_string(id)});
+    if (rows.empty())
+        return std::nullopt;
+    return job_from_row(rows[0]);
 }
 
 std::vector<ChunkRow> load_chunks(std::int64_t job_id) {

@@ -44,6 +44,10 @@ JobOptions options_from_json(const std::string& json);
 // otherwise an error as if it did not exist. for_update locks the row.
 Job load_job(const std::string& name, bool for_update = false);
 
+// The job with this id, whoever owns it (for workers, which run as its
+// owner anyway), or nullopt when there is none.
+std::optional<Job> load_job_by_id(std::int64_t id);
+
 std::vector<ChunkRow> load_chunks(std::int64_t job_id);
 
 // Runs a statement on the control tables as the extension owner.

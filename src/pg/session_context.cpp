@@ -35,10 +35,6 @@ ScopedSearchPath::ScopedSearchPath(const std::string& path) {
 
 ScopedSearchPath::~ScopedSearchPath() { AtEOXact_GUC(true, level_); }
 
-std::string current_search_path() {
-    return pg_guard([]() { return GetConfigOption("search_path", false, false); });
-}
-
 void set_local_search_path(const std::string& path) {
     pg_guard([&]() {
         set_config_option("search_path", path.c_str(), PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL,

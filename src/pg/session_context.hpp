@@ -48,9 +48,6 @@ private:
 
 inline constexpr const char* kSafeSearchPath = "pg_catalog, pg_temp";
 
-// The caller's search_path as it is now.
-std::string current_search_path();
-
 // Sets search_path for the rest of the current transaction (SET LOCAL).
 void set_local_search_path(const std::string& path);
 

@@ -3,7 +3,15 @@
 
 namespace backfill::pg {
 
-// Called from _PG_init: reserves the "backfill." prefix for our settings.
+// backfill.max_workers: background workers all backfill jobs may use at
+// once (superuser only).
+extern int max_workers;
+
+// backfill.launcher_naptime: seconds between two looks of the launcher for
+// running jobs that lost their workers.
+extern int launcher_naptime_s;
+
+// Called from _PG_init: defines the settings and reserves the prefix.
 void define_settings();
 
 }  // namespace backfill::pg

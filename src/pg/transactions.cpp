@@ -26,9 +26,39 @@ void in_subtransaction(const std::function<void()>& f) {
     CurrentResourceOwner = old_owner;
 }
 
+namespace {
+bool own_snapshot = false;
+}
+
 void commit_step() {
-    pg_guard([]() { SPI_commit(); });
+    pg_guard([]() {
+        if (own_snapshot)
+            PopActiveSnapshot();
+        SPI_commit();
+        if (own_snapshot)
+            PushActiveSnapshot(GetTransactionSnapshot());
+    });
     set_local_search_path(kSafeSearchPath);
+}
+
+void begin_worker_transaction() {
+    pg_guard([]() {
+        StartTransactionCommand();
+        PushActiveSnapshot(GetTransactionSnapshot());
+    });
+    own_snapshot = true;
+}
+
+void end_worker_transaction(bool commit) {
+    own_snapshot = false;
+    if (commit) {
+        pg_guard([]() {
+            PopActiveSnapshot();
+            CommitTransactionCommand();
+        });
+    } else {
+        AbortCurrentTransaction();
+    }
 }
 
 void sleep_ms(std::int64_t ms) {

@@ -18,6 +18,12 @@ void in_subtransaction(const std::function<void()>& f);
 // re-applying the safe search_path.
 void commit_step();
 
+// Background workers have no portal to hold a snapshot for SPI: they keep
+// one of their own on the stack while a transaction is open. These start
+// and end such a transaction; commit_step then swaps the snapshot too.
+void begin_worker_transaction();
+void end_worker_transaction(bool commit);
+
 // Sleeps on the latch for ms milliseconds, answering interrupts at once.
 void sleep_ms(std::int64_t ms);
 

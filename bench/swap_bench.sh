@@ -1,0 +1,521 @@
+#!/usr/bin/env bash
+# Benchmark of backfill's swap mode against the best hand-written SQL doing
+# the same rebuild-and-swap, on the same data, in one run:
+#
+#   1. End to end: 30 daily partitions x 200k rows (6M rows), tax recomputed
+#      from the table itself. (a) backfill.create + CALL backfill.run,
+#      (b) a plpgsql procedure that rebuilds and swaps each partition by hand
+#      (COMMIT per step). Fresh copies each round, order alternated
+#      (round 1: a then b, round 2: b then a, ...).
+#   2. swap_ms against partition size: one 10k-row and one 2M-row partition,
+#      how long the publishing transaction holds the parent's lock, for the
+#      extension (backfill.chunks.swap_ms) and for the hand-written swap.
+#   3. Where the extension's time goes: per-chunk figures from backfill.chunk
+#      (build_ms, swap_ms) and backfill.event, and optionally a
+#      pg_stat_statements profile of one more run (BENCH_PROFILE=1, default).
+#
+# Must run as root (re-execs through sudo otherwise). The cluster is
+# throwaway (a temp directory, its own port) and stopped on exit.
+#
+# Knobs (environment):
+#   BENCH_ROUNDS=2          end-to-end rounds (each on fresh copies)
+#   BENCH_PARTS=30          daily partitions in the end-to-end table
+#   BENCH_ROWS=200000       rows per partition
+#   BENCH_SWAP_REPEATS=3    backfill runs over the 10k/2M table
+#   BENCH_PROFILE=1         extra profiled run (pg_stat_statements, track=all)
+#   BENCH_DURABLE=1         fsync/full_page_writes/synchronous_commit on (the
+#                           server defaults); 0 keeps lib.sh's fast settings
+#   BENCH_SKIP_BUILD=0      1: do not run install-deps.sh and make install
+#   BENCH_KEEP=0            1: leave the cluster running at the end
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+require_root "${BASH_SOURCE[0]}" "$@"
+cd "$BF_ROOT"
+
+ROUNDS="${BENCH_ROUNDS:-2}"
+PARTS="${BENCH_PARTS:-30}"
+ROWS="${BENCH_ROWS:-200000}"
+SWAP_REPEATS="${BENCH_SWAP_REPEATS:-3}"
+PROFILE="${BENCH_PROFILE:-1}"
+DURABLE="${BENCH_DURABLE:-1}"
+DIR=""
+
+cleanup() {
+    local rc=$?
+    if [ -n "$DIR" ]; then
+        if [ "${BENCH_KEEP:-0}" = 1 ]; then
+            section "Cluster left running (BENCH_KEEP=1)"
+            info "  connect: runuser -u $BF_USER -- $(pg_bindir)/psql -h $DIR/sock -p $(cluster_port "$DIR") -d postgres"
+            info "  stop:    runuser -u $BF_USER -- $(pg_bindir)/pg_ctl -D $DIR/data stop && rm -rf $DIR"
+        else
+            stop_cluster "$DIR"
+            if [ "$rc" -eq 0 ]; then
+                rm -rf "$DIR"
+            else
+                cluster_log_tail "$DIR" 30 || true
+                info "Cluster stopped; its files and log are kept in $DIR"
+            fi
+        fi
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# psql helpers: q prints aligned output, qv returns one unaligned value.
+q() { cluster_psql "$DIR" -q "$@"; }
+qv() { cluster_psql "$DIR" -qAt "$@"; }
+now() { printf '%s\n' "$EPOCHREALTIME"; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+
+# ------------------------------------------------------------------ setup
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+    section "Dependencies"
+    scripts/install-deps.sh
+    ensure_user
+
+    section "Build and install the extension"
+    BUILD_LOG="$(mktemp /tmp/backfill-bench-build.XXXXXX.log)"
+    if make PG_CONFIG="$PG_CONFIG" -j"$(nproc)" >"$BUILD_LOG" 2>&1 &&
+        make PG_CONFIG="$PG_CONFIG" install >>"$BUILD_LOG" 2>&1; then
+        rm -f "$BUILD_LOG"
+        info "built and installed into $("$PG_CONFIG" --pkglibdir)"
+    else
+        cat "$BUILD_LOG"
+        die "build failed (log: $BUILD_LOG)"
+    fi
+fi
+ensure_user
+
+section "Throwaway PostgreSQL cluster"
+DIR="$(mktemp -d /tmp/backfill-bench.XXXXXX)"
+PORT="$(free_port 54400)"
+CONF=(
+    "shared_buffers = '512MB'"
+    "max_wal_size = '4GB'"
+    "checkpoint_timeout = '30min'"
+    "maintenance_work_mem = '256MB'"
+    "shared_preload_libraries = 'pg_stat_statements'"
+    "pg_stat_statements.track = 'none'"
+    "autovacuum = off"
+)
+if [ "$DURABLE" = 1 ]; then
+    # lib.sh turns these off for fast tests; a benchmark wants the defaults.
+    CONF+=("fsync = on" "full_page_writes = on" "synchronous_commit = on")
+fi
+start_cluster "$DIR" "$PORT" "${CONF[@]}"
+info "PostgreSQL $(qv -c 'SHOW server_version') as '$BF_USER' on port $PORT, $DIR"
+q <<'SQL'
+SELECT name, setting, unit FROM pg_settings
+WHERE name IN ('shared_buffers', 'max_wal_size', 'checkpoint_timeout', 'fsync', 'synchronous_commit',
+               'full_page_writes', 'wal_level', 'maintenance_work_mem', 'work_mem',
+               'max_parallel_maintenance_workers', 'autovacuum')
+ORDER BY name;
+SQL
+SO="$("$PG_CONFIG" --pkglibdir)/backfill.so"
+info "extension: $SO (md5 $(md5sum "$SO" | cut -c1-12), built $(date -r "$SO" '+%F %T'))"
+info "repo: $(git -C "$BF_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')" \
+    "$(git -C "$BF_ROOT" status --porcelain -- src sql 2>/dev/null | wc -l | awk '{ if ($1) print "(+" $1 " uncommitted files in src/ sql/)" }')"
+LOAD_START="$(uptime)"
+info "load at start: $LOAD_START"
+info "cpus: $(nproc), memory: $(free -g | awk '/Mem:/ { print $2 " GB" }')"
+
+# ------------------------------------------------------------------ helpers in SQL
+# bench.make_events(name, parts, rows, first_day): the table shape of the
+# benchmark, loaded without indexes (faster), keys added afterwards.
+# bench.hand_rebuild(parent, source, label): the hand-written rebuild and swap.
+q <<'SQL'
+CREATE EXTENSION backfill;
+CREATE EXTENSION pg_prewarm;
+CREATE EXTENSION pg_stat_statements;
+CREATE SCHEMA bench;
+
+CREATE PROCEDURE bench.make_events(tbl text, parts int, rows_per_part int, first_day date)
+LANGUAGE plpgsql AS $$
+DECLARE
+    d date;
+BEGIN
+    EXECUTE format('DROP TABLE IF EXISTS bench.%I', tbl);
+    EXECUTE format($f$CREATE TABLE bench.%I (
+        id      bigint NOT NULL,
+        day     date NOT NULL,
+        account int,
+        amount  numeric(12,2),
+        tax     numeric(12,2)
+    ) PARTITION BY RANGE (day)$f$, tbl);
+    FOR i IN 0 .. parts - 1 LOOP
+        d := first_day + i;
+        EXECUTE format('CREATE TABLE bench.%I PARTITION OF bench.%I FOR VALUES FROM (%L) TO (%L)',
+                       tbl || '_' || to_char(d, 'YYYY_MM_DD'), tbl, d, d + 1);
+    END LOOP;
+    -- Deterministic figures (hashint8): every copy holds the same rows; tax
+    -- is stale (7 %) and the backfill recomputes it at 8 %.
+    EXECUTE format($f$INSERT INTO bench.%I (id, day, account, amount, tax)
+        SELECT id, first_day + p, account, amount, round(amount * 0.07, 2)
+        FROM (SELECT p, p::bigint * %s + g AS id,
+                     1 + (abs(hashint8(p::bigint * %s + g)::bigint) %% 10000)::int AS account,
+                     round((abs(hashint8(-(p::bigint * %s + g))::bigint) %% 100000) / 100.0, 2) AS amount
+              FROM generate_series(0, %s - 1) AS p, generate_series(1, %s) AS g) s,
+             (SELECT %L::date AS first_day) f$f$,
+        tbl, rows_per_part, rows_per_part, rows_per_part, parts, rows_per_part, first_day);
+    EXECUTE format('ALTER TABLE bench.%I ADD PRIMARY KEY (id, day)', tbl);
+    EXECUTE format('CREATE INDEX %I ON bench.%I (account)', tbl || '_account_idx', tbl);
+END
+$$;
+
+-- The hand-written rebuild: per partition, one transaction builds the new
+-- table (CREATE ... LIKE, bound CHECK, INSERT ... SELECT, then primary key
+-- and index, ANALYZE), and one short transaction swaps it in (lock_timeout,
+-- DETACH, renames, ATTACH without a scan thanks to the CHECK, DROP CHECK),
+-- retried on lock timeout. The old partition is kept (as backfill does by
+-- default, for rollback). Per-step times go to bench.hand_timing.
+CREATE TABLE bench.hand_timing (
+    label text, part text, rows bigint,
+    load_ms numeric, index_ms numeric, analyze_ms numeric, commit_ms numeric,
+    swap_ms numeric, tries int
+);
+
+CREATE PROCEDURE bench.hand_rebuild(parent regclass, source text, label text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    parts  text[];
+    schs   text[];
+    bounds text[];
+    pkeys  text[];
+    idxs   text[];
+    sch text; part text; newt text; oldt text; chk text; pk text; idx text;
+    lo date; hi date; nrows bigint; tries int;
+    t0 timestamptz; t1 timestamptz; t2 timestamptz; t3 timestamptz; t4 timestamptz;
+    t_lock timestamptz;
+    r_part text[] := '{}'; r_rows bigint[] := '{}'; r_load numeric[] := '{}';
+    r_index numeric[] := '{}'; r_analyze numeric[] := '{}'; r_commit numeric[] := '{}';
+    r_swap numeric[] := '{}'; r_tries int[] := '{}';
+BEGIN
+    -- The partitions, their bounds and index names, read once up front.
+    SELECT array_agg(c.relname ORDER BY c.relname), array_agg(n.nspname ORDER BY c.relname),
+           array_agg(pg_get_expr(c.relpartbound, c.oid) ORDER BY c.relname),
+           array_agg((SELECT con.conname FROM pg_constraint con
+                      WHERE con.conrelid = c.oid AND con.contype = 'p') ORDER BY c.relname),
+           array_agg((SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+                      WHERE x.indrelid = c.oid AND NOT x.indisprimary) ORDER BY c.relname)
+      INTO parts, schs, bounds, pkeys, idxs
+      FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE h.inhparent = parent;
+    COMMIT;
+
+    FOR k IN 1 .. array_length(parts, 1) LOOP
+        sch := schs[k]; part := parts[k]; pk := pkeys[k]; idx := idxs[k];
+        lo := substring(bounds[k] FROM $r$FROM \('([^']+)'\)$r$)::date;
+        hi := substring(bounds[k] FROM $r$TO \('([^']+)'\)$r$)::date;
+        newt := part || '_new'; oldt := part || '_old'; chk := part || '_bound';
+
+        -- Transaction 1: build.
+        t0 := clock_timestamp();
+        EXECUTE format('CREATE TABLE %I.%I (LIKE %I.%I INCLUDING DEFAULTS INCLUDING CONSTRAINTS)',
+                       sch, newt, sch, part);
+        EXECUTE format('ALTER TABLE %I.%I ADD CONSTRAINT %I CHECK (day IS NOT NULL AND day >= %L AND day < %L)',
+                       sch, newt, chk, lo, hi);
+        EXECUTE format('INSERT INTO %I.%I %s', sch, newt, source) USING lo, hi;
+        GET DIAGNOSTICS nrows = ROW_COUNT;
+        t1 := clock_timestamp();
+        EXECUTE format('ALTER TABLE %I.%I ADD CONSTRAINT %I PRIMARY KEY (id, day)', sch, newt, newt || '_pkey');
+        EXECUTE format('CREATE INDEX %I ON %I.%I (account)', newt || '_account_idx', sch, newt);
+        t2 := clock_timestamp();
+        EXECUTE format('ANALYZE %I.%I', sch, newt);
+        t3 := clock_timestamp();
+        COMMIT;
+        t4 := clock_timestamp();
+
+        -- Transaction 2: the swap, retried on lock timeout.
+        tries := 0;
+        LOOP
+            tries := tries + 1;
+            BEGIN
+                PERFORM set_config('lock_timeout', '100ms', true);
+                EXECUTE format('LOCK TABLE ONLY %s IN ACCESS EXCLUSIVE MODE', parent);
+                t_lock := clock_timestamp();
+                EXECUTE format('ALTER TABLE %s DETACH PARTITION %I.%I', parent, sch, part);
+                EXECUTE format('ALTER INDEX %I.%I RENAME TO %I', sch, pk, oldt || '_pkey');
+                EXECUTE format('ALTER INDEX %I.%I RENAME TO %I', sch, idx, oldt || '_account_idx');
+                EXECUTE format('ALTER TABLE %I.%I RENAME TO %I', sch, part, oldt);
+                EXECUTE format('ALTER TABLE %I.%I RENAME TO %I', sch, newt, part);
+                EXECUTE format('ALTER INDEX %I.%I RENAME TO %I', sch, newt || '_pkey', pk);
+                EXECUTE format('ALTER INDEX %I.%I RENAME TO %I', sch, newt || '_account_idx', idx);
+                EXECUTE format('ALTER TABLE %s ATTACH PARTITION %I.%I FOR VALUES FROM (%L) TO (%L)',
+                               parent, sch, part, lo, hi);
+                EXECUTE format('ALTER TABLE %I.%I DROP CONSTRAINT %I', sch, part, chk);
+                EXIT;
+            EXCEPTION WHEN lock_not_available THEN
+                PERFORM pg_sleep(0.05 + random() * 0.1);
+            END;
+        END LOOP;
+        COMMIT;
+
+        r_part := r_part || part; r_rows := r_rows || nrows;
+        r_load := r_load || round(extract(epoch FROM t1 - t0) * 1000, 1);
+        r_index := r_index || round(extract(epoch FROM t2 - t1) * 1000, 1);
+        r_analyze := r_analyze || round(extract(epoch FROM t3 - t2) * 1000, 1);
+        r_commit := r_commit || round(extract(epoch FROM t4 - t3) * 1000, 1);
+        r_swap := r_swap || round(extract(epoch FROM clock_timestamp() - t_lock) * 1000, 3);
+        r_tries := r_tries || tries;
+    END LOOP;
+
+    INSERT INTO bench.hand_timing
+    SELECT label, u.* FROM unnest(r_part, r_rows, r_load, r_index, r_analyze, r_commit, r_swap, r_tries) AS u;
+    COMMIT;
+END
+$$;
+
+-- Results of every timed phase.
+CREATE TABLE bench.result (phase text, round int, method text, seconds numeric, note text);
+SQL
+
+# prepare_phase TABLE: the same starting point for every timed phase.
+prepare_phase() {
+    q -c "CHECKPOINT" -c "SELECT sum(pg_prewarm(inhrelid)) AS blocks_prewarmed FROM pg_inherits WHERE inhparent = 'bench.$1'::regclass" >/dev/null
+}
+
+# make_copy NAME PARTS ROWS FIRST_DAY: build and VACUUM ANALYZE one copy.
+make_copy() {
+    q -c "SET client_min_messages = warning" -c "CALL bench.make_events('$1', $2, $3, '$4')" \
+        -c "VACUUM ANALYZE bench.$1"
+}
+
+# check_copy NAME: every row recomputed, none lost (untimed).
+check_copy() {
+    local rows bad
+    read -r rows bad < <(qv -F ' ' -c "SELECT count(*), count(*) FILTER (WHERE tax IS DISTINCT FROM round(amount * 0.08, 2)) FROM bench.$1")
+    if [ "$bad" != 0 ] || [ "$rows" != "$2" ]; then
+        die "bench.$1 after the rebuild: $rows rows (expected $2), $bad with a wrong tax"
+    fi
+    info "  check bench.$1: $rows rows, all with tax = round(amount * 0.08, 2)"
+}
+
+# run_ext TABLE JOB: backfill.create + CALL backfill.run, prints seconds.
+run_ext() {
+    local tbl="$1" job="$2" t0 t1 src
+    # $1/$2 are the chunk bounds, filled in by backfill.
+    # shellcheck disable=SC2016
+    src="SELECT id, day, account, amount, round(amount * 0.08, 2) FROM bench.$tbl WHERE day >= \$1 AND day < \$2"
+    prepare_phase "$tbl"
+    t0="$(now)"
+    cluster_psql "$DIR" -q -v src="$src" -v job="$job" -v tbl="bench.$tbl" >/dev/null <<'SQL'
+SET client_min_messages = warning;
+SELECT backfill.create(:'job', :'tbl', :'src');
+CALL backfill.run(:'job');
+SQL
+    t1="$(now)"
+    local state
+    state="$(qv -c "SELECT state FROM backfill.jobs WHERE name = '$job'")"
+    [ "$state" = completed ] || die "job $job ended '$state'"
+    secs "$t0" "$t1"
+}
+
+# run_hand TABLE LABEL: the hand-written procedure, prints seconds.
+run_hand() {
+    local tbl="$1" label="$2" t0 t1 src
+    # shellcheck disable=SC2016
+    src="SELECT id, day, account, amount, round(amount * 0.08, 2) FROM bench.$tbl WHERE day >= \$1 AND day < \$2"
+    prepare_phase "$tbl"
+    t0="$(now)"
+    cluster_psql "$DIR" -q -v src="$src" -v label="$label" -v tbl="bench.$tbl" >/dev/null <<'SQL'
+CALL bench.hand_rebuild(:'tbl', :'src', :'label');
+SQL
+    t1="$(now)"
+    secs "$t0" "$t1"
+}
+
+# drop_copies: purge jobs and drop tables of a round, outside the timings.
+drop_round() {
+    local r="$1"
+    q -c "SET client_min_messages = warning" \
+        -c "SELECT backfill.purge('e2e_r$r')" \
+        -c "DROP TABLE IF EXISTS bench.events_a, bench.events_b" >/dev/null
+    # the hand procedure keeps *_old tables; DROP of the parent does not take them
+    qv -c "SELECT format('DROP TABLE bench.%I;', relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = 'bench' AND relkind = 'r' AND relname ~ '^events_[ab]_.*_old\$'" |
+        cluster_psql "$DIR" -q >/dev/null
+}
+
+# ------------------------------------------------------------------ 1+2: end to end
+TOTAL_ROWS=$((PARTS * ROWS))
+declare -a EXT_S HAND_S
+for r in $(seq 1 "$ROUNDS"); do
+    section "End to end, round $r of $ROUNDS: $PARTS partitions x $ROWS rows ($TOTAL_ROWS rows) per copy"
+    t0="$(now)"
+    make_copy events_a "$PARTS" "$ROWS" 2026-05-01
+    make_copy events_b "$PARTS" "$ROWS" 2026-05-01
+    info "  two copies built, VACUUM ANALYZEd in $(secs "$t0" "$(now)") s;" \
+        "size of one: $(qv -c "SELECT pg_size_pretty(sum(pg_total_relation_size(inhrelid))) FROM pg_inherits WHERE inhparent = 'bench.events_a'::regclass")"
+    if [ $((r % 2)) -eq 1 ]; then order="ext hand"; else order="hand ext"; fi
+    for m in $order; do
+        if [ "$m" = ext ]; then
+            s="$(run_ext events_a "e2e_r$r")"
+            EXT_S+=("$s")
+            info "  (a) backfill.create + CALL backfill.run : $s s   [load: $(awk '{print $1" "$2" "$3}' /proc/loadavg)]"
+            q -c "INSERT INTO bench.result VALUES ('e2e', $r, 'ext', $s, '')"
+            check_copy events_a "$TOTAL_ROWS"
+        else
+            s="$(run_hand events_b "e2e_r$r")"
+            HAND_S+=("$s")
+            info "  (b) hand-written SQL procedure          : $s s   [load: $(awk '{print $1" "$2" "$3}' /proc/loadavg)]"
+            q -c "INSERT INTO bench.result VALUES ('e2e', $r, 'hand', $s, '')"
+            check_copy events_b "$TOTAL_ROWS"
+        fi
+    done
+
+    section "Round $r: where the time goes (per chunk averages, ms)"
+    q -v job="e2e_r$r" -v label="e2e_r$r" <<'SQL'
+-- Extension: build_ms (count(*) of the live partition, shadow create, load,
+-- indexes, guard trigger, ANALYZE) and swap_ms from backfill.chunk; the
+-- rest of each chunk's wall time (from one chunk_published event to the
+-- next) is bookkeeping: claim, write-guard install, commits, state updates.
+WITH j AS (SELECT id FROM backfill.job WHERE name = :'job'),
+ev AS (
+    SELECT e.chunk_no, e.event, e.at FROM backfill.event e, j WHERE e.job_id = j.id
+),
+pub AS (
+    SELECT chunk_no, at, lag(at) OVER (ORDER BY at) AS prev FROM ev WHERE event = 'chunk_published'
+),
+first_run AS (SELECT min(at) AS at FROM ev WHERE event = 'run')
+SELECT 'backfill' AS method, count(*) AS chunks,
+       round(avg(c.build_ms), 1) AS build_ms,
+       round(avg(c.swap_ms), 2) AS swap_ms,
+       round(avg(extract(epoch FROM p.at - coalesce(p.prev, (SELECT at FROM first_run))) * 1000), 1) AS wall_ms_per_chunk,
+       round(avg(extract(epoch FROM p.at - coalesce(p.prev, (SELECT at FROM first_run))) * 1000
+                 - c.build_ms - c.swap_ms), 1) AS other_ms
+FROM backfill.chunk c JOIN j ON c.job_id = j.id JOIN pub p USING (chunk_no)
+UNION ALL
+SELECT 'hand', count(*), round(avg(load_ms + index_ms + analyze_ms), 1), round(avg(swap_ms), 2),
+       round(avg(load_ms + index_ms + analyze_ms + commit_ms + swap_ms), 1),
+       round(avg(commit_ms), 1)
+FROM bench.hand_timing WHERE label = :'label';
+
+SELECT 'hand' AS method, round(avg(load_ms), 1) AS create_load_ms, round(avg(index_ms), 1) AS pk_index_ms,
+       round(avg(analyze_ms), 1) AS analyze_ms, round(avg(commit_ms), 1) AS commit_ms,
+       round(avg(swap_ms), 2) AS swap_ms, max(tries) AS max_tries
+FROM bench.hand_timing WHERE label = :'label';
+
+-- Extension, per step, from the event log: run start -> chunk_built ->
+-- chunk_published -> next chunk_built.
+WITH j AS (SELECT id FROM backfill.job WHERE name = :'job'),
+ev AS (SELECT e.chunk_no, e.event, e.at, lag(e.at) OVER (ORDER BY e.id) AS prev
+       FROM backfill.event e, j WHERE e.job_id = j.id)
+SELECT event AS "backfill event", count(*) AS n,
+       round(avg(extract(epoch FROM at - prev) * 1000), 1) AS avg_ms_since_previous_event
+FROM ev WHERE prev IS NOT NULL GROUP BY event ORDER BY event;
+SQL
+    drop_round "$r"
+done
+
+# ------------------------------------------------------------------ 3: swap_ms vs size
+section "swap_ms against partition size: one 10k-row and one 2M-row partition"
+q <<'SQL'
+-- Same shape, two partitions of very different sizes: 2026-06-01 (10k rows)
+-- and 2026-06-02 (2M rows).
+CREATE TABLE bench.sizes_a (id bigint NOT NULL, day date NOT NULL, account int,
+                            amount numeric(12,2), tax numeric(12,2)) PARTITION BY RANGE (day);
+CREATE TABLE bench.sizes_a_small PARTITION OF bench.sizes_a FOR VALUES FROM ('2026-06-01') TO ('2026-06-02');
+CREATE TABLE bench.sizes_a_big   PARTITION OF bench.sizes_a FOR VALUES FROM ('2026-06-02') TO ('2026-06-03');
+INSERT INTO bench.sizes_a
+SELECT id, CASE WHEN id <= 10000 THEN date '2026-06-01' ELSE date '2026-06-02' END,
+       1 + (abs(hashint8(id)::bigint) % 10000)::int, a, round(a * 0.07, 2)
+FROM (SELECT id, round((abs(hashint8(-id)::bigint) % 100000) / 100.0, 2) AS a
+      FROM generate_series(1, 2010000) AS id) s;
+ALTER TABLE bench.sizes_a ADD PRIMARY KEY (id, day);
+CREATE INDEX sizes_a_account_idx ON bench.sizes_a (account);
+CREATE TABLE bench.sizes_b (LIKE bench.sizes_a) PARTITION BY RANGE (day);
+CREATE TABLE bench.sizes_b_small PARTITION OF bench.sizes_b FOR VALUES FROM ('2026-06-01') TO ('2026-06-02');
+CREATE TABLE bench.sizes_b_big   PARTITION OF bench.sizes_b FOR VALUES FROM ('2026-06-02') TO ('2026-06-03');
+INSERT INTO bench.sizes_b SELECT * FROM bench.sizes_a;
+ALTER TABLE bench.sizes_b ADD PRIMARY KEY (id, day);
+CREATE INDEX sizes_b_account_idx ON bench.sizes_b (account);
+VACUUM ANALYZE bench.sizes_a;
+VACUUM ANALYZE bench.sizes_b;
+SQL
+for i in $(seq 1 "$SWAP_REPEATS"); do
+    s="$(run_ext sizes_a "size_r$i")"
+    info "  backfill run $i over sizes_a: $s s"
+    s="$(run_hand sizes_b "size_r$i")"
+    info "  hand run $i over sizes_b: $s s"
+done
+q <<'SQL'
+SELECT c.job_name, c.partition, c.rows_after AS rows, c.swap_ms, k.build_ms
+FROM backfill.chunks c JOIN backfill.chunk k ON k.job_id = c.job_id AND k.chunk_no = c.chunk_no
+WHERE c.job_name LIKE 'size_r%' ORDER BY c.rows_after, c.job_name;
+SELECT label, part, rows, swap_ms AS hand_swap_ms, load_ms + index_ms + analyze_ms AS hand_build_ms
+FROM bench.hand_timing WHERE label LIKE 'size_r%' ORDER BY rows, label;
+
+INSERT INTO bench.result
+SELECT 'swap', NULL, 'ext', percentile_cont(0.5) WITHIN GROUP (ORDER BY swap_ms),
+       CASE WHEN rows_after < 100000 THEN 'small' ELSE 'big' END
+FROM backfill.chunks WHERE job_name LIKE 'size_r%' GROUP BY 5;
+INSERT INTO bench.result
+SELECT 'swap', NULL, 'hand', percentile_cont(0.5) WITHIN GROUP (ORDER BY swap_ms),
+       CASE WHEN rows < 100000 THEN 'small' ELSE 'big' END
+FROM bench.hand_timing WHERE label LIKE 'size_r%' GROUP BY 5;
+SQL
+
+# ------------------------------------------------------------------ profile
+if [ "$PROFILE" = 1 ]; then
+    PP=$((PARTS < 10 ? PARTS : 10))
+    section "Profile: backfill over $PP partitions x $ROWS rows with pg_stat_statements (track = all; untimed)"
+    make_copy events_p "$PP" "$ROWS" 2026-05-01 >/dev/null
+    prepare_phase events_p
+    # shellcheck disable=SC2016
+    src='SELECT id, day, account, amount, round(amount * 0.08, 2) FROM bench.events_p WHERE day >= $1 AND day < $2'
+    cluster_psql "$DIR" -q -v src="$src" >/dev/null <<'SQL'
+SET client_min_messages = warning;
+SELECT pg_stat_statements_reset();
+SET pg_stat_statements.track = 'all';
+SELECT backfill.create('profile', 'bench.events_p', :'src');
+CALL backfill.run('profile');
+SET pg_stat_statements.track = 'none';
+SQL
+    q -v pp="$PP" <<'SQL'
+WITH s AS (
+    SELECT regexp_replace(query, '\s+', ' ', 'g') AS query, calls, total_exec_time, toplevel
+    FROM pg_stat_statements
+    WHERE query NOT LIKE '%pg_stat_statements%' AND query NOT LIKE 'SET %'
+)
+SELECT round(sum(total_exec_time)::numeric / :pp, 1) AS ms_per_chunk,
+       sum(calls) AS calls,
+       left(regexp_replace(regexp_replace(query, '(backfill_|events_p_)[a-z0-9_]+', '\1…', 'g'),
+                           '''[0-9-]+''', '?', 'g'), 110) AS statement
+FROM s WHERE NOT toplevel
+GROUP BY 3 ORDER BY 1 DESC LIMIT 20;
+SELECT round(sum(total_exec_time)::numeric / :pp, 1) AS nested_ms_per_chunk_total
+FROM pg_stat_statements WHERE NOT toplevel;
+SQL
+fi
+
+# ------------------------------------------------------------------ summary
+LOAD_END="$(uptime)"
+section "Summary"
+ext_med="$(printf '%s\n' "${EXT_S[@]}" | sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f", (a[NR / 2] + a[NR / 2 + 1]) / 2 }')"
+hand_med="$(printf '%s\n' "${HAND_S[@]}" | sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f", (a[NR / 2] + a[NR / 2 + 1]) / 2 }')"
+ratio="$(awk -v a="$ext_med" -v b="$hand_med" 'BEGIN { printf "%.2f", a / b }')"
+per_round="$(for i in "${!EXT_S[@]}"; do awk -v a="${EXT_S[$i]}" -v b="${HAND_S[$i]}" 'BEGIN { printf "%.2f ", a / b }'; done)"
+swap() { qv -c "SELECT round(seconds, 2) FROM bench.result WHERE phase = 'swap' AND method = '$1' AND note = '$2'"; }
+ok_ratio="$(awk -v r="$ratio" 'BEGIN { print (r <= 1.25) ? "ok" : "MISSED" }')"
+s_small="$(swap ext small)"
+s_big="$(swap ext big)"
+ok_swap="$(awk -v a="$s_small" -v b="$s_big" 'BEGIN { print (a < 20 && b < 20) ? "ok" : "MISSED" }')"
+cat <<EOF
+
+data                  : $PARTS partitions x $ROWS rows = $TOTAL_ROWS rows, PK (id, day) + index (account)
+settings              : shared_buffers 512MB, max_wal_size 4GB, checkpoint_timeout 30min, $( [ "$DURABLE" = 1 ] && echo "fsync/full_page_writes/synchronous_commit on" || echo "fsync off (lib.sh defaults)")
+rounds                : $ROUNDS (order alternated; fresh copies each round)
+backfill end-to-end   : $ext_med s   (rounds: ${EXT_S[*]})
+hand-written SQL      : $hand_med s   (rounds: ${HAND_S[*]})
+ratio                 : $ratio (target <= 1.25: $ok_ratio; per round: ${per_round% })
+swap_ms 10k rows      : $s_small ms   (hand-written swap: $(swap hand small) ms)
+swap_ms 2M rows       : $s_big ms   (hand-written swap: $(swap hand big) ms) (target < 20 ms, no growth with size: $ok_swap)
+                        (medians of $SWAP_REPEATS runs each)
+load at start         : ${LOAD_START#*load average: }
+load at end           : ${LOAD_END#*load average: }
+EOF
