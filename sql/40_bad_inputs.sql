@@ -98,23 +98,28 @@ SELECT * FROM backfill.plan('bi_events', 'SELECT id, day, v FROM bi_events WHERE
 SELECT * FROM backfill.plan('bi_events', 'DELETE FROM bi_events WHERE day >= $1 AND day < $2 RETURNING id, day, v');
 SELECT * FROM backfill.plan('bi_events', 'INSERT INTO bi_events SELECT * FROM bi_events WHERE day >= $1 AND day < $2 RETURNING *');
 SELECT * FROM backfill.plan('bi_events', 'UPDATE bi_events SET v = v WHERE day >= $1 AND day < $2 RETURNING id, day, v');
-SELECT * FROM backfill.plan('bi_events', 'VALUES ($1::int, $2::date, ''x'')');
+SELECT * FROM backfill.plan('bi_events', 'EXPLAIN SELECT id, day, v FROM bi_events WHERE day >= $1 AND day < $2');
+SELECT * FROM backfill.plan('bi_events', 'SELECT id, day, v INTO bi_into FROM bi_events WHERE day >= $1 AND day < $2');
+SELECT * FROM backfill.plan('bi_events', 'TABLE bi_events');
 -- 20. A data-modifying CTE.
 SELECT * FROM backfill.plan('bi_events',
     'WITH d AS (DELETE FROM bi_events WHERE day >= $1 AND day < $2 RETURNING *) SELECT id, day, v FROM d');
 -- 21. Two statements.
-SELECT * FROM backfill.plan('bi_events', :'src' '; SELECT 1');
-SELECT * FROM backfill.plan('bi_events', :'src' '; DROP TABLE bi_events');
+SELECT * FROM backfill.plan('bi_events', :'src' || '; SELECT 1');
+SELECT * FROM backfill.plan('bi_events', :'src' || '; DROP TABLE bi_events');
 -- 22. A syntax error, an unknown table, a $3.
 SELECT * FROM backfill.plan('bi_events', 'SELEC id, day, v FROM bi_events WHERE day >= $1 AND day < $2');
 SELECT * FROM backfill.plan('bi_events', 'SELECT id, day, v FROM bi_nope WHERE day >= $1 AND day < $2');
 SELECT * FROM backfill.plan('bi_events', 'SELECT id, day, v FROM bi_events WHERE day >= $1 AND day < $2 AND id < $3');
+SELECT * FROM backfill.plan('bi_events', 'SELECT id, day, v FROM bi_events WHERE id >= $1 AND id < $2');
 -- 23. An unknown option.
 SELECT * FROM backfill.plan('bi_events', :'src', options => '{"lock_timeot": "1s"}');
 -- 24. An option of the wrong type.
 SELECT * FROM backfill.plan('bi_events', :'src', options => '{"max_attempts": "x"}');
 SELECT * FROM backfill.plan('bi_events', :'src', options => '{"max_attempts": 2.5}');
 SELECT * FROM backfill.plan('bi_events', :'src', options => '{"retain": 1}');
+SELECT * FROM backfill.plan('bi_events', :'src', options => '{"retain": "false"}');
+SELECT * FROM backfill.plan('bi_events', :'src', options => '{"retain": null}');
 SELECT * FROM backfill.plan('bi_events', :'src', options => '{"sleep": 5}');
 SELECT * FROM backfill.plan('bi_events', :'src', options => '{"lock_timeout": "soon"}');
 SELECT * FROM backfill.plan('bi_events', :'src', options => '{"mode": "copy"}');
@@ -138,6 +143,10 @@ SELECT backfill.create('bi_x', NULL, :'src');
 SELECT * FROM backfill.plan(NULL, :'src');
 SELECT * FROM backfill.plan('bi_events', NULL);
 CALL backfill.run(NULL);
+-- (pause, cancel, rollback and purge are STRICT: a NULL name is a no-op
+-- that returns NULL)
+SELECT backfill.pause(NULL) IS NULL AS pause_null, backfill.cancel(NULL) IS NULL AS cancel_null,
+       backfill.rollback(NULL) IS NULL AS rollback_null, backfill.purge(NULL) IS NULL AS purge_null;
 -- 29. An empty name.
 SELECT backfill.create('', 'bi_events', :'src');
 -- 30. A duplicate job name (the existing job is untouched).
@@ -195,9 +204,22 @@ DROP TRIGGER bi_own_trg ON bi_events_3;
 -- 37. max_chunks below 1.
 CALL backfill.run('bi_existing', max_chunks => 0);
 CALL backfill.run('bi_existing', -5);
--- 38. A name too long to be a job name is still one name; a name that is
--- not text-like does not resolve.
-SELECT backfill.cancel(repeat('x', 200));
+-- 38. A long unknown name.
+SELECT backfill.cancel(repeat('x', 70));
+-- 39. A target without partitions, or with only a default one.
+CREATE TABLE bi_empty (id int NOT NULL, day date NOT NULL, v text) PARTITION BY RANGE (day);
+SELECT * FROM backfill.plan('bi_empty', 'SELECT id, day, v FROM bi_empty WHERE day >= $1 AND day < $2');
+CREATE TABLE bi_empty_d PARTITION OF bi_empty DEFAULT;
+SELECT * FROM backfill.plan('bi_empty', 'SELECT id, day, v FROM bi_empty WHERE day >= $1 AND day < $2');
+-- 40. A numeric key: NaN cannot bound a range.
+CREATE TABLE bi_num (k numeric NOT NULL, v text) PARTITION BY RANGE (k);
+CREATE TABLE bi_num_1 PARTITION OF bi_num FOR VALUES FROM (0) TO (1);
+SELECT * FROM backfill.plan('bi_num', 'SELECT k, v FROM bi_num WHERE k >= $1 AND k < $2', 'NaN');
+SELECT * FROM backfill.plan('bi_num', 'SELECT k, v FROM bi_num WHERE k >= $1 AND k < $2', '0', 'abc');
+-- Not an error: a big default partition makes plan and create warn.
+INSERT INTO bi_empty SELECT g, '2030-01-01', NULL FROM generate_series(1, 10001) g;
+CREATE TABLE bi_empty_1 PARTITION OF bi_empty FOR VALUES FROM ('2024-01-01') TO ('2024-01-02');
+SELECT chunk_no, partition FROM backfill.plan('bi_empty', 'SELECT id, day, v FROM bi_empty WHERE day >= $1 AND day < $2');
 
 -- The refusals above created no job, no shadow, no retained table, no
 -- guard trigger, and did not touch the existing job or the data.
@@ -212,6 +234,7 @@ SELECT * FROM bi_events ORDER BY id;
 -- Clean up.
 SELECT backfill.cancel('bi_existing');
 SELECT backfill.purge('bi_existing') AS dropped;
+DROP VIEW bi_view;
 DROP TABLE bi_events, bi_plain, bi_list, bi_hash, bi_multi, bi_expr, bi_text, bi_sub, bi_open,
-           bi_fk_child2, bi_fk CASCADE;
+           bi_fk_child2, bi_fk, bi_empty, bi_num;
 DROP FUNCTION bi_trg();

@@ -161,6 +161,17 @@ void preflight_neighbours(const TargetInfo& t, const std::vector<std::size_t>& c
                "Rows loaded into a shadow partition are not sent to subscribers, so they would "
                "diverge. Remove the table from the publication for the backfill and resynchronise "
                "the subscribers afterwards, or run the backfill on each subscriber.");
+    auto noschema = query(
+        "SELECT DISTINCT n.nspname FROM pg_catalog.pg_class c"
+        " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE c.oid = ANY($1::oid[]) AND c.oid <> $2::oid"
+        " AND NOT pg_catalog.has_schema_privilege(n.oid, 'CREATE') ORDER BY 1 LIMIT 1",
+        {oids, std::to_string(t.oid)});
+    if (!noschema.empty())
+        refuse(ErrorKind::InvalidParameter,
+               "permission denied to create tables in schema " + quote_ident(*noschema[0][0]),
+               "backfill builds each shadow partition beside the partition it replaces; the job's "
+               "owner needs CREATE on that schema.");
     auto trg = query(
         "SELECT t.tgname, t.tgrelid::regclass::text FROM pg_catalog.pg_trigger t"
         " WHERE t.tgrelid = ANY($1::oid[]) AND t.tgrelid <> $2::oid AND NOT t.tgisinternal"

@@ -444,7 +444,8 @@ void run_job(const std::string& name, std::optional<int> max_chunks) {
         throw UserError(ErrorKind::WrongState,
                         "backfill job \"" + job.name + "\" belongs to role " + role_name(job.owner),
                         "A job runs with its owner's rights: SET ROLE " + role_name(job.owner) +
-                            " first, then CALL backfill.run.");
+                            " first, or run it in the background as its owner with "
+                            "backfill.resume(name).");
     Transition t = apply_command(job.state, JobCommand::Run, job.name);
     if (t.noop) {
         notice(t.notice);
