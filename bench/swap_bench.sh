@@ -18,7 +18,7 @@
 # throwaway (a temp directory, its own port) and stopped on exit.
 #
 # Knobs (environment):
-#   BENCH_ROUNDS=2          end-to-end rounds (each on fresh copies)
+#   BENCH_ROUNDS=4          end-to-end rounds (each on fresh copies; median)
 #   BENCH_PARTS=30          daily partitions in the end-to-end table
 #   BENCH_ROWS=200000       rows per partition
 #   BENCH_SWAP_REPEATS=3    backfill runs over the 10k/2M table
@@ -28,13 +28,14 @@
 #   BENCH_SKIP_BUILD=0      1: do not run install-deps.sh and make install
 #   BENCH_KEEP=0            1: leave the cluster running at the end
 set -euo pipefail
+shopt -s inherit_errexit  # a failing psql inside $(...) must stop the run
 
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 require_root "${BASH_SOURCE[0]}" "$@"
 cd "$BF_ROOT"
 
-ROUNDS="${BENCH_ROUNDS:-2}"
+ROUNDS="${BENCH_ROUNDS:-4}"
 PARTS="${BENCH_PARTS:-30}"
 ROWS="${BENCH_ROWS:-200000}"
 SWAP_REPEATS="${BENCH_SWAP_REPEATS:-3}"
@@ -211,7 +212,7 @@ BEGIN
         sch := schs[k]; part := parts[k]; pk := pkeys[k]; idx := idxs[k];
         lo := substring(bounds[k] FROM $r$FROM \('([^']+)'\)$r$)::date;
         hi := substring(bounds[k] FROM $r$TO \('([^']+)'\)$r$)::date;
-        newt := part || '_new'; oldt := part || '_old'; chk := part || '_bound';
+        newt := part || '_new'; oldt := part || '_old_' || label; chk := part || '_bound';
 
         -- Transaction 1: build.
         t0 := clock_timestamp();
@@ -337,7 +338,7 @@ drop_round() {
         -c "DROP TABLE IF EXISTS bench.events_a, bench.events_b" >/dev/null
     # the hand procedure keeps *_old tables; DROP of the parent does not take them
     qv -c "SELECT format('DROP TABLE bench.%I;', relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-           WHERE n.nspname = 'bench' AND relkind = 'r' AND relname ~ '^events_[ab]_.*_old\$'" |
+           WHERE n.nspname = 'bench' AND relkind = 'r' AND relname ~ '^events_[ab]_.*_old_'" |
         cluster_psql "$DIR" -q >/dev/null
 }
 

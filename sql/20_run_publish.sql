@@ -5,6 +5,7 @@
 \set VERBOSITY default
 SET client_min_messages = notice;
 SET search_path = public;
+SET datestyle = 'ISO, YMD';
 
 CREATE ROLE bf_rp_reader NOLOGIN;
 CREATE ROLE bf_rp_owner NOLOGIN;
@@ -147,7 +148,7 @@ SELECT chunk_no, event FROM backfill.log WHERE job_name = 'rp_all';
 -- is untouched.
 SELECT tableoid::regclass AS partition, count(*), sum(amount) AS amount, sum(tax) AS tax,
        count(note) AS notes
-FROM rp_events GROUP BY 1 ORDER BY 1;
+FROM rp_events GROUP BY 1 ORDER BY tableoid::regclass::text;
 SELECT count(*) AS missing FROM (
     SELECT id, day, amount, tax, code, note FROM rp_staging
     EXCEPT ALL SELECT id, day, amount, tax, code, note FROM rp_events WHERE day < '2024-01-06') x;
@@ -254,6 +255,64 @@ SELECT backfill.cancel('rp_bad_rows');
 SELECT name, state FROM backfill.jobs WHERE name = 'rp_bad_rows';
 SELECT count(*) AS guards FROM pg_trigger
 WHERE tgname LIKE 'backfill\_guard\_' || (SELECT id FROM backfill.jobs WHERE name = 'rp_bad_rows') || '%';
+
+-- A source that fails at run time: each attempt is counted, the chunk fails
+-- after max_attempts, and with on_failure continue the other chunks are
+-- still published; the job ends failed.
+CREATE TABLE rp_gen (id int NOT NULL, day date NOT NULL, a int,
+                     b int GENERATED ALWAYS AS (a * 2) STORED) PARTITION BY RANGE (day);
+CREATE TABLE rp_gen_1 PARTITION OF rp_gen FOR VALUES FROM ('2024-01-01') TO ('2024-01-02');
+CREATE TABLE rp_gen_2 PARTITION OF rp_gen FOR VALUES FROM ('2024-01-02') TO ('2024-01-03');
+CREATE TABLE rp_gen_3 PARTITION OF rp_gen FOR VALUES FROM ('2024-01-03') TO ('2024-01-04');
+INSERT INTO rp_gen (id, day, a) SELECT g, date '2024-01-01' + g % 3, g FROM generate_series(1, 30) g;
+SELECT backfill.create('rp_failing', 'rp_gen',
+    'SELECT id, day, a / (CASE WHEN day = ''2024-01-02'' THEN 0 ELSE 1 END) FROM rp_gen WHERE day >= $1 AND day < $2',
+    NULL, NULL, '{"max_attempts": 2, "on_failure": "continue"}') > 0 AS created;
+CALL backfill.run('rp_failing');
+SELECT name, state, chunks_done, chunks_failed, last_error FROM backfill.jobs WHERE name = 'rp_failing';
+SELECT chunk_no, state, attempts, error FROM backfill.chunks WHERE job_name = 'rp_failing' ORDER BY chunk_no;
+SELECT chunk_no, event, detail FROM backfill.log
+WHERE job_name = 'rp_failing' AND event IN ('chunk_retry', 'chunk_failed', 'job_failed');
+SELECT count(*) AS shadows_left FROM pg_class WHERE relname LIKE 'rp\_gen\_%\_new';
+-- A failed job cannot be run again (retry is for that), but can be rolled
+-- back; the generated column was recomputed in the rebuilt partitions.
+CALL backfill.run('rp_failing');
+SELECT tableoid::regclass AS partition, sum(a) AS a, sum(b) AS b, bool_and(b = a * 2) AS generated
+FROM rp_gen GROUP BY 1 ORDER BY tableoid::regclass::text;
+SELECT backfill.rollback('rp_failing') AS restored;
+SELECT backfill.purge('rp_failing') AS dropped;
+DROP TABLE rp_gen;
+
+-- The job does not depend on the DateStyle or TimeZone of the sessions
+-- that create and run it (bounds are shown as the creating session wrote them).
+CREATE TABLE rp_ds (id int NOT NULL, day date NOT NULL, at timestamptz NOT NULL) PARTITION BY RANGE (day);
+CREATE TABLE rp_ds_1 PARTITION OF rp_ds FOR VALUES FROM ('2024-01-01') TO ('2024-01-02');
+CREATE TABLE rp_ds_2 PARTITION OF rp_ds FOR VALUES FROM ('2024-01-02') TO ('2024-02-01');
+INSERT INTO rp_ds SELECT g, date '2024-01-01' + g % 20, timestamptz '2024-01-01 00:00+00' + g * interval '1 h'
+FROM generate_series(1, 40) g;
+SET datestyle = 'SQL, DMY';
+SET timezone = 'Asia/Tokyo';
+SELECT backfill.create('rp_datestyle', 'rp_ds',
+    'SELECT id, day, at + interval ''1 day'' FROM rp_ds WHERE day >= $1 AND day < $2',
+    '01/01/2024', '01/02/2024') > 0 AS created;
+SELECT range_from, range_to FROM backfill.jobs WHERE name = 'rp_datestyle';
+SELECT chunk_no, partition, lower_bound, upper_bound FROM backfill.chunks
+WHERE job_name = 'rp_datestyle' ORDER BY chunk_no;
+SET datestyle = 'Postgres, MDY';
+SET timezone = 'America/New_York';
+CALL backfill.run('rp_datestyle');
+SET datestyle = 'ISO, YMD';
+SET timezone = 'UTC';
+SELECT chunk_no, state, rows_before, rows_after FROM backfill.chunks
+WHERE job_name = 'rp_datestyle' ORDER BY chunk_no;
+SELECT tableoid::regclass AS partition, count(*), min(at), max(at) FROM rp_ds GROUP BY 1 ORDER BY tableoid::regclass::text;
+SET datestyle = 'German';
+SELECT backfill.rollback('rp_datestyle') AS restored;
+SET datestyle = 'ISO, YMD';
+SELECT tableoid::regclass AS partition, count(*), min(at), max(at) FROM rp_ds GROUP BY 1 ORDER BY tableoid::regclass::text;
+SELECT backfill.purge('rp_datestyle') AS dropped;
+DROP TABLE rp_ds;
+RESET timezone;
 
 -- Clean up.
 SELECT backfill.purge('rp_all') AS dropped_all, backfill.purge('rp_step') AS dropped_step,

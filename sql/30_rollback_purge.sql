@@ -3,6 +3,7 @@
 \set VERBOSITY default
 SET client_min_messages = notice;
 SET search_path = public;
+SET datestyle = 'ISO, YMD';
 
 CREATE TABLE rb_events (
     id   int NOT NULL,

@@ -3,6 +3,7 @@
 \set VERBOSITY default
 SET client_min_messages = notice;
 SET search_path = public;
+SET datestyle = 'ISO, YMD';
 
 SELECT count(*) AS jobs_before FROM backfill.job \gset
 SELECT count(*) AS jobs_visible_before FROM backfill.jobs \gset

@@ -24,7 +24,9 @@ CREATE TABLE backfill.job (
     finished_at timestamptz,
     last_error  text,
     throttled_by text,
-    launched_at timestamptz
+    launched_at timestamptz,
+    wal_bytes   bigint NOT NULL DEFAULT 0,
+    spec        jsonb
 );
 
 -- Chunks: one row per partition to rebuild, with everything a resumed run
@@ -203,31 +205,35 @@ CREATE PROCEDURE backfill.run(name text, max_chunks int DEFAULT NULL)
 LANGUAGE c AS 'MODULE_PATHNAME', 'backfill_run';
 
 CREATE FUNCTION backfill.pause(name text) RETURNS void
-LANGUAGE c VOLATILE STRICT SET search_path = pg_catalog, pg_temp
+LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'backfill_pause';
 
+CREATE FUNCTION backfill.set(name text, options jsonb) RETURNS void
+LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'backfill_set';
+
 CREATE FUNCTION backfill.resume(name text) RETURNS void
-LANGUAGE c VOLATILE STRICT SET search_path = pg_catalog, pg_temp
+LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'backfill_resume';
 
 CREATE FUNCTION backfill.cancel(name text) RETURNS void
-LANGUAGE c VOLATILE STRICT SET search_path = pg_catalog, pg_temp
+LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'backfill_cancel';
 
 CREATE FUNCTION backfill.retry(name text) RETURNS int
-LANGUAGE c VOLATILE STRICT SET search_path = pg_catalog, pg_temp
+LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'backfill_retry';
 
 CREATE FUNCTION backfill.wait(name text, timeout interval DEFAULT '1 hour') RETURNS text
-LANGUAGE c VOLATILE STRICT SET search_path = pg_catalog, pg_temp
+LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'backfill_wait';
 
 CREATE FUNCTION backfill.rollback(name text, force boolean DEFAULT false) RETURNS int
-LANGUAGE c VOLATILE STRICT SET search_path = pg_catalog, pg_temp
+LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'backfill_rollback';
 
 CREATE FUNCTION backfill.purge(name text) RETURNS int
-LANGUAGE c VOLATILE STRICT SET search_path = pg_catalog, pg_temp
+LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'backfill_purge';
 
 -- The write guard: a C trigger that records, once per (sub)transaction,

@@ -1,14 +1,17 @@
 #include "options.hpp"
 
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "duration.hpp"
+#include "throttle.hpp"
 #include "user_error.hpp"
 
 namespace backfill {
@@ -21,7 +24,18 @@ constexpr std::int64_t kDay = 24 * kHour;
 
 const char* const kKnownOptions =
     "Known options are mode, max_concurrency, sleep, lock_timeout, swap_retries, max_attempts, "
-    "on_failure, retain and statement_timeout.";
+    "on_failure, retain, statement_timeout, nice_ratio, max_active_backends, max_replication_lag, "
+    "max_replication_lag_bytes, max_wal_rate, window and throttle_query.";
+
+// The most backends PostgreSQL can have (MAX_BACKENDS): a larger limit on
+// active backends could never hold a job.
+constexpr int kMaxBackends = 262143;
+
+// The largest whole number whole_number() reads (18 digits).
+constexpr std::int64_t kMaxWhole = 999999999999999999;
+
+const char* const kWindowHint =
+    "Give windows as \"HH:MM-HH:MM\", several separated by commas, e.g. \"22:00-06:00\".";
 
 const char* const kDurationHint =
     "Durations are JSON strings made of a number and a unit (us, ms, s, min, h, d), such as "
@@ -112,6 +126,61 @@ std::int64_t duration_option(const OptionInput& in, std::int64_t low_us, std::in
     return *us;
 }
 
+// The positive 64-bit options (bytes, bytes per second): a JSON number,
+// whole, from 1 to kMaxWhole; meaning is the hint for a value out of range.
+std::int64_t positive_int64_option(const OptionInput& in, const std::string& meaning) {
+    const std::string expected = "a positive integer";
+    if (in.kind != JsonKind::Number) {
+        refuse(in, expected,
+               "Write it as a JSON number without quotes, such as {\"" + in.key + "\": 1000000}.");
+    }
+    std::optional<long long> value = whole_number(in.text);
+    if (!value) {
+        std::size_t digits = 0;
+        while (digits < in.text.size() && in.text[digits] >= '0' && in.text[digits] <= '9') {
+            ++digits;
+        }
+        if (digits > 18) {
+            refuse(in, "at most " + std::to_string(kMaxWhole), meaning);
+        }
+    }
+    if (!value || *value < 1) {
+        refuse(in, expected, meaning);
+    }
+    return static_cast<std::int64_t>(*value);
+}
+
+// nice_ratio: a JSON number, fractions allowed, from 0 to 100.
+double ratio_option(const OptionInput& in) {
+    const std::string expected = "a number from 0 to 100";
+    if (in.kind != JsonKind::Number) {
+        refuse(in, expected,
+               "Write it as a JSON number without quotes, such as {\"" + in.key + "\": 0.5}.");
+    }
+    char* end = nullptr;
+    const double value = std::strtod(in.text.c_str(), &end);
+    if (in.text.empty() || end != in.text.c_str() + in.text.size() || !(value >= 0.0) ||
+        value > 100.0) {
+        refuse(in, expected,
+               "It is the pause after each chunk as a multiple of the time the chunk took; 0.5 "
+               "pauses for half as long as the chunk ran.");
+    }
+    return value == 0.0 ? 0.0 : value;  // no "-0" in the echo
+}
+
+// A double as a JSON number that reads back to the same value, as short as
+// people write it: 0.1 and not 0.10000000000000001, 100 and not 1e+02.
+std::string json_number(double value) {
+    char buf[32];
+    for (int precision = 15; precision <= 17; ++precision) {
+        std::snprintf(buf, sizeof buf, "%.*g", precision, value);
+        if (std::strtod(buf, nullptr) == value) {
+            break;
+        }
+    }
+    return buf;
+}
+
 // Writes text as a JSON string literal, escaping what JSON requires.
 std::string json_string(const std::string& text) {
     std::string out = "\"";
@@ -194,6 +263,79 @@ JobOptions parse_options(const std::vector<OptionInput>& input) {
                 options.statement_timeout_us = duration_option(
                     in, kMillisecond, 24 * kDay, "between 1ms and 24d", "Use null for no limit.");
             }
+        } else if (in.key == "nice_ratio") {
+            options.nice_ratio = ratio_option(in);
+        } else if (in.key == "max_active_backends") {
+            if (in.kind == JsonKind::Null) {
+                options.max_active_backends.reset();
+            } else {
+                options.max_active_backends = integer_option(
+                    in, 0, kMaxBackends,
+                    "The job waits while more other client backends than this are active; use "
+                    "null for no limit.");
+            }
+        } else if (in.key == "max_replication_lag") {
+            if (in.kind == JsonKind::Null) {
+                options.max_replication_lag_us.reset();
+            } else {
+                options.max_replication_lag_us = duration_option(
+                    in, 1, std::numeric_limits<std::int64_t>::max(), "longer than 0",
+                    "The job waits while a standby replays later than this; use null for no "
+                    "limit.");
+            }
+        } else if (in.key == "max_replication_lag_bytes") {
+            if (in.kind == JsonKind::Null) {
+                options.max_replication_lag_bytes.reset();
+            } else {
+                options.max_replication_lag_bytes = positive_int64_option(
+                    in,
+                    "The job waits while a standby or replication slot is more bytes of WAL "
+                    "behind than this; use null for no limit.");
+            }
+        } else if (in.key == "max_wal_rate") {
+            if (in.kind == JsonKind::Null) {
+                options.max_wal_rate.reset();
+            } else {
+                options.max_wal_rate = positive_int64_option(
+                    in,
+                    "It is the most bytes of WAL per second the job may write on average; use "
+                    "null for no limit.");
+            }
+        } else if (in.key == "window") {
+            if (in.kind == JsonKind::Null) {
+                options.windows.clear();
+                options.window_text.clear();
+            } else if (in.kind == JsonKind::Array && !in.text.empty() && in.text[0] == '[') {
+                // The PostgreSQL layer passes an array holding anything but
+                // strings as its JSON text.
+                throw UserError(ErrorKind::InvalidParameter,
+                                "option \"window\" must be an array of strings, not " + in.text,
+                                kWindowHint);
+            } else if (in.kind != JsonKind::String && in.kind != JsonKind::Array) {
+                refuse(in, "a string such as \"22:00-06:00\" or an array of them", kWindowHint);
+            } else {
+                options.windows = parse_windows(in.text);
+                options.window_text.clear();
+                for (const TimeWindow& w : options.windows) {
+                    options.window_text +=
+                        (options.window_text.empty() ? "" : ", ") + format_window(w);
+                }
+            }
+        } else if (in.key == "throttle_query") {
+            if (in.kind == JsonKind::Null) {
+                options.throttle_query.reset();
+            } else {
+                bool blank = true;
+                for (char c : in.text) {
+                    blank = blank && std::isspace(static_cast<unsigned char>(c)) != 0;
+                }
+                if (in.kind != JsonKind::String || blank) {
+                    refuse(in, "a query as a non-empty string",
+                           "It is run before each chunk and the job waits while it returns true; "
+                           "use null for none.");
+                }
+                options.throttle_query = in.text;
+            }
         } else {
             throw UserError(ErrorKind::InvalidParameter, "unknown option \"" + in.key + "\"",
                             kKnownOptions);
@@ -220,6 +362,30 @@ std::string options_to_json(const JobOptions& options) {
     out += options.statement_timeout_us
                ? json_string(format_duration(*options.statement_timeout_us))
                : "null";
+    out += ", \"nice_ratio\": " + json_number(options.nice_ratio);
+    out += ", \"max_active_backends\": ";
+    out += options.max_active_backends ? std::to_string(*options.max_active_backends) : "null";
+    out += ", \"max_replication_lag\": ";
+    out += options.max_replication_lag_us
+               ? json_string(format_duration(*options.max_replication_lag_us))
+               : "null";
+    out += ", \"max_replication_lag_bytes\": ";
+    out += options.max_replication_lag_bytes ? std::to_string(*options.max_replication_lag_bytes)
+                                             : "null";
+    out += ", \"max_wal_rate\": ";
+    out += options.max_wal_rate ? std::to_string(*options.max_wal_rate) : "null";
+    out += ", \"window\": ";
+    if (options.windows.empty()) {
+        out += "null";
+    } else {
+        out += "[";
+        for (std::size_t i = 0; i < options.windows.size(); ++i) {
+            out += (i == 0 ? "" : ", ") + json_string(format_window(options.windows[i]));
+        }
+        out += "]";
+    }
+    out += ", \"throttle_query\": ";
+    out += options.throttle_query ? json_string(*options.throttle_query) : "null";
     return out + "}";
 }
 

@@ -21,6 +21,10 @@ struct OptionInput {
 
 enum class OnFailure { Stop, Continue };
 
+// A time window of the day; defined in core/throttle.hpp, which includes this
+// header and is included at its end, so both orders of inclusion work.
+struct TimeWindow;
+
 struct JobOptions {
     std::string mode = "swap";
     int max_concurrency = 1;
@@ -30,7 +34,15 @@ struct JobOptions {
     int max_attempts = 3;
     OnFailure on_failure = OnFailure::Stop;
     bool retain = true;
-    std::optional<std::int64_t> statement_timeout_us;  // none = no limit
+    std::optional<std::int64_t> statement_timeout_us;       // none = no limit
+    double nice_ratio = 0;                                  // pause = ratio x chunk time
+    std::optional<int> max_active_backends;                 // none = off
+    std::optional<std::int64_t> max_replication_lag_us;     // none = off
+    std::optional<std::int64_t> max_replication_lag_bytes;  // none = off
+    std::optional<std::int64_t> max_wal_rate;               // bytes per second; none = off
+    std::vector<TimeWindow> windows;                        // empty = any time
+    std::string window_text;  // windows normalized, "22:00-06:00, 12:00-13:30"; empty = any time
+    std::optional<std::string> throttle_query;  // SQL returning boolean; none = off
 };
 
 // Validates every key and fills in defaults. Throws UserError naming the
@@ -41,4 +53,11 @@ JobOptions parse_options(const std::vector<OptionInput>& input);
 // of JobOptions, durations formatted with format_duration (null for none).
 std::string options_to_json(const JobOptions& options);
 
+// One window as "HH:MM-HH:MM" (an end at midnight is "24:00"); defined in
+// throttle.cpp.
+std::string format_window(const TimeWindow& window);
+
 }  // namespace backfill
+
+// Completes TimeWindow for every user of JobOptions.
+#include "core/throttle.hpp"  // IWYU pragma: export

@@ -16,7 +16,7 @@ const char* const kChunkWords[] = {"pending",   "running", "built",
 
 // `job "nightly" is completed`: the state is what the user needs to see.
 std::string job_is(const std::string& job_name, JobState state) {
-    return "job \"" + job_name + "\" is " + to_string(state);
+    return "backfill job \"" + job_name + "\" is " + to_string(state);
 }
 
 // Refuses a command in the job's current state, with what to do instead.
@@ -30,7 +30,7 @@ Transition moves_to(JobState next) { return Transition{next, false, ""}; }
 // A command that finds its work already done; tail may say more.
 Transition noop(const std::string& job_name, JobState state, const std::string& tail = "") {
     return Transition{state, true,
-                      "job \"" + job_name + "\" is already " + to_string(state) + tail};
+                      "backfill job \"" + job_name + "\" is already " + to_string(state) + tail};
 }
 
 // The hints shared by several commands.

@@ -150,14 +150,14 @@ void preflight_neighbours(const TargetInfo& t, const std::vector<std::size_t>& c
             "A partition cannot be detached while rows reference it. Drop the foreign key for the "
             "backfill (and re-add it NOT VALID, then VALIDATE, afterwards).");
     auto pubs = query(
-        "SELECT DISTINCT p.pubname FROM pg_catalog.pg_publication_tables p"
+        "SELECT p.pubname, c.oid::regclass::text FROM pg_catalog.pg_publication_tables p"
         " JOIN pg_catalog.pg_namespace n ON n.nspname = p.schemaname"
         " JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename"
-        " WHERE c.oid = ANY($1::oid[]) ORDER BY 1 LIMIT 1",
+        " WHERE c.oid = ANY($1::oid[]) ORDER BY 1, 2 LIMIT 1",
         {oids});
     if (!pubs.empty())
         refuse(ErrorKind::FeatureNotSupported,
-               "table " + t.qualified + " is in publication \"" + *pubs[0][0] + "\"",
+               "table " + *pubs[0][1] + " is in publication \"" + *pubs[0][0] + "\"",
                "Rows loaded into a shadow partition are not sent to subscribers, so they would "
                "diverge. Remove the table from the publication for the backfill and resynchronise "
                "the subscribers afterwards, or run the backfill on each subscriber.");
@@ -183,6 +183,43 @@ void preflight_neighbours(const TargetInfo& t, const std::vector<std::size_t>& c
                "Triggers defined on a single partition are not carried over to its rebuilt table. "
                "Define the trigger on the partitioned table instead (it is cloned to every "
                "partition), or drop it for the backfill.");
+    auto rls = query(
+        "SELECT c.oid::regclass::text FROM pg_catalog.pg_class c"
+        " WHERE c.oid = ANY($1::oid[]) AND c.oid <> $2::oid AND (c.relrowsecurity"
+        "  OR EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid))"
+        " ORDER BY 1 LIMIT 1",
+        {oids, std::to_string(t.oid)});
+    if (!rls.empty())
+        refuse(ErrorKind::FeatureNotSupported,
+               "partition " + *rls[0][0] + " has row-level security of its own",
+               "Policies and ENABLE ROW LEVEL SECURITY on a single partition are not carried over "
+               "to its rebuilt table. Define them on the partitioned table, or remove them for "
+               "the backfill.");
+    auto views = query(
+        "SELECT DISTINCT v.oid::regclass::text, d.refobjid::regclass::text"
+        " FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_rewrite w ON w.oid = d.objid"
+        " JOIN pg_catalog.pg_class v ON v.oid = w.ev_class"
+        " WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass"
+        " AND d.refobjid = ANY($1::oid[]) AND d.refobjid <> $2::oid AND v.oid <> d.refobjid"
+        " ORDER BY 1 LIMIT 1",
+        {oids, std::to_string(t.oid)});
+    if (!views.empty())
+        refuse(ErrorKind::FeatureNotSupported,
+               "view " + *views[0][0] + " depends on partition " + *views[0][1],
+               "It would keep reading the retained original after the swap. Define the view on "
+               "the partitioned table, or drop it for the backfill.");
+    auto seqs = query(
+        "SELECT s.oid::regclass::text, d.refobjid::regclass::text"
+        " FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class s ON s.oid = d.objid"
+        " WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND s.relkind = 'S'"
+        " AND d.deptype IN ('a', 'i') AND d.refobjid = ANY($1::oid[]) AND d.refobjid <> $2::oid"
+        " ORDER BY 1 LIMIT 1",
+        {oids, std::to_string(t.oid)});
+    if (!seqs.empty())
+        refuse(ErrorKind::FeatureNotSupported,
+               "partition " + *seqs[0][1] + " owns sequence " + *seqs[0][0],
+               "A serial or identity column declared on a single partition cannot move to its "
+               "rebuilt table. Declare the default on the partitioned table instead.");
     if (t.default_partition && t.default_rows > 10000) {
         std::string qdef = qualified(t.default_partition->schema, t.default_partition->name);
         std::string msg = "default partition " + qdef + " holds about " +

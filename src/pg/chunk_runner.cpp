@@ -11,6 +11,7 @@
 #include "pg/key_values.hpp"
 #include "pg/session_context.hpp"
 #include "pg/swap_spec.hpp"
+#include "pg/throttle_probe.hpp"
 #include "pg/transactions.hpp"
 
 namespace backfill::pg {
@@ -211,6 +212,9 @@ void build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc, Sw
         std::string rows_before =
             *scalar("SELECT count(*) FROM " + spec.schema + "." + spec.partition);
         run_all(create_shadow_statements(spec));
+        auto unvalidated = not_valid_checks(lc.live.oid);
+        for (const auto& c : unvalidated)
+            execute("ALTER TABLE " + shadow + " DROP CONSTRAINT " + c.name);
         std::uint64_t rows_after;
         {
             ScopedSearchPath path(job.search_path);
@@ -219,6 +223,8 @@ void build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc, Sw
                                              lc.lower, lc.upper);
         }
         run_all(finish_shadow_statements(spec));
+        for (const auto& c : unvalidated)
+            execute("ALTER TABLE " + shadow + " ADD CONSTRAINT " + c.name + " " + c.definition);
         run_all(copy_ownership_statements(lc.live.oid, shadow));
         control_execute(
             "UPDATE backfill.chunk SET state = 'built', rows_before = $3::bigint,"
@@ -388,17 +394,17 @@ void settle(const Job& job) {
 
 // The loop every runner shares: claim a chunk, process it, until the job
 // is no longer running, nothing is left to claim, or max_chunks is reached.
-void work_job(const Job& job, std::optional<int> max_chunks) {
+void work_job(const Job& initial, std::optional<int> max_chunks) {
+    Job job = initial;
     std::string parent = parent_name(job);
     int processed = 0;
     for (;;) {
         if (max_chunks && processed >= *max_chunks)
             break;
-        auto state =
-            control_query("SELECT state FROM backfill.job WHERE id = $1::bigint", {job_key(job)});
-        if (*state[0][0] != "running") {
-            notice("backfill job \"" + job.name + "\" is " + *state[0][0] + "; stopping");
-            commit_step();
+        if (!wait_until_allowed(job)) {
+            auto now = load_job_by_id(job.id);
+            notice("backfill job \"" + job.name + "\" is " +
+                   (now ? to_string(now->state) : std::string("gone")) + "; stopping");
             break;
         }
         auto chunk = claim_next(job);
@@ -408,16 +414,22 @@ void work_job(const Job& job, std::optional<int> max_chunks) {
             break;
         }
         report_activity("backfill job \"" + job.name + "\": " + chunk_label(*chunk));
+        auto started = std::chrono::steady_clock::now();
+        std::int64_t wal_before = wal_insert_position();
         Outcome outcome = process_chunk(job, *chunk, parent);
         unlock_chunk();
+        add_job_wal(job, wal_insert_position() - wal_before);
+        commit_step();
         if (outcome == Outcome::Published)
             notice("backfill job \"" + job.name + "\": " + chunk_label(*chunk) + " published");
         if (outcome == Outcome::Published || outcome == Outcome::Failed)
             processed++;
         if (outcome == Outcome::Stopped)
             break;
-        report_activity("backfill job \"" + job.name + "\": sleeping between chunks");
-        sleep_ms(job.options.sleep_us / 1000);
+        report_activity("backfill job \"" + job.name + "\": pausing between chunks");
+        auto chunk_us = static_cast<std::int64_t>(ms_since(started) * 1000);
+        if (!pause_between_chunks(job, chunk_us))
+            continue;
     }
 }
 

@@ -86,6 +86,7 @@ PG_FUNCTION_INFO_V1(backfill_resume);
 PG_FUNCTION_INFO_V1(backfill_retry);
 PG_FUNCTION_INFO_V1(backfill_wait);
 PG_FUNCTION_INFO_V1(backfill_pause);
+PG_FUNCTION_INFO_V1(backfill_set);
 PG_FUNCTION_INFO_V1(backfill_cancel);
 PG_FUNCTION_INFO_V1(backfill_rollback);
 PG_FUNCTION_INFO_V1(backfill_purge);
@@ -181,6 +182,17 @@ Datum backfill_pause(PG_FUNCTION_ARGS) {
     });
 }
 
+// backfill.set(): change the options of a job before its next chunk.
+Datum backfill_set(PG_FUNCTION_ARGS) {
+    return simple_command(fcinfo, [&](const std::string& n) {
+        if (PG_ARGISNULL(1))
+            throw UserError(ErrorKind::InvalidParameter, "options must not be NULL",
+                            "Pass the options to change, e.g. '{\"sleep\": \"5s\"}'.");
+        set_job_options(n, options_arg(fcinfo, 1));
+        return (Datum)0;
+    });
+}
+
 Datum backfill_resume(PG_FUNCTION_ARGS) {
     return simple_command(fcinfo, [](const std::string& n) {
         resume_job(n);
@@ -194,9 +206,12 @@ Datum backfill_retry(PG_FUNCTION_ARGS) {
 
 // backfill.wait(): blocks (sleeping on the latch) until a terminal state.
 Datum backfill_wait(PG_FUNCTION_ARGS) {
-    Interval* timeout = PG_GETARG_INTERVAL_P(1);
-    double ms = timeout->time / 1e3 + (timeout->day + timeout->month * 30.0) * 86400e3;
     return simple_command(fcinfo, [&](const std::string& n) {
+        if (PG_ARGISNULL(1))
+            throw UserError(ErrorKind::InvalidParameter, "timeout must not be NULL",
+                            "Give how long to wait at most, e.g. '10 minutes'.");
+        Interval* timeout = PG_GETARG_INTERVAL_P(1);
+        double ms = timeout->time / 1e3 + (timeout->day + timeout->month * 30.0) * 86400e3;
         std::string state = wait_job(n, static_cast<std::int64_t>(std::max(0.0, ms)));
         return pg_guard([&]() { return PointerGetDatum(cstring_to_text(state.c_str())); });
     });
@@ -210,7 +225,7 @@ Datum backfill_cancel(PG_FUNCTION_ARGS) {
 }
 
 Datum backfill_rollback(PG_FUNCTION_ARGS) {
-    bool force = PG_NARGS() > 1 && !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
+    bool force = !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
     return simple_command(
         fcinfo, [&](const std::string& n) { return Int32GetDatum(rollback_job(n, force)); });
 }

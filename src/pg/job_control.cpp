@@ -201,6 +201,23 @@ std::string wait_job(const std::string& name, std::int64_t timeout_ms) {
     }
 }
 
+void set_job_options(const std::string& name, const std::string& options_json) {
+    Job job = load_job(name, true);
+    if (is_terminal(job.state))
+        throw UserError(ErrorKind::WrongState,
+                        "backfill job \"" + job.name + "\" is " + to_string(job.state),
+                        "Options can only be changed before the job ends.");
+    std::string merged = *control_query(
+        "SELECT (options || $2::jsonb)::text FROM backfill.job WHERE id = $1::bigint",
+        {key(job), options_json})[0][0];
+    JobOptions options = options_from_json(merged);
+    if (options.max_concurrency != job.options.max_concurrency && job.state == JobState::Running)
+        notice("max_concurrency applies to workers started from now on (resume, retry)");
+    control_execute("UPDATE backfill.job SET options = $2::jsonb WHERE id = $1::bigint",
+                    {key(job), options_to_json(options)});
+    log_event(job, std::nullopt, "options_changed", options_json);
+}
+
 void pause_job(const std::string& name) {
     auto begun = begin_command(name, JobCommand::Pause);
     if (!begun)

@@ -20,6 +20,10 @@ std::int64_t start_job(const std::string& name, const PlannedJob& plan, const st
 
 void pause_job(const std::string& name);
 
+// Changes options of a job that has not ended; runners apply them before
+// their next chunk.
+void set_job_options(const std::string& name, const std::string& options_json);
+
 // A pending, paused or interrupted job goes (back) to running in the
 // background; workers still alive are counted against max_concurrency.
 void resume_job(const std::string& name);

@@ -28,6 +28,8 @@ PlannedJob plan_job(Oid target, const std::string& source,
         parts.push_back(c.partition_index);
     preflight_neighbours(p.target, parts);
     check_source(source, p.target, search_path);
+    if (p.options.throttle_query)
+        check_throttle_query(*p.options.throttle_query, search_path);
     return p;
 }
 

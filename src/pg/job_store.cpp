@@ -28,7 +28,13 @@ JobOptions options_from_json(const std::string& json) {
         throw UserError(ErrorKind::InvalidParameter, "options must be a JSON object",
                         "Pass options like '{\"lock_timeout\": \"200ms\"}'.");
     auto rows = query(
-        "SELECT key, pg_catalog.jsonb_typeof(value), value OPERATOR(pg_catalog.#>>) '{}'"
+        "SELECT key, pg_catalog.jsonb_typeof(value),"
+        " CASE WHEN pg_catalog.jsonb_typeof(value) = 'array' AND NOT EXISTS ("
+        "   SELECT 1 FROM pg_catalog.jsonb_array_elements(value) e"
+        "   WHERE pg_catalog.jsonb_typeof(e) <> 'string')"
+        "  THEN (SELECT pg_catalog.string_agg(x, ',')"
+        "        FROM pg_catalog.jsonb_array_elements_text(value) x)"
+        "  ELSE value OPERATOR(pg_catalog.#>>) '{}' END"
         " FROM pg_catalog.jsonb_each($1::jsonb) ORDER BY key",
         {json});
     std::vector<OptionInput> input;

@@ -158,6 +158,10 @@ Bound bound_from_text(const std::string& argument, const std::string& text, Oid 
                 pg_guard([&]() { return format_type_be(key_type); }),
             "Give " + argument +
                 " as a literal of the partition key's type, e.g. '2024-01-01' for a date key.");
+    if (parsed.key.sort_key == nullptr)
+        throw UserError(ErrorKind::InvalidParameter,
+                        argument + " \"" + text + "\" cannot bound a chunk",
+                        "Give a finite value; NaN and infinite numerics have no place in a range.");
     return finite_bound(parsed.key);
 }
 

@@ -72,10 +72,20 @@ void check_source(const std::string& source, const TargetInfo& target,
                   const std::string& search_path) {
     check_source_parameters(source);
     PreparedShape shape;
-    {
+    try {
         ScopedSearchPath path(search_path);
         shape = prepare_shape(source.c_str(), target.key_type, target.column_types.data(),
                               static_cast<int>(target.column_types.size()));
+    } catch (PgError& e) {
+        if (is_user_cancel(e))
+            throw;
+        e.message = "invalid source: " + e.message;
+        if (e.hint.empty())
+            e.hint =
+                "The source is prepared with $1 and $2 of the partition key's type, using "
+                "the search_path " +
+                search_path + ".";
+        throw;
     }
     if (shape.kind == 1)
         throw UserError(ErrorKind::InvalidParameter, "source must be a single SELECT statement",
@@ -95,6 +105,26 @@ void check_source(const std::string& source, const TargetInfo& target,
         assignable.push_back(shape.assignable[i]);
     }
     check_source_columns(target.columns, cols, assignable);
+}
+
+void check_throttle_query(const std::string& query_text, const std::string& search_path) {
+    try {
+        ScopedSearchPath path(search_path);
+        std::string sql = "SELECT (" + query_text + "\n)::boolean";
+        pg_guard([&]() {
+            SPIPlanPtr plan = SPI_prepare(sql.c_str(), 0, nullptr);
+            if (plan == nullptr)
+                elog(ERROR, "could not prepare it: %s", SPI_result_code_string(SPI_result));
+            SPI_freeplan(plan);
+        });
+    } catch (PgError& e) {
+        if (is_user_cancel(e))
+            throw;
+        throw UserError(ErrorKind::InvalidParameter,
+                        "option \"throttle_query\" is invalid: " + e.message,
+                        "Give an expression or a scalar subquery that returns boolean, e.g. "
+                        "\"SELECT count(*) > 5 FROM pg_stat_activity WHERE state = 'active'\".");
+    }
 }
 
 }  // namespace backfill::pg

@@ -14,4 +14,7 @@ namespace backfill::pg {
 void check_source(const std::string& source, const TargetInfo& target,
                   const std::string& search_path);
 
+// Refuses a throttle_query that does not prepare as a boolean expression.
+void check_throttle_query(const std::string& query_text, const std::string& search_path);
+
 }  // namespace backfill::pg

@@ -88,6 +88,17 @@ void describe_live_partition(Oid relid, const Job& job, const ChunkRow& chunk, S
         spec.create_options += " TABLESPACE " + quote_ident(*rel[0][1]);
 }
 
+std::vector<NotValidCheck> not_valid_checks(Oid relid) {
+    std::vector<NotValidCheck> out;
+    for (const auto& r :
+         query("SELECT pg_catalog.quote_ident(conname), pg_catalog.pg_get_constraintdef(oid)"
+               " FROM pg_catalog.pg_constraint WHERE conrelid = $1::oid AND contype = 'c'"
+               " AND NOT convalidated ORDER BY conname",
+               {std::to_string(relid)}))
+        out.push_back(NotValidCheck{*r[0], *r[1]});
+    return out;
+}
+
 std::vector<std::string> copy_ownership_statements(Oid relid, const std::string& shadow) {
     std::vector<std::string> out;
     std::string oid = std::to_string(relid);
@@ -108,6 +119,29 @@ std::vector<std::string> copy_ownership_statements(Oid relid, const std::string&
                {oid}))
         out.push_back("GRANT " + *r[0] + " ON TABLE " + shadow + " TO " + *r[1] +
                       (*r[2] == "t" ? " WITH GRANT OPTION" : ""));
+    for (const auto& r :
+         query("SELECT a.privilege_type, pg_catalog.quote_ident(att.attname),"
+               " CASE WHEN a.grantee = 0 THEN 'PUBLIC'"
+               "  ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END,"
+               " a.is_grantable"
+               " FROM pg_catalog.pg_attribute att, pg_catalog.aclexplode(att.attacl) a"
+               " WHERE att.attrelid = $1::oid AND att.attnum > 0 AND NOT att.attisdropped"
+               " ORDER BY att.attnum",
+               {oid}))
+        out.push_back("GRANT " + *r[0] + " (" + *r[1] + ") ON TABLE " + shadow + " TO " + *r[2] +
+                      (*r[3] == "t" ? " WITH GRANT OPTION" : ""));
+    for (const auto& r : query(
+             "SELECT pg_catalog.quote_ident(attname), attstattarget FROM pg_catalog.pg_attribute"
+             " WHERE attrelid = $1::oid AND attnum > 0 AND NOT attisdropped AND attstattarget >= 0"
+             " ORDER BY attnum",
+             {oid}))
+        out.push_back("ALTER TABLE " + shadow + " ALTER COLUMN " + *r[0] + " SET STATISTICS " +
+                      *r[1]);
+    auto ident = *scalar("SELECT relreplident FROM pg_catalog.pg_class WHERE oid = $1::oid", {oid});
+    if (ident == "f")
+        out.push_back("ALTER TABLE " + shadow + " REPLICA IDENTITY FULL");
+    if (ident == "n")
+        out.push_back("ALTER TABLE " + shadow + " REPLICA IDENTITY NOTHING");
     if (owner[0][2])
         out.push_back("COMMENT ON TABLE " + shadow + " IS " + quote_literal(*owner[0][2]));
     return out;

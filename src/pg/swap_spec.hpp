@@ -29,7 +29,16 @@ std::vector<LiveIndex> live_indexes(Oid relid);
 // from the live partition.
 void describe_live_partition(Oid relid, const Job& job, const ChunkRow& chunk, SwapSpec& spec);
 
-// Statements that give the shadow the partition's owner, grants and comment.
+// CHECK constraints of the partition that were added NOT VALID: LIKE copies
+// them as valid, so the build drops them before the load and adds them back
+// NOT VALID after it. definition comes from pg_get_constraintdef.
+struct NotValidCheck {
+    std::string name, definition;
+};
+std::vector<NotValidCheck> not_valid_checks(Oid relid);
+
+// Statements that give the shadow the partition's owner, table and column
+// grants, per-column statistics targets, replica identity and comment.
 std::vector<std::string> copy_ownership_statements(Oid relid, const std::string& shadow_qualified);
 
 }  // namespace backfill::pg

@@ -12,7 +12,12 @@ namespace {
 const char* const kDefaultsJson =
     "{\"mode\": \"swap\", \"max_concurrency\": 1, \"sleep\": \"0\", \"lock_timeout\": \"100ms\", "
     "\"swap_retries\": 50, \"max_attempts\": 3, \"on_failure\": \"stop\", \"retain\": true, "
-    "\"statement_timeout\": null}";
+    "\"statement_timeout\": null, \"nice_ratio\": 0, \"max_active_backends\": null, "
+    "\"max_replication_lag\": null, \"max_replication_lag_bytes\": null, \"max_wal_rate\": null, "
+    "\"window\": null, \"throttle_query\": null}";
+
+const char* const kWindowHint =
+    "Give windows as \"HH:MM-HH:MM\", several separated by commas, e.g. \"22:00-06:00\".";
 
 const char* const kDurationHint =
     "Durations are JSON strings made of a number and a unit (us, ms, s, min, h, d), such as "
@@ -27,6 +32,10 @@ OptionInput num(const std::string& key, const std::string& text) {
 }
 OptionInput boolean(const std::string& key, bool value) {
     return {key, JsonKind::Boolean, value ? "true" : "false"};
+}
+OptionInput null(const std::string& key) { return {key, JsonKind::Null, "null"}; }
+OptionInput array(const std::string& key, const std::string& text) {
+    return {key, JsonKind::Array, text};
 }
 
 // Parses options that must be refused and returns the error.
@@ -49,6 +58,14 @@ TEST(ParseOptions, EmptyGivesDefaults) {
     EXPECT_EQ(o.on_failure, OnFailure::Stop);
     EXPECT_TRUE(o.retain);
     EXPECT_FALSE(o.statement_timeout_us.has_value());
+    EXPECT_EQ(o.nice_ratio, 0.0);
+    EXPECT_FALSE(o.max_active_backends.has_value());
+    EXPECT_FALSE(o.max_replication_lag_us.has_value());
+    EXPECT_FALSE(o.max_replication_lag_bytes.has_value());
+    EXPECT_FALSE(o.max_wal_rate.has_value());
+    EXPECT_TRUE(o.windows.empty());
+    EXPECT_EQ(o.window_text, "");
+    EXPECT_FALSE(o.throttle_query.has_value());
     EXPECT_EQ(options_to_json(o), kDefaultsJson);
 }
 
@@ -57,7 +74,11 @@ TEST(ParseOptions, EveryKeySet) {
     JobOptions o = parse_options(
         {str("mode", "swap"), num("max_concurrency", "4"), str("sleep", "1min 30s"),
          str("lock_timeout", "250ms"), num("swap_retries", "10"), num("max_attempts", "5"),
-         str("on_failure", "continue"), boolean("retain", false), str("statement_timeout", "1h")});
+         str("on_failure", "continue"), boolean("retain", false), str("statement_timeout", "1h"),
+         num("nice_ratio", "0.5"), num("max_active_backends", "8"),
+         str("max_replication_lag", "5s"), num("max_replication_lag_bytes", "1000000"),
+         num("max_wal_rate", "5000000"), array("window", "22:00-06:00,12:00-13:30"),
+         str("throttle_query", "SELECT false")});
     EXPECT_EQ(o.max_concurrency, 4);
     EXPECT_EQ(o.sleep_us, 90000000);
     EXPECT_EQ(o.lock_timeout_us, 250000);
@@ -66,10 +87,26 @@ TEST(ParseOptions, EveryKeySet) {
     EXPECT_EQ(o.on_failure, OnFailure::Continue);
     EXPECT_FALSE(o.retain);
     EXPECT_EQ(o.statement_timeout_us, 3600000000);
+    EXPECT_EQ(o.nice_ratio, 0.5);
+    EXPECT_EQ(o.max_active_backends, 8);
+    EXPECT_EQ(o.max_replication_lag_us, 5000000);
+    EXPECT_EQ(o.max_replication_lag_bytes, 1000000);
+    EXPECT_EQ(o.max_wal_rate, 5000000);
+    ASSERT_EQ(o.windows.size(), 2u);
+    EXPECT_EQ(o.windows[0].start_minute, 22 * 60);
+    EXPECT_EQ(o.windows[0].end_minute, 6 * 60);
+    EXPECT_EQ(o.windows[1].start_minute, 12 * 60);
+    EXPECT_EQ(o.windows[1].end_minute, 13 * 60 + 30);
+    EXPECT_EQ(o.window_text, "22:00-06:00, 12:00-13:30");
+    EXPECT_EQ(o.throttle_query, "SELECT false");
     EXPECT_EQ(options_to_json(o),
               "{\"mode\": \"swap\", \"max_concurrency\": 4, \"sleep\": \"1min 30s\", "
               "\"lock_timeout\": \"250ms\", \"swap_retries\": 10, \"max_attempts\": 5, "
-              "\"on_failure\": \"continue\", \"retain\": false, \"statement_timeout\": \"1h\"}");
+              "\"on_failure\": \"continue\", \"retain\": false, \"statement_timeout\": \"1h\", "
+              "\"nice_ratio\": 0.5, \"max_active_backends\": 8, \"max_replication_lag\": \"5s\", "
+              "\"max_replication_lag_bytes\": 1000000, \"max_wal_rate\": 5000000, "
+              "\"window\": [\"22:00-06:00\", \"12:00-13:30\"], \"throttle_query\": \"SELECT "
+              "false\"}");
 }
 
 // The limits of each range are themselves accepted.
@@ -105,7 +142,9 @@ TEST(ParseOptions, UnknownKey) {
     EXPECT_STREQ(e.what(), "unknown option \"foo\"");
     EXPECT_EQ(e.hint(),
               "Known options are mode, max_concurrency, sleep, lock_timeout, swap_retries, "
-              "max_attempts, on_failure, retain and statement_timeout.");
+              "max_attempts, on_failure, retain, statement_timeout, nice_ratio, "
+              "max_active_backends, max_replication_lag, max_replication_lag_bytes, max_wal_rate, "
+              "window and throttle_query.");
     EXPECT_STREQ(refused({str("Mode", "swap")}).what(), "unknown option \"Mode\"");
 }
 
@@ -234,13 +273,239 @@ TEST(OptionsToJson, EscapesStrings) {
         options_to_json(o),
         "{\"mode\": \"a\\\"b\\\\c\\nd\\te\\u0001\", \"max_concurrency\": 1, \"sleep\": \"0\", "
         "\"lock_timeout\": \"100ms\", \"swap_retries\": 50, \"max_attempts\": 3, "
-        "\"on_failure\": \"stop\", \"retain\": true, \"statement_timeout\": null}");
+        "\"on_failure\": \"stop\", \"retain\": true, \"statement_timeout\": null, "
+        "\"nice_ratio\": 0, \"max_active_backends\": null, \"max_replication_lag\": null, "
+        "\"max_replication_lag_bytes\": null, \"max_wal_rate\": null, \"window\": null, "
+        "\"throttle_query\": null}");
 }
 
 // Effective options read back to the same options.
 TEST(OptionsToJson, DefaultsEchoParseBack) {
     JobOptions o = parse_options({str("sleep", "0"), str("lock_timeout", "100ms")});
     EXPECT_EQ(options_to_json(o), kDefaultsJson);
+}
+
+// nice_ratio: any number from 0 to 100, fractions included.
+TEST(ParseOptions, NiceRatio) {
+    EXPECT_EQ(parse_options({num("nice_ratio", "0")}).nice_ratio, 0.0);
+    EXPECT_EQ(parse_options({num("nice_ratio", "0.25")}).nice_ratio, 0.25);
+    EXPECT_EQ(parse_options({num("nice_ratio", "100")}).nice_ratio, 100.0);
+    EXPECT_EQ(parse_options({num("nice_ratio", "1e2")}).nice_ratio, 100.0);
+    EXPECT_EQ(parse_options({num("nice_ratio", "-0")}).nice_ratio, 0.0);
+
+    UserError e = refused({num("nice_ratio", "100.5")});
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter);
+    EXPECT_STREQ(e.what(), "option \"nice_ratio\" must be a number from 0 to 100, not 100.5");
+    EXPECT_EQ(e.hint(),
+              "It is the pause after each chunk as a multiple of the time the chunk took; 0.5 "
+              "pauses for half as long as the chunk ran.");
+    EXPECT_EQ(message({num("nice_ratio", "-0.1")}),
+              "option \"nice_ratio\" must be a number from 0 to 100, not -0.1");
+
+    UserError quoted = refused({str("nice_ratio", "0.5")});
+    EXPECT_STREQ(quoted.what(),
+                 "option \"nice_ratio\" must be a number from 0 to 100, not \"0.5\"");
+    EXPECT_EQ(quoted.hint(),
+              "Write it as a JSON number without quotes, such as {\"nice_ratio\": 0.5}.");
+    EXPECT_EQ(message({null("nice_ratio")}),
+              "option \"nice_ratio\" must be a number from 0 to 100, not null");
+    EXPECT_EQ(message({boolean("nice_ratio", true)}),
+              "option \"nice_ratio\" must be a number from 0 to 100, not true");
+}
+
+// nice_ratio echoes in the shortest form that reads back the same.
+TEST(OptionsToJson, NiceRatioEcho) {
+    for (const char* text : {"0.1", "0.5", "2", "33.333", "100", "1e-05"}) {
+        JobOptions o = parse_options({num("nice_ratio", text)});
+        const std::string json = options_to_json(o);
+        EXPECT_NE(json.find(std::string("\"nice_ratio\": ") + text + ","), std::string::npos)
+            << json;
+    }
+}
+
+// max_active_backends: 0 and up, or null for off.
+TEST(ParseOptions, MaxActiveBackends) {
+    EXPECT_EQ(parse_options({num("max_active_backends", "0")}).max_active_backends, 0);
+    EXPECT_EQ(parse_options({num("max_active_backends", "262143")}).max_active_backends, 262143);
+    EXPECT_FALSE(parse_options({null("max_active_backends")}).max_active_backends.has_value());
+
+    UserError e = refused({num("max_active_backends", "-1")});
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter);
+    EXPECT_STREQ(e.what(),
+                 "option \"max_active_backends\" must be an integer from 0 to 262143, not -1");
+    EXPECT_EQ(e.hint(),
+              "The job waits while more other client backends than this are active; use null "
+              "for no limit.");
+    EXPECT_EQ(message({num("max_active_backends", "262144")}),
+              "option \"max_active_backends\" must be an integer from 0 to 262143, not 262144");
+    EXPECT_EQ(message({num("max_active_backends", "1.5")}),
+              "option \"max_active_backends\" must be an integer from 0 to 262143, not 1.5");
+    UserError quoted = refused({str("max_active_backends", "8")});
+    EXPECT_STREQ(quoted.what(),
+                 "option \"max_active_backends\" must be an integer from 0 to 262143, not \"8\"");
+    EXPECT_EQ(quoted.hint(),
+              "Write it as a JSON number without quotes, such as {\"max_active_backends\": 0}.");
+}
+
+// max_replication_lag: a positive duration, or null for off.
+TEST(ParseOptions, MaxReplicationLag) {
+    EXPECT_EQ(parse_options({str("max_replication_lag", "5s")}).max_replication_lag_us, 5000000);
+    EXPECT_EQ(parse_options({str("max_replication_lag", "1us")}).max_replication_lag_us, 1);
+    EXPECT_EQ(parse_options({str("max_replication_lag", "00:01:30")}).max_replication_lag_us,
+              90000000);
+    EXPECT_FALSE(parse_options({null("max_replication_lag")}).max_replication_lag_us.has_value());
+
+    UserError e = refused({str("max_replication_lag", "0")});
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter);
+    EXPECT_STREQ(e.what(), "option \"max_replication_lag\" must be longer than 0, not \"0\"");
+    EXPECT_EQ(e.hint(),
+              "The job waits while a standby replays later than this; use null for no limit.");
+
+    UserError bad = refused({str("max_replication_lag", "soon")});
+    EXPECT_STREQ(bad.what(),
+                 "option \"max_replication_lag\" must be a duration such as '100ms', not "
+                 "\"soon\"");
+    EXPECT_EQ(bad.hint(), kDurationHint);
+    EXPECT_EQ(message({num("max_replication_lag", "5")}),
+              "option \"max_replication_lag\" must be a duration such as '100ms', not 5");
+
+    JobOptions o = parse_options({str("max_replication_lag", "90 seconds")});
+    EXPECT_NE(options_to_json(o).find("\"max_replication_lag\": \"1min 30s\","), std::string::npos);
+}
+
+// max_replication_lag_bytes and max_wal_rate: positive integers, or null.
+TEST(ParseOptions, ByteLimits) {
+    EXPECT_EQ(parse_options({num("max_replication_lag_bytes", "1")}).max_replication_lag_bytes, 1);
+    EXPECT_EQ(parse_options({num("max_replication_lag_bytes", "999999999999999999")})
+                  .max_replication_lag_bytes,
+              999999999999999999);
+    EXPECT_EQ(parse_options({num("max_wal_rate", "5000000.0")}).max_wal_rate, 5000000);
+    EXPECT_FALSE(
+        parse_options({null("max_replication_lag_bytes")}).max_replication_lag_bytes.has_value());
+    EXPECT_FALSE(parse_options({null("max_wal_rate")}).max_wal_rate.has_value());
+
+    UserError e = refused({num("max_replication_lag_bytes", "0")});
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter);
+    EXPECT_STREQ(e.what(),
+                 "option \"max_replication_lag_bytes\" must be a positive integer, not 0");
+    EXPECT_EQ(e.hint(),
+              "The job waits while a standby or replication slot is more bytes of WAL behind "
+              "than this; use null for no limit.");
+    EXPECT_EQ(message({num("max_replication_lag_bytes", "-5")}),
+              "option \"max_replication_lag_bytes\" must be a positive integer, not -5");
+    EXPECT_EQ(message({num("max_replication_lag_bytes", "10.5")}),
+              "option \"max_replication_lag_bytes\" must be a positive integer, not 10.5");
+    EXPECT_EQ(message({num("max_replication_lag_bytes", "99999999999999999999")}),
+              "option \"max_replication_lag_bytes\" must be at most 999999999999999999, not "
+              "99999999999999999999");
+
+    UserError w = refused({num("max_wal_rate", "0")});
+    EXPECT_STREQ(w.what(), "option \"max_wal_rate\" must be a positive integer, not 0");
+    EXPECT_EQ(w.hint(),
+              "It is the most bytes of WAL per second the job may write on average; use null "
+              "for no limit.");
+    UserError quoted = refused({str("max_wal_rate", "5MB")});
+    EXPECT_STREQ(quoted.what(), "option \"max_wal_rate\" must be a positive integer, not \"5MB\"");
+    EXPECT_EQ(quoted.hint(),
+              "Write it as a JSON number without quotes, such as {\"max_wal_rate\": 1000000}.");
+    EXPECT_EQ(message({{"max_wal_rate", JsonKind::Object, "{}"}}),
+              "option \"max_wal_rate\" must be a positive integer, not an object");
+}
+
+// window: a string or an array of strings, normalized; null for any time.
+TEST(ParseOptions, Window) {
+    JobOptions s = parse_options({str("window", " 22:00 - 06:00 ,9:05-17:30")});
+    ASSERT_EQ(s.windows.size(), 2u);
+    EXPECT_EQ(s.windows[0].start_minute, 1320);
+    EXPECT_EQ(s.windows[0].end_minute, 360);
+    EXPECT_EQ(s.windows[1].start_minute, 545);
+    EXPECT_EQ(s.windows[1].end_minute, 1050);
+    EXPECT_EQ(s.window_text, "22:00-06:00, 09:05-17:30");
+
+    JobOptions a = parse_options({array("window", "22:00-24:00")});
+    ASSERT_EQ(a.windows.size(), 1u);
+    EXPECT_EQ(a.windows[0].end_minute, 1440);
+    EXPECT_EQ(a.window_text, "22:00-24:00");
+    EXPECT_NE(options_to_json(a).find("\"window\": [\"22:00-24:00\"],"), std::string::npos);
+
+    JobOptions n = parse_options({str("window", "22:00-06:00"), null("window")});
+    EXPECT_TRUE(n.windows.empty());
+    EXPECT_EQ(n.window_text, "");
+    EXPECT_NE(options_to_json(n).find("\"window\": null,"), std::string::npos);
+}
+
+// Bad windows are named with the part at fault.
+TEST(ParseOptions, WindowErrors) {
+    UserError e = refused({str("window", "25:00-06:00")});
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter);
+    EXPECT_STREQ(e.what(), "option \"window\" has an invalid window \"25:00-06:00\"");
+    EXPECT_EQ(e.hint(), kWindowHint);
+    EXPECT_EQ(message({array("window", "22:00-06:00,nightly")}),
+              "option \"window\" has an invalid window \"nightly\"");
+    EXPECT_EQ(message({str("window", "")}), "option \"window\" has an invalid window \"\"");
+    EXPECT_EQ(message({array("window", "")}), "option \"window\" has an invalid window \"\"");
+
+    // An array with an element that is not a string comes as its JSON text.
+    UserError mixed = refused({array("window", "[\"22:00-06:00\", 5]")});
+    EXPECT_STREQ(mixed.what(),
+                 "option \"window\" must be an array of strings, not [\"22:00-06:00\", 5]");
+    EXPECT_EQ(mixed.hint(), kWindowHint);
+
+    UserError number = refused({num("window", "22")});
+    EXPECT_STREQ(number.what(),
+                 "option \"window\" must be a string such as \"22:00-06:00\" or an array of "
+                 "them, not 22");
+    EXPECT_EQ(number.hint(), kWindowHint);
+    EXPECT_EQ(message({{"window", JsonKind::Object, "{}"}}),
+              "option \"window\" must be a string such as \"22:00-06:00\" or an array of them, "
+              "not an object");
+}
+
+// throttle_query: a non-empty string, or null for none.
+TEST(ParseOptions, ThrottleQuery) {
+    EXPECT_EQ(parse_options({str("throttle_query", "SELECT busy()")}).throttle_query,
+              "SELECT busy()");
+    EXPECT_FALSE(parse_options({null("throttle_query")}).throttle_query.has_value());
+
+    UserError e = refused({str("throttle_query", "")});
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter);
+    EXPECT_STREQ(e.what(),
+                 "option \"throttle_query\" must be a query as a non-empty string, not \"\"");
+    EXPECT_EQ(e.hint(),
+              "It is run before each chunk and the job waits while it returns true; use null for "
+              "none.");
+    EXPECT_EQ(message({str("throttle_query", "  \n")}),
+              "option \"throttle_query\" must be a query as a non-empty string, not \"  \n\"");
+    EXPECT_EQ(message({boolean("throttle_query", true)}),
+              "option \"throttle_query\" must be a query as a non-empty string, not true");
+}
+
+// The query is echoed as a properly escaped JSON string.
+TEST(OptionsToJson, ThrottleQueryEscaped) {
+    JobOptions o = parse_options({str("throttle_query", "SELECT '\"a\\b'\n")});
+    EXPECT_NE(options_to_json(o).find("\"throttle_query\": \"SELECT '\\\"a\\\\b'\\n\"}"),
+              std::string::npos)
+        << options_to_json(o);
+}
+
+// Every new option read back from its echo gives the same echo.
+TEST(OptionsToJson, ThrottleOptionsEchoParseBack) {
+    JobOptions o =
+        parse_options({num("nice_ratio", "0.1"), num("max_active_backends", "0"),
+                       str("max_replication_lag", "1500ms"), num("max_replication_lag_bytes", "42"),
+                       num("max_wal_rate", "7"), str("window", "1:00-2:00, 3:00-4:00")});
+    JobOptions back = parse_options(
+        {num("nice_ratio", "0.1"), num("max_active_backends", "0"),
+         str("max_replication_lag", "1s 500ms"), num("max_replication_lag_bytes", "42"),
+         num("max_wal_rate", "7"), array("window", "01:00-02:00,03:00-04:00")});
+    EXPECT_EQ(options_to_json(o), options_to_json(back));
+    EXPECT_NE(options_to_json(o).find("\"nice_ratio\": 0.1, \"max_active_backends\": 0, "
+                                      "\"max_replication_lag\": \"1s 500ms\", "
+                                      "\"max_replication_lag_bytes\": 42, \"max_wal_rate\": 7, "
+                                      "\"window\": [\"01:00-02:00\", \"03:00-04:00\"], "
+                                      "\"throttle_query\": null}"),
+              std::string::npos)
+        << options_to_json(o);
 }
 
 }  // namespace

@@ -80,14 +80,14 @@ std::vector<Expected> command_table() {
         {S::Running, C::Run, true, S::Running, false, ""},
         {S::Paused, C::Run, true, S::Running, false, ""},
         {S::Completed, C::Run, true, S::Completed, true,
-         "job \"nightly\" is already completed; there is nothing left to run"},
+         "backfill job \"nightly\" is already completed; there is nothing left to run"},
         {S::Failed, C::Run, false, S::Failed, false, kRetryHint},
         {S::Cancelled, C::Run, false, S::Cancelled, false, kFinishedHint},
         {S::RolledBack, C::Run, false, S::RolledBack, false, kFinishedHint},
 
         {S::Pending, C::Pause, true, S::Paused, false, ""},
         {S::Running, C::Pause, true, S::Paused, false, ""},
-        {S::Paused, C::Pause, true, S::Paused, true, "job \"nightly\" is already paused"},
+        {S::Paused, C::Pause, true, S::Paused, true, "backfill job \"nightly\" is already paused"},
         {S::Completed, C::Pause, false, S::Completed, false, pause_hint},
         {S::Failed, C::Pause, false, S::Failed, false, pause_hint},
         {S::Cancelled, C::Pause, false, S::Cancelled, false, pause_hint},
@@ -106,7 +106,8 @@ std::vector<Expected> command_table() {
         {S::Running, C::Cancel, true, S::Cancelled, false, ""},
         {S::Paused, C::Cancel, true, S::Cancelled, false, ""},
         {S::Failed, C::Cancel, true, S::Cancelled, false, ""},
-        {S::Cancelled, C::Cancel, true, S::Cancelled, true, "job \"nightly\" is already cancelled"},
+        {S::Cancelled, C::Cancel, true, S::Cancelled, true,
+         "backfill job \"nightly\" is already cancelled"},
         {S::Completed, C::Cancel, false, S::Completed, false,
          "Use backfill.rollback() to put the original partitions back."},
         {S::RolledBack, C::Cancel, false, S::RolledBack, false,
@@ -156,7 +157,7 @@ TEST(ApplyCommand, EveryCommandInEveryState) {
             const UserError e =
                 expect_user_error([&] { apply_command(x.state, x.command, "nightly"); });
             EXPECT_EQ(e.kind(), ErrorKind::WrongState);
-            EXPECT_EQ(std::string(e.what()), "job \"nightly\" is " + to_string(x.state));
+            EXPECT_EQ(std::string(e.what()), "backfill job \"nightly\" is " + to_string(x.state));
             EXPECT_EQ(e.hint(), x.text);
         }
     }
@@ -166,9 +167,9 @@ TEST(ApplyCommand, EveryCommandInEveryState) {
 TEST(ApplyCommand, NameWithQuotesAndSpaces) {
     const UserError e = expect_user_error(
         [] { apply_command(JobState::Completed, JobCommand::Cancel, "my \"big\" job"); });
-    EXPECT_STREQ(e.what(), "job \"my \"big\" job\" is completed");
+    EXPECT_STREQ(e.what(), "backfill job \"my \"big\" job\" is completed");
     EXPECT_EQ(apply_command(JobState::Paused, JobCommand::Pause, "a b").notice,
-              "job \"a b\" is already paused");
+              "backfill job \"a b\" is already paused");
 }
 
 // The chunk state graph, every pair.

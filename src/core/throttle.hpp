@@ -1,0 +1,60 @@
+// The throttle policy: whether a job must wait before its next chunk, and
+// why; how long to pause after a chunk; time windows.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/options.hpp"
+
+namespace backfill {
+
+// A window of the day in minutes since midnight, [start, end); end < start
+// crosses midnight ("22:00-06:00"); start == end is refused by the parser.
+struct TimeWindow {
+    int start_minute;
+    int end_minute;
+};
+
+// Parses "HH:MM-HH:MM" windows separated by commas (spaces allowed), e.g.
+// "22:00-06:00, 12:00-13:30". Throws UserError (InvalidParameter) naming
+// option "window" and the bad part.
+std::vector<TimeWindow> parse_windows(const std::string& text);
+
+// Whether minute_of_day (0..1439) lies in any of the windows.
+bool in_window(const std::vector<TimeWindow>& windows, int minute_of_day);
+
+// What the server looks like now, as the PostgreSQL layer measured it.
+// Absent values (nullopt) were not measured or are unknown (an idle
+// standby's NULL lag) and never hold the job.
+struct ServerSignals {
+    int active_backends = 0;                            // other active client backends
+    std::optional<double> replication_lag_s;            // worst standby replay lag
+    std::optional<std::int64_t> replication_lag_bytes;  // worst standby or slot, bytes
+    std::optional<double> job_wal_rate;                 // bytes/s the job wrote, averaged
+    std::optional<bool> throttle_query;                 // result of throttle_query
+    std::string throttle_query_error;                   // set when it failed
+    int minute_of_day = 0;                              // server time zone
+};
+
+struct ThrottleDecision {
+    bool hold = false;
+    // Which signal holds the job and its value, e.g. "active_backends 14 > 8",
+    // "replication_lag 12.5s > 5s", "replication_lag_bytes 2000000 > 1000000",
+    // "wal_rate 9000000 B/s > 5000000 B/s",
+    // "outside window 22:00-06:00, 12:00-13:30 (now 14:05)",
+    // "throttle_query returned true", "throttle_query failed: <error>".
+    // The first holding signal in that order is named.
+    std::string reason;
+};
+
+// Applies the job's throttle options to the signals.
+ThrottleDecision decide(const JobOptions& options, const ServerSignals& signals);
+
+// The pause after a chunk that took chunk_us: the larger of sleep and
+// nice_ratio x chunk_us.
+std::int64_t pause_after_chunk_us(const JobOptions& options, std::int64_t chunk_us);
+
+}  // namespace backfill

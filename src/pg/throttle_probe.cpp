@@ -1,0 +1,146 @@
+#include "pg/throttle_probe.hpp"
+
+#include "core/throttle.hpp"
+#include "pg/key_values.hpp"
+#include "pg/session_context.hpp"
+#include "pg/transactions.hpp"
+
+namespace backfill::pg {
+
+namespace {
+
+std::string key(const Job& job) { return std::to_string(job.id); }
+
+std::optional<double> opt_double(const Value& v) {
+    if (!v)
+        return std::nullopt;
+    return std::stod(*v);
+}
+
+std::optional<std::int64_t> opt_int(const Value& v) {
+    if (!v)
+        return std::nullopt;
+    return std::stoll(*v);
+}
+
+// Runs the user's throttle_query as the job's owner with the job's
+// search_path, in a subtransaction so that its failure holds the job
+// instead of breaking the run.
+void probe_throttle_query(const Job& job, ServerSignals& s) {
+    try {
+        in_subtransaction([&]() {
+            ScopedSearchPath path(job.search_path);
+            auto v = scalar("SELECT (" + *job.options.throttle_query + "\n)::boolean");
+            s.throttle_query = v && *v == "t";
+        });
+    } catch (const PgError& e) {
+        if (is_user_cancel(e))
+            throw;
+        s.throttle_query_error = e.message;
+    }
+}
+
+// Measures only the signals the job's options ask for. Statistics views are
+// read as the extension owner, so that a job owner without
+// pg_read_all_stats does not see NULLs (which would never hold the job).
+ServerSignals measure(const Job& job) {
+    const JobOptions& o = job.options;
+    ServerSignals s;
+    auto base = control_query(
+        "SELECT (extract(hour FROM now() AT TIME ZONE t.reset_val) * 60"
+        "  + extract(minute FROM now() AT TIME ZONE t.reset_val))::int,"
+        " (SELECT count(*) FROM pg_catalog.pg_stat_activity a WHERE a.state = 'active'"
+        "  AND a.backend_type = 'client backend' AND a.pid <> pg_catalog.pg_backend_pid()),"
+        " j.wal_bytes / nullif(extract(epoch FROM now() - j.started_at), 0)"
+        " FROM pg_catalog.pg_settings t, backfill.job j"
+        " WHERE t.name = 'TimeZone' AND j.id = $1::bigint",
+        {key(job)});
+    s.minute_of_day = std::stoi(*base[0][0]);
+    s.active_backends = std::stoi(*base[0][1]);
+    if (o.max_wal_rate)
+        s.job_wal_rate = opt_double(base[0][2]);
+    if (o.max_replication_lag_us || o.max_replication_lag_bytes) {
+        auto lag = control_query(
+            "SELECT (SELECT max(extract(epoch FROM r.replay_lag)) FROM "
+            "pg_catalog.pg_stat_replication r),"
+            " greatest("
+            "  (SELECT max(pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), "
+            "r.replay_lsn))"
+            "   FROM pg_catalog.pg_stat_replication r),"
+            "  (SELECT max(pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(),"
+            "           coalesce(sl.confirmed_flush_lsn, sl.restart_lsn)))"
+            "   FROM pg_catalog.pg_replication_slots sl WHERE sl.active OR sl.wal_status <> "
+            "'lost'))"
+            "::bigint",
+            {});
+        s.replication_lag_s = opt_double(lag[0][0]);
+        s.replication_lag_bytes = opt_int(lag[0][1]);
+    }
+    if (o.throttle_query)
+        probe_throttle_query(job, s);
+    return s;
+}
+
+void set_throttled_by(const Job& job, const Value& reason) {
+    control_execute("UPDATE backfill.job SET throttled_by = $2 WHERE id = $1::bigint",
+                    {key(job), reason});
+}
+
+}  // namespace
+
+bool wait_until_allowed(Job& job) {
+    bool holding = false;
+    for (;;) {
+        auto fresh = load_job_by_id(job.id);
+        if (!fresh || fresh->state != JobState::Running) {
+            if (holding)
+                set_throttled_by(job, std::nullopt);
+            commit_step();
+            return false;
+        }
+        job.options = fresh->options;
+        ThrottleDecision d = decide(job.options, measure(job));
+        if (!d.hold) {
+            if (holding) {
+                set_throttled_by(job, std::nullopt);
+                log_event(job, std::nullopt, "throttle_release", "");
+            }
+            commit_step();
+            return true;
+        }
+        if (!holding) {
+            log_event(job, std::nullopt, "throttle_hold", d.reason);
+            holding = true;
+        }
+        set_throttled_by(job, d.reason);
+        commit_step();
+        sleep_ms(250);
+    }
+}
+
+bool pause_between_chunks(const Job& job, std::int64_t chunk_us) {
+    std::int64_t left_ms = pause_after_chunk_us(job.options, chunk_us) / 1000;
+    while (left_ms > 0) {
+        std::int64_t slice = std::min<std::int64_t>(left_ms, 250);
+        sleep_ms(slice);
+        left_ms -= slice;
+        auto fresh = load_job_by_id(job.id);
+        if (!fresh || fresh->state != JobState::Running)
+            return false;
+    }
+    return true;
+}
+
+void add_job_wal(const Job& job, std::int64_t bytes) {
+    control_execute(
+        "UPDATE backfill.job SET wal_bytes = wal_bytes + $2::bigint WHERE id = $1::bigint",
+        {key(job), std::to_string(bytes)});
+}
+
+std::int64_t wal_insert_position() {
+    return std::stoll(
+        *scalar("SELECT pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_insert_lsn(), "
+                "'0/0')::bigint"));
+}
+
+}  // namespace backfill::pg

@@ -1,0 +1,29 @@
+// Measuring the server for the throttle policy, and waiting while the
+// policy holds the job.
+#pragma once
+
+#include <cstdint>
+
+#include "pg/job_store.hpp"
+
+namespace backfill::pg {
+
+// Before a chunk: re-reads the job's options (backfill.set may have changed
+// them), and while the throttle holds, records why in throttled_by and the
+// log, and waits on the latch, checking again at least every 250 ms.
+// Returns false when the job stopped being running meanwhile (paused,
+// cancelled). job.options is refreshed.
+bool wait_until_allowed(Job& job);
+
+// The pause between two chunks (sleep, nice_ratio), in slices of at most
+// 250 ms so that pause and cancel act at once. False when the job stopped
+// being running meanwhile.
+bool pause_between_chunks(const Job& job, std::int64_t chunk_us);
+
+// Adds WAL bytes written by the job (for max_wal_rate).
+void add_job_wal(const Job& job, std::int64_t bytes);
+
+// The server's WAL insert position, in bytes.
+std::int64_t wal_insert_position();
+
+}  // namespace backfill::pg
