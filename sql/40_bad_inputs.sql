@@ -144,10 +144,15 @@ SELECT backfill.create('bi_x', NULL, :'src');
 SELECT * FROM backfill.plan(NULL, :'src');
 SELECT * FROM backfill.plan('bi_events', NULL);
 CALL backfill.run(NULL);
--- (pause, cancel, rollback and purge are STRICT: a NULL name is a no-op
--- that returns NULL)
-SELECT backfill.pause(NULL) IS NULL AS pause_null, backfill.cancel(NULL) IS NULL AS cancel_null,
-       backfill.rollback(NULL) IS NULL AS rollback_null, backfill.purge(NULL) IS NULL AS purge_null;
+SELECT backfill.pause(NULL);
+SELECT backfill.cancel(NULL);
+SELECT backfill.rollback(NULL);
+SELECT backfill.purge(NULL);
+SELECT backfill.resume(NULL);
+SELECT backfill.retry(NULL);
+SELECT backfill.wait(NULL);
+SELECT backfill.wait('bi_no_such_job', NULL);
+SELECT backfill.set(NULL, '{}');
 -- 29. An empty name.
 SELECT backfill.create('', 'bi_events', :'src');
 -- 30. A duplicate job name (the existing job is untouched).
