@@ -25,7 +25,14 @@
 #   BENCH_PROFILE=1         extra profiled run (pg_stat_statements, track=all)
 #   BENCH_DURABLE=1         fsync/full_page_writes/synchronous_commit on (the
 #                           server defaults); 0 keeps lib.sh's fast settings
-#   BENCH_SKIP_BUILD=0      1: do not run install-deps.sh and make install
+#   BENCH_BUILD=install     install: scripts/install-deps.sh, then make and
+#                           make install from the working tree (as demo.sh);
+#                           head: build the last commit (git archive HEAD, or
+#                           BENCH_REF) in a temp dir and install it into a
+#                           private copy of the PostgreSQL 15 installation, so
+#                           the shared install (and anyone testing against it)
+#                           is left alone and half-edited sources are not
+#                           measured; none: use what is installed
 #   BENCH_KEEP=0            1: leave the cluster running at the end
 set -euo pipefail
 shopt -s inherit_errexit  # a failing psql inside $(...) must stop the run
@@ -42,6 +49,7 @@ SWAP_REPEATS="${BENCH_SWAP_REPEATS:-3}"
 PROFILE="${BENCH_PROFILE:-1}"
 DURABLE="${BENCH_DURABLE:-1}"
 DIR=""
+PRIV=""
 
 cleanup() {
     local rc=$?
@@ -60,6 +68,9 @@ cleanup() {
             fi
         fi
     fi
+    if [ -n "$PRIV" ] && [ -d "$PRIV" ]; then
+        rm -rf "$PRIV"
+    fi
     exit "$rc"
 }
 trap cleanup EXIT
@@ -73,22 +84,67 @@ now() { printf '%s\n' "$EPOCHREALTIME"; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
 # ------------------------------------------------------------------ setup
-if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
-    section "Dependencies"
-    scripts/install-deps.sh
-    ensure_user
+BUILD="${BENCH_BUILD:-install}"
 
-    section "Build and install the extension"
-    BUILD_LOG="$(mktemp /tmp/backfill-bench-build.XXXXXX.log)"
-    if make PG_CONFIG="$PG_CONFIG" -j"$(nproc)" >"$BUILD_LOG" 2>&1 &&
-        make PG_CONFIG="$PG_CONFIG" install >>"$BUILD_LOG" 2>&1; then
-        rm -f "$BUILD_LOG"
-        info "built and installed into $("$PG_CONFIG" --pkglibdir)"
+# private_install REF: build REF of this repository outside the working tree
+# and install it into $PRIV, a copy of the PostgreSQL installation (binaries
+# copied, lib and share as symlinks) that finds its lib and share directories
+# relative to its own binaries; PG_CONFIG then points into it.
+private_install() {
+    local ref="$1" src sys_bin sys_lib sys_share log
+    PRIV="$(mktemp -d /tmp/backfill-bench-pg.XXXXXX)"
+    chmod 0755 "$PRIV"
+    src="$PRIV/src"
+    mkdir -p "$src"
+    git -C "$BF_ROOT" archive "$ref" | tar -x -C "$src"
+    sys_bin="$("$PG_CONFIG" --bindir)"
+    sys_lib="$("$PG_CONFIG" --pkglibdir)"
+    sys_share="$("$PG_CONFIG" --sharedir)"
+    mkdir -p "$PRIV$sys_bin" "$(dirname "$PRIV$sys_lib")" "$(dirname "$PRIV$sys_share")"
+    cp -a "$sys_bin/." "$PRIV$sys_bin/"
+    cp -as "$sys_lib" "$PRIV$sys_lib"
+    cp -as "$sys_share" "$PRIV$sys_share"
+    # never write through a symlink into the shared installation
+    rm -f "$PRIV$sys_lib"/backfill.so "$PRIV$sys_share"/extension/backfill[.-]*
+    log="$PRIV/build.log"
+    if (cd "$src" && make PG_CONFIG="$PG_CONFIG" -j"$(nproc)" && make PG_CONFIG="$PG_CONFIG" DESTDIR="$PRIV" install) >"$log" 2>&1; then
+        info "built $(git -C "$BF_ROOT" rev-parse --short "$ref") ($(git -C "$BF_ROOT" log -1 --format=%s "$ref" | cut -c1-60)) into $PRIV"
     else
-        cat "$BUILD_LOG"
-        die "build failed (log: $BUILD_LOG)"
+        cat "$log"
+        die "build of $ref failed (log: $log)"
     fi
-fi
+    PG_CONFIG="$PRIV$sys_bin/pg_config"
+    export PG_CONFIG
+    [ "$("$PG_CONFIG" --pkglibdir)" = "$PRIV$sys_lib" ] ||
+        die "the private copy of PostgreSQL does not find its own lib directory"
+}
+
+case "$BUILD" in
+    install)
+        section "Dependencies"
+        scripts/install-deps.sh
+        ensure_user
+        section "Build and install the extension"
+        BUILD_LOG="$(mktemp /tmp/backfill-bench-build.XXXXXX.log)"
+        if make PG_CONFIG="$PG_CONFIG" -j"$(nproc)" >"$BUILD_LOG" 2>&1 &&
+            make PG_CONFIG="$PG_CONFIG" install >>"$BUILD_LOG" 2>&1; then
+            rm -f "$BUILD_LOG"
+            info "built and installed into $("$PG_CONFIG" --pkglibdir)"
+        else
+            cat "$BUILD_LOG"
+            die "build failed (log: $BUILD_LOG)"
+        fi
+        ;;
+    head)
+        section "Dependencies"
+        scripts/install-deps.sh
+        ensure_user
+        section "Build ${BENCH_REF:-HEAD} into a private copy of PostgreSQL"
+        private_install "${BENCH_REF:-HEAD}"
+        ;;
+    none) ;;
+    *) die "BENCH_BUILD must be install, head or none (not '$BUILD')" ;;
+esac
 ensure_user
 
 section "Throwaway PostgreSQL cluster"
@@ -118,8 +174,12 @@ ORDER BY name;
 SQL
 SO="$("$PG_CONFIG" --pkglibdir)/backfill.so"
 info "extension: $SO (md5 $(md5sum "$SO" | cut -c1-12), built $(date -r "$SO" '+%F %T'))"
-info "repo: $(git -C "$BF_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')" \
-    "$(git -C "$BF_ROOT" status --porcelain -- src sql 2>/dev/null | wc -l | awk '{ if ($1) print "(+" $1 " uncommitted files in src/ sql/)" }')"
+if [ "$BUILD" = head ]; then
+    info "source: commit $(git -C "$BF_ROOT" rev-parse --short "${BENCH_REF:-HEAD}") (private install, shared install untouched)"
+else
+    info "source: working tree at $(git -C "$BF_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')" \
+        "$(git -C "$BF_ROOT" status --porcelain -- src sql 2>/dev/null | wc -l | awk '{ if ($1) print "+ " $1 " uncommitted files in src/ sql/" }')"
+fi
 LOAD_START="$(uptime)"
 info "load at start: $LOAD_START"
 info "cpus: $(nproc), memory: $(free -g | awk '/Mem:/ { print $2 " GB" }')"
@@ -275,9 +335,40 @@ $$;
 CREATE TABLE bench.result (phase text, round int, method text, seconds numeric, note text);
 SQL
 
-# prepare_phase TABLE: the same starting point for every timed phase.
+# cpu_sample: "busy total" CPU jiffies of the whole machine, from /proc/stat.
+cpu_sample() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t; exit }' /proc/stat; }
+# busy_pct "B0 T0" "B1 T1": percent of the machine's CPU time that was busy.
+busy_pct() {
+    awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ");
+        d = y[2] - x[2]; printf "%d", d > 0 ? 100 * (y[1] - x[1]) / d : 0 }'
+}
+
+# wait_quiet: other work shares this machine (tests of other sessions).
+# Before a timed phase, wait (up to BENCH_QUIET_WAIT seconds, default 60)
+# for a second in which less than BENCH_QUIET_PCT (default 25) percent of
+# the machine's CPU is busy; prints the last figure.
+wait_quiet() {
+    local limit="${BENCH_QUIET_WAIT:-60}" pct="${BENCH_QUIET_PCT:-25}" waited=0 a b busy
+    while :; do
+        a="$(cpu_sample)"
+        sleep 1
+        b="$(cpu_sample)"
+        busy="$(busy_pct "$a" "$b")"
+        if [ "$busy" -lt "$pct" ] || [ "$waited" -ge "$limit" ]; then
+            break
+        fi
+        waited=$((waited + 1))
+    done
+    printf '%s\n' "$busy"
+}
+
+# prepare_phase TABLE: the same starting point for every timed phase:
+# everything written so far on disk, the target's heap in shared buffers,
+# a quiet machine if it can be had. Prints the machine's busy % just before.
 prepare_phase() {
     q -c "CHECKPOINT" -c "SELECT sum(pg_prewarm(inhrelid)) AS blocks_prewarmed FROM pg_inherits WHERE inhparent = 'bench.$1'::regclass" >/dev/null
+    sync
+    wait_quiet
 }
 
 # make_copy NAME PARTS ROWS FIRST_DAY: build and VACUUM ANALYZE one copy.
@@ -296,13 +387,15 @@ check_copy() {
     info "  check bench.$1: $rows rows, all with tax = round(amount * 0.08, 2)"
 }
 
-# run_ext TABLE JOB: backfill.create + CALL backfill.run, prints seconds.
+# run_ext TABLE JOB: backfill.create + CALL backfill.run; prints its
+# seconds, the machine's CPU busy % just before and during the run.
 run_ext() {
-    local tbl="$1" job="$2" t0 t1 src
+    local tbl="$1" job="$2" t0 t1 c0 c1 quiet src
     # $1/$2 are the chunk bounds, filled in by backfill.
     # shellcheck disable=SC2016
     src="SELECT id, day, account, amount, round(amount * 0.08, 2) FROM bench.$tbl WHERE day >= \$1 AND day < \$2"
-    prepare_phase "$tbl"
+    quiet="$(prepare_phase "$tbl")"
+    c0="$(cpu_sample)"
     t0="$(now)"
     cluster_psql "$DIR" -q -v src="$src" -v job="$job" -v tbl="bench.$tbl" >/dev/null <<'SQL'
 SET client_min_messages = warning;
@@ -310,24 +403,27 @@ SELECT backfill.create(:'job', :'tbl', :'src');
 CALL backfill.run(:'job');
 SQL
     t1="$(now)"
+    c1="$(cpu_sample)"
     local state
     state="$(qv -c "SELECT state FROM backfill.jobs WHERE name = '$job'")"
     [ "$state" = completed ] || die "job $job ended '$state'"
-    secs "$t0" "$t1"
+    printf '%s %s %s\n' "$(secs "$t0" "$t1")" "$quiet" "$(busy_pct "$c0" "$c1")"
 }
 
-# run_hand TABLE LABEL: the hand-written procedure, prints seconds.
+# run_hand TABLE LABEL: the hand-written procedure; prints as run_ext.
 run_hand() {
-    local tbl="$1" label="$2" t0 t1 src
+    local tbl="$1" label="$2" t0 t1 c0 c1 quiet src
     # shellcheck disable=SC2016
     src="SELECT id, day, account, amount, round(amount * 0.08, 2) FROM bench.$tbl WHERE day >= \$1 AND day < \$2"
-    prepare_phase "$tbl"
+    quiet="$(prepare_phase "$tbl")"
+    c0="$(cpu_sample)"
     t0="$(now)"
     cluster_psql "$DIR" -q -v src="$src" -v label="$label" -v tbl="bench.$tbl" >/dev/null <<'SQL'
 CALL bench.hand_rebuild(:'tbl', :'src', :'label');
 SQL
     t1="$(now)"
-    secs "$t0" "$t1"
+    c1="$(cpu_sample)"
+    printf '%s %s %s\n' "$(secs "$t0" "$t1")" "$quiet" "$(busy_pct "$c0" "$c1")"
 }
 
 # drop_copies: purge jobs and drop tables of a round, outside the timings.
@@ -344,7 +440,7 @@ drop_round() {
 
 # ------------------------------------------------------------------ 1+2: end to end
 TOTAL_ROWS=$((PARTS * ROWS))
-declare -a EXT_S HAND_S
+declare -a EXT_S HAND_S EXT_B HAND_B
 for r in $(seq 1 "$ROUNDS"); do
     section "End to end, round $r of $ROUNDS: $PARTS partitions x $ROWS rows ($TOTAL_ROWS rows) per copy"
     t0="$(now)"
@@ -355,16 +451,20 @@ for r in $(seq 1 "$ROUNDS"); do
     if [ $((r % 2)) -eq 1 ]; then order="ext hand"; else order="hand ext"; fi
     for m in $order; do
         if [ "$m" = ext ]; then
-            s="$(run_ext events_a "e2e_r$r")"
+            out="$(run_ext events_a "e2e_r$r")"
+            read -r s before during <<<"$out"
             EXT_S+=("$s")
-            info "  (a) backfill.create + CALL backfill.run : $s s   [load: $(awk '{print $1" "$2" "$3}' /proc/loadavg)]"
-            q -c "INSERT INTO bench.result VALUES ('e2e', $r, 'ext', $s, '')"
+            EXT_B+=("$during%")
+            info "  (a) backfill.create + CALL backfill.run : $s s   [machine CPU busy: $before% before, $during% during; loadavg $(cut -d' ' -f1-3 /proc/loadavg)]"
+            q -c "INSERT INTO bench.result VALUES ('e2e', $r, 'ext', $s, 'cpu busy $during%')"
             check_copy events_a "$TOTAL_ROWS"
         else
-            s="$(run_hand events_b "e2e_r$r")"
+            out="$(run_hand events_b "e2e_r$r")"
+            read -r s before during <<<"$out"
             HAND_S+=("$s")
-            info "  (b) hand-written SQL procedure          : $s s   [load: $(awk '{print $1" "$2" "$3}' /proc/loadavg)]"
-            q -c "INSERT INTO bench.result VALUES ('e2e', $r, 'hand', $s, '')"
+            HAND_B+=("$during%")
+            info "  (b) hand-written SQL procedure          : $s s   [machine CPU busy: $before% before, $during% during; loadavg $(cut -d' ' -f1-3 /proc/loadavg)]"
+            q -c "INSERT INTO bench.result VALUES ('e2e', $r, 'hand', $s, 'cpu busy $during%')"
             check_copy events_b "$TOTAL_ROWS"
         fi
     done
@@ -439,10 +539,10 @@ VACUUM ANALYZE bench.sizes_a;
 VACUUM ANALYZE bench.sizes_b;
 SQL
 for i in $(seq 1 "$SWAP_REPEATS"); do
-    s="$(run_ext sizes_a "size_r$i")"
-    info "  backfill run $i over sizes_a: $s s"
-    s="$(run_hand sizes_b "size_r$i")"
-    info "  hand run $i over sizes_b: $s s"
+    out="$(run_ext sizes_a "size_r$i")"
+    info "  backfill run $i over sizes_a: ${out%% *} s"
+    out="$(run_hand sizes_b "size_r$i")"
+    info "  hand run $i over sizes_b: ${out%% *} s"
 done
 q <<'SQL'
 SELECT c.job_name, c.partition, c.rows_after AS rows, c.swap_ms, k.build_ms
@@ -466,7 +566,7 @@ if [ "$PROFILE" = 1 ]; then
     PP=$((PARTS < 10 ? PARTS : 10))
     section "Profile: backfill over $PP partitions x $ROWS rows with pg_stat_statements (track = all; untimed)"
     make_copy events_p "$PP" "$ROWS" 2026-05-01 >/dev/null
-    prepare_phase events_p
+    prepare_phase events_p >/dev/null
     # shellcheck disable=SC2016
     src='SELECT id, day, account, amount, round(amount * 0.08, 2) FROM bench.events_p WHERE day >= $1 AND day < $2'
     cluster_psql "$DIR" -q -v src="$src" >/dev/null <<'SQL'
@@ -497,9 +597,12 @@ fi
 # ------------------------------------------------------------------ summary
 LOAD_END="$(uptime)"
 section "Summary"
-ext_med="$(printf '%s\n' "${EXT_S[@]}" | sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f", (a[NR / 2] + a[NR / 2 + 1]) / 2 }')"
-hand_med="$(printf '%s\n' "${HAND_S[@]}" | sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.2f", (a[NR / 2] + a[NR / 2 + 1]) / 2 }')"
+median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) printf "%.3f", a[(NR + 1) / 2]; else printf "%.3f", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+ext_med="$(median "${EXT_S[@]}")"
+hand_med="$(median "${HAND_S[@]}")"
 ratio="$(awk -v a="$ext_med" -v b="$hand_med" 'BEGIN { printf "%.2f", a / b }')"
+ext_med="$(printf '%.2f' "$ext_med")"
+hand_med="$(printf '%.2f' "$hand_med")"
 per_round="$(for i in "${!EXT_S[@]}"; do awk -v a="${EXT_S[$i]}" -v b="${HAND_S[$i]}" 'BEGIN { printf "%.2f ", a / b }'; done)"
 swap() { qv -c "SELECT round(seconds, 2) FROM bench.result WHERE phase = 'swap' AND method = '$1' AND note = '$2'"; }
 ok_ratio="$(awk -v r="$ratio" 'BEGIN { print (r <= 1.25) ? "ok" : "MISSED" }')"
@@ -517,6 +620,7 @@ ratio                 : $ratio (target <= 1.25: $ok_ratio; per round: ${per_roun
 swap_ms 10k rows      : $s_small ms   (hand-written swap: $(swap hand small) ms)
 swap_ms 2M rows       : $s_big ms   (hand-written swap: $(swap hand big) ms) (target < 20 ms, no growth with size: $ok_swap)
                         (medians of $SWAP_REPEATS runs each)
+machine CPU busy      : backfill runs ${EXT_B[*]}; hand runs ${HAND_B[*]} ($(nproc) CPUs; one backend alone is ~$((100 / $(nproc)))%)
 load at start         : ${LOAD_START#*load average: }
 load at end           : ${LOAD_END#*load average: }
 EOF

@@ -53,6 +53,7 @@ CREATE TABLE backfill.chunk (
     build_ms      numeric,
     swap_ms       numeric,
     index_names   name[] NOT NULL DEFAULT '{}',
+    validation    jsonb,
     retained      boolean NOT NULL DEFAULT false,
     shadow_exists boolean NOT NULL DEFAULT false,
     started_at    timestamptz,
@@ -71,6 +72,43 @@ CREATE TABLE backfill.chunk_write (
 );
 CREATE INDEX ON backfill.chunk_write (job_id, chunk_no, phase);
 
+-- The audit trail: one row whenever chunks are published (action
+-- 'publish') and whenever they are rolled back ('rollback'). Append-only:
+-- nobody is granted UPDATE or DELETE, and a trigger refuses them anyway.
+CREATE TABLE backfill.release_log (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    job_id       bigint NOT NULL,
+    job_name     text NOT NULL,
+    action       text NOT NULL CHECK (action IN ('publish', 'rollback')),
+    dataset      text NOT NULL,
+    range_from   text NOT NULL,
+    range_to     text NOT NULL,
+    reason       text,
+    code_version text,
+    approved_by  text,
+    requested_by name NOT NULL,
+    published_by name NOT NULL,
+    published_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    chunks       int[] NOT NULL,
+    rows_before  bigint,
+    rows_after   bigint
+);
+
+CREATE FUNCTION backfill._append_only() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RAISE EXCEPTION 'backfill.releases is append-only'
+        USING ERRCODE = 'insufficient_privilege',
+              HINT = 'Releases record what was published and rolled back; they are never changed.';
+END
+$$;
+
+CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON backfill.release_log
+    FOR EACH ROW EXECUTE FUNCTION backfill._append_only();
+CREATE TRIGGER append_only_truncate BEFORE TRUNCATE ON backfill.release_log
+    FOR EACH STATEMENT EXECUTE FUNCTION backfill._append_only();
+
 -- Append-only event log.
 CREATE TABLE backfill.event (
     id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -86,6 +124,7 @@ CREATE INDEX ON backfill.event (job_id, id);
 SELECT pg_catalog.pg_extension_config_dump('backfill.job', '');
 SELECT pg_catalog.pg_extension_config_dump('backfill.chunk', '');
 SELECT pg_catalog.pg_extension_config_dump('backfill.event', '');
+SELECT pg_catalog.pg_extension_config_dump('backfill.release_log', '');
 
 -- Whether the current role may see a job owned by role_oid: its owner, or a
 -- superuser.
@@ -153,7 +192,7 @@ SELECT c.job_id, j.name AS job_name, c.chunk_no,
        c.swap_ms,
        CASE WHEN c.retained THEN pg_catalog.format('%I.%I', c.part_schema, c.retained_name) END
            AS retained,
-       c.started_at, c.finished_at, c.error
+       c.started_at, c.finished_at, c.error, c.validation
 FROM backfill.chunk c
 JOIN backfill.job j ON j.id = c.job_id
 WHERE backfill._visible(j.owner)
@@ -166,8 +205,18 @@ JOIN backfill.job j ON j.id = e.job_id
 WHERE backfill._visible(j.owner)
 ORDER BY e.id;
 
+CREATE VIEW backfill.releases WITH (security_barrier) AS
+SELECT r.id, r.job_id, r.job_name, r.action, r.dataset, r.range_from, r.range_to, r.reason,
+       r.code_version, r.approved_by, r.requested_by, r.published_by, r.published_at, r.chunks,
+       r.rows_before, r.rows_after
+FROM backfill.release_log r
+JOIN backfill.job j ON j.id = r.job_id
+WHERE backfill._visible(j.owner)
+ORDER BY r.id;
+
 GRANT USAGE ON SCHEMA backfill TO PUBLIC;
-GRANT SELECT ON backfill.jobs, backfill.progress, backfill.chunks, backfill.log TO PUBLIC;
+GRANT SELECT ON backfill.jobs, backfill.progress, backfill.chunks, backfill.log,
+    backfill.releases TO PUBLIC;
 
 -- Functions. All run with a fixed search_path. plan, create and start
 -- resolve the source with the CALLER's search_path: their last argument
@@ -200,6 +249,33 @@ CREATE FUNCTION backfill.start(name text, target regclass, source text,
 RETURNS bigint
 LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'backfill_start';
+
+-- The same three, given a backfill specification document.
+CREATE FUNCTION backfill.plan(spec jsonb,
+                              source_search_path text
+                                  DEFAULT pg_catalog.current_setting('search_path'))
+RETURNS TABLE (chunk_no int, partition regclass, lower_bound text, upper_bound text,
+               est_rows bigint, est_bytes bigint)
+LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'backfill_plan_spec';
+
+CREATE FUNCTION backfill."create"(spec jsonb,
+                                  source_search_path text
+                                      DEFAULT pg_catalog.current_setting('search_path'))
+RETURNS bigint
+LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'backfill_create_spec';
+
+CREATE FUNCTION backfill.start(spec jsonb,
+                               source_search_path text
+                                   DEFAULT pg_catalog.current_setting('search_path'))
+RETURNS bigint
+LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'backfill_start_spec';
+
+CREATE FUNCTION backfill.publish(name text) RETURNS int
+LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'backfill_publish';
 
 CREATE PROCEDURE backfill.run(name text, max_chunks int DEFAULT NULL)
 LANGUAGE c AS 'MODULE_PATHNAME', 'backfill_run';
@@ -242,5 +318,51 @@ CREATE FUNCTION backfill._guard() RETURNS trigger
 LANGUAGE c SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'backfill_guard';
 
+-- The reconciliation of a job, for people: per chunk the rows before and
+-- after, each aggregate before / after / delta %, and the verdict (one row
+-- per chunk and aggregate; one row per chunk when there are none).
+CREATE FUNCTION backfill.report(name text)
+RETURNS TABLE (chunk_no int, partition text, state text, rows_before bigint, rows_after bigint,
+               aggregate text, before text, after text, delta_pct numeric, verdict text)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+    IF report.name IS NULL THEN
+        RAISE EXCEPTION 'name must not be NULL'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'See the documentation of backfill''s functions in the README.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM backfill.jobs j WHERE j.name = report.name) THEN
+        RAISE EXCEPTION 'backfill job "%" does not exist', report.name
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'See SELECT name, state FROM backfill.jobs for your jobs.';
+    END IF;
+    RETURN QUERY
+    SELECT c.chunk_no, c.partition, c.state, c.rows_before, c.rows_after,
+           a.value ->> 'expr', a.value ->> 'before', a.value ->> 'after',
+           round((a.value ->> 'delta_pct')::numeric, 4),
+           CASE
+               WHEN c.validation IS NULL THEN
+                   CASE c.state WHEN 'failed' THEN 'failed'
+                                WHEN 'published' THEN 'published (no validation rules)'
+                                ELSE 'not validated yet' END
+               WHEN a.value IS NOT NULL AND a.value <> 'null'::jsonb THEN
+                   CASE WHEN (a.value ->> 'passed')::boolean THEN 'pass' ELSE 'FAIL' END
+               WHEN (c.validation ->> 'passed')::boolean THEN 'pass'
+               ELSE 'FAIL: ' || (SELECT string_agg(f, '; ')
+                                 FROM jsonb_array_elements_text(c.validation -> 'failures') f)
+           END
+    FROM backfill.chunks c
+    LEFT JOIN LATERAL jsonb_array_elements(
+        CASE WHEN jsonb_typeof(c.validation -> 'aggregates') = 'array'
+                  AND jsonb_array_length(c.validation -> 'aggregates') > 0
+             THEN c.validation -> 'aggregates' ELSE '[null]'::jsonb END) a ON true
+    WHERE c.job_name = report.name
+    ORDER BY c.chunk_no;
+END
+$$;
+
 REVOKE ALL ON ALL TABLES IN SCHEMA backfill FROM PUBLIC;
-GRANT SELECT ON backfill.jobs, backfill.progress, backfill.chunks, backfill.log TO PUBLIC;
+GRANT SELECT ON backfill.jobs, backfill.progress, backfill.chunks, backfill.log,
+    backfill.releases TO PUBLIC;

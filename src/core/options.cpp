@@ -11,8 +11,10 @@
 #include <vector>
 
 #include "duration.hpp"
+#include "json.hpp"
 #include "throttle.hpp"
 #include "user_error.hpp"
+#include "validation.hpp"
 
 namespace backfill {
 
@@ -25,7 +27,8 @@ constexpr std::int64_t kDay = 24 * kHour;
 const char* const kKnownOptions =
     "Known options are mode, max_concurrency, sleep, lock_timeout, swap_retries, max_attempts, "
     "on_failure, retain, statement_timeout, nice_ratio, max_active_backends, max_replication_lag, "
-    "max_replication_lag_bytes, max_wal_rate, window and throttle_query.";
+    "max_replication_lag_bytes, max_wal_rate, window, throttle_query, publish, "
+    "partitions_per_batch, validate and release.";
 
 // The most backends PostgreSQL can have (MAX_BACKENDS): a larger limit on
 // active backends could never hold a job.
@@ -181,29 +184,104 @@ std::string json_number(double value) {
     return buf;
 }
 
-// Writes text as a JSON string literal, escaping what JSON requires.
-std::string json_string(const std::string& text) {
-    std::string out = "\"";
-    for (char c : text) {
-        const unsigned char u = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (c == '\n') {
-            out += "\\n";
-        } else if (c == '\r') {
-            out += "\\r";
-        } else if (c == '\t') {
-            out += "\\t";
-        } else if (u < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", u);
-            out += buf;
-        } else {
-            out += c;
-        }
+// The publish modes by their option names.
+const char* publish_name(PublishMode mode) {
+    switch (mode) {
+        case PublishMode::Each:
+            return "each";
+        case PublishMode::Batch:
+            return "batch";
+        case PublishMode::End:
+            return "end";
+        case PublishMode::Manual:
+            break;
     }
-    return out + "\"";
+    return "manual";
+}
+
+const char* const kPublishHint =
+    "\"each\" publishes every chunk on its own once it is validated, \"batch\" publishes "
+    "partitions_per_batch chunks together, \"end\" publishes everything in one transaction once "
+    "every chunk is validated, \"manual\" waits for backfill.publish().";
+
+const char* const kBatchHint =
+    "partitions_per_batch is the number of partitions published together in one transaction, "
+    "such as {\"publish\": \"batch\", \"partitions_per_batch\": 7}.";
+
+const char* const kReleaseHint =
+    "Known keys of release are owner, issue, change, code_version, approved_by and snapshot, "
+    "each a string.";
+
+// A nested value as the user wrote it, for "..., not <value>" in messages.
+std::string describe(const Json& value) {
+    switch (value.kind) {
+        case Json::Kind::String:
+            return json_quote(value.text);
+        case Json::Kind::Object:
+            return "an object";
+        case Json::Kind::Array:
+            return "an array";
+        case Json::Kind::Boolean:
+            return value.boolean ? "true" : "false";
+        case Json::Kind::Null:
+        case Json::Kind::Number:
+            break;
+    }
+    return value.kind == Json::Kind::Null ? "null" : value.text;
+}
+
+// The nested options (validate, release) arrive as their JSON text; a value
+// of another kind is refused before any parsing.
+Json object_option(const OptionInput& in, const std::string& expected, const std::string& hint) {
+    if (in.kind != JsonKind::Object) {
+        refuse(in, expected, hint);
+    }
+    return parse_json(in.text, "option \"" + in.key + "\"");
+}
+
+// release: an object of the six audit strings, each optional.
+ReleaseInfo release_option(const OptionInput& in) {
+    const Json value = object_option(
+        in, "an object such as {\"approved_by\": \"finance-controller\"}", kReleaseHint);
+    ReleaseInfo release;
+    for (const auto& [key, field] : value.fields) {
+        std::optional<std::string>* slot = key == "owner"          ? &release.owner
+                                           : key == "issue"        ? &release.issue
+                                           : key == "change"       ? &release.change
+                                           : key == "code_version" ? &release.code_version
+                                           : key == "approved_by"  ? &release.approved_by
+                                           : key == "snapshot"     ? &release.snapshot
+                                                                   : nullptr;
+        if (slot == nullptr) {
+            throw UserError(ErrorKind::InvalidParameter, "unknown option \"release." + key + "\"",
+                            kReleaseHint);
+        }
+        if (field.kind != Json::Kind::String) {
+            throw UserError(
+                ErrorKind::InvalidParameter,
+                "option \"release." + key + "\" must be a string, not " + describe(field),
+                kReleaseHint);
+        }
+        *slot = field.text;
+    }
+    return release;
+}
+
+// The release echo: the keys that are set, or null when none is.
+std::string release_json(const ReleaseInfo& release) {
+    std::string out;
+    auto add = [&out](const char* key, const std::optional<std::string>& value) {
+        if (value) {
+            out += (out.empty() ? "" : ", ") + json_quote(key) + ": " + json_quote(*value);
+        }
+    };
+    add("owner", release.owner);
+    add("issue", release.issue);
+    add("change", release.change);
+    add("code_version", release.code_version);
+    add("approved_by", release.approved_by);
+    add("snapshot", release.snapshot);
+    return out.empty() ? "null" : "{" + out + "}";
 }
 
 }  // namespace
@@ -212,6 +290,7 @@ std::string json_string(const std::string& text) {
 // recorded, so a bad value never reaches a worker.
 JobOptions parse_options(const std::vector<OptionInput>& input) {
     JobOptions options;
+    bool publish_given = false;
     for (const OptionInput& in : input) {
         if (in.key == "mode") {
             if (in.kind != JsonKind::String || in.text != "swap") {
@@ -336,10 +415,56 @@ JobOptions parse_options(const std::vector<OptionInput>& input) {
                 }
                 options.throttle_query = in.text;
             }
+        } else if (in.key == "publish") {
+            if (in.kind != JsonKind::String || (in.text != "each" && in.text != "batch" &&
+                                                in.text != "end" && in.text != "manual")) {
+                refuse(in, "\"each\", \"batch\", \"end\" or \"manual\"", kPublishHint);
+            }
+            options.publish = in.text == "each"    ? PublishMode::Each
+                              : in.text == "batch" ? PublishMode::Batch
+                              : in.text == "end"   ? PublishMode::End
+                                                   : PublishMode::Manual;
+            publish_given = true;
+        } else if (in.key == "partitions_per_batch") {
+            if (in.kind == JsonKind::Null) {
+                options.partitions_per_batch.reset();
+            } else {
+                options.partitions_per_batch = integer_option(in, 1, 10000, kBatchHint);
+            }
+        } else if (in.key == "validate") {
+            if (in.kind == JsonKind::Null) {
+                options.validate = ValidationSpec();
+            } else {
+                options.validate = parse_validation(object_option(
+                    in, "an object such as {\"row_count_tolerance\": 0}",
+                    "It holds the rules each chunk is checked against before it is published: "
+                    "row_count_tolerance, aggregates, unique, not_null and query."));
+            }
+        } else if (in.key == "release") {
+            options.release = in.kind == JsonKind::Null ? ReleaseInfo() : release_option(in);
         } else {
             throw UserError(ErrorKind::InvalidParameter, "unknown option \"" + in.key + "\"",
                             kKnownOptions);
         }
+    }
+    // publish and partitions_per_batch are checked together, whatever the
+    // order of the keys: the size alone means batches, and only batches have
+    // a size.
+    if (options.partitions_per_batch && !publish_given) {
+        options.publish = PublishMode::Batch;
+    }
+    if (options.publish == PublishMode::Batch && !options.partitions_per_batch) {
+        throw UserError(ErrorKind::InvalidParameter,
+                        "option \"partitions_per_batch\" must be given with \"publish\": \"batch\"",
+                        kBatchHint);
+    }
+    if (options.publish != PublishMode::Batch && options.partitions_per_batch) {
+        throw UserError(ErrorKind::InvalidParameter,
+                        std::string("option \"partitions_per_batch\" cannot be combined with "
+                                    "\"publish\": \"") +
+                            publish_name(options.publish) + "\"",
+                        "Batches have a size only with \"publish\": \"batch\"; remove "
+                        "partitions_per_batch or publish in batches.");
     }
     return options;
 }
@@ -348,10 +473,10 @@ JobOptions parse_options(const std::vector<OptionInput>& input) {
 // job's behaviour can be read off one row.
 std::string options_to_json(const JobOptions& options) {
     std::string out = "{";
-    out += "\"mode\": " + json_string(options.mode);
+    out += "\"mode\": " + json_quote(options.mode);
     out += ", \"max_concurrency\": " + std::to_string(options.max_concurrency);
-    out += ", \"sleep\": " + json_string(format_duration(options.sleep_us));
-    out += ", \"lock_timeout\": " + json_string(format_duration(options.lock_timeout_us));
+    out += ", \"sleep\": " + json_quote(format_duration(options.sleep_us));
+    out += ", \"lock_timeout\": " + json_quote(format_duration(options.lock_timeout_us));
     out += ", \"swap_retries\": " + std::to_string(options.swap_retries);
     out += ", \"max_attempts\": " + std::to_string(options.max_attempts);
     out += ", \"on_failure\": ";
@@ -359,15 +484,14 @@ std::string options_to_json(const JobOptions& options) {
     out += ", \"retain\": ";
     out += options.retain ? "true" : "false";
     out += ", \"statement_timeout\": ";
-    out += options.statement_timeout_us
-               ? json_string(format_duration(*options.statement_timeout_us))
-               : "null";
+    out += options.statement_timeout_us ? json_quote(format_duration(*options.statement_timeout_us))
+                                        : "null";
     out += ", \"nice_ratio\": " + json_number(options.nice_ratio);
     out += ", \"max_active_backends\": ";
     out += options.max_active_backends ? std::to_string(*options.max_active_backends) : "null";
     out += ", \"max_replication_lag\": ";
     out += options.max_replication_lag_us
-               ? json_string(format_duration(*options.max_replication_lag_us))
+               ? json_quote(format_duration(*options.max_replication_lag_us))
                : "null";
     out += ", \"max_replication_lag_bytes\": ";
     out += options.max_replication_lag_bytes ? std::to_string(*options.max_replication_lag_bytes)
@@ -380,12 +504,18 @@ std::string options_to_json(const JobOptions& options) {
     } else {
         out += "[";
         for (std::size_t i = 0; i < options.windows.size(); ++i) {
-            out += (i == 0 ? "" : ", ") + json_string(format_window(options.windows[i]));
+            out += (i == 0 ? "" : ", ") + json_quote(format_window(options.windows[i]));
         }
         out += "]";
     }
     out += ", \"throttle_query\": ";
-    out += options.throttle_query ? json_string(*options.throttle_query) : "null";
+    out += options.throttle_query ? json_quote(*options.throttle_query) : "null";
+    out += ", \"publish\": " + json_quote(publish_name(options.publish));
+    out += ", \"partitions_per_batch\": ";
+    out += options.partitions_per_batch ? std::to_string(*options.partitions_per_batch) : "null";
+    out += ", \"validate\": ";
+    out += options.validate.empty() ? "null" : validation_to_json(options.validate);
+    out += ", \"release\": " + release_json(options.release);
     return out + "}";
 }
 

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "core/validation.hpp"
+
 namespace backfill {
 
 // The JSON type of one top-level value, as jsonb_typeof names it.
@@ -20,6 +22,17 @@ struct OptionInput {
 };
 
 enum class OnFailure { Stop, Continue };
+
+// When built chunks are published (swapped in): each on its own as soon as it
+// is validated, in batches of partitions_per_batch, all together once every
+// chunk is validated, or only when backfill.publish() is called.
+enum class PublishMode { Each, Batch, End, Manual };
+
+// The "release" option: who and what a backfill is for, recorded with every
+// publication (the audit trail). Every field is optional.
+struct ReleaseInfo {
+    std::optional<std::string> owner, issue, change, code_version, approved_by, snapshot;
+};
 
 // A time window of the day; defined in core/throttle.hpp, which includes this
 // header and is included at its end, so both orders of inclusion work.
@@ -43,6 +56,12 @@ struct JobOptions {
     std::vector<TimeWindow> windows;                        // empty = any time
     std::string window_text;  // windows normalized, "22:00-06:00, 12:00-13:30"; empty = any time
     std::optional<std::string> throttle_query;  // SQL returning boolean; none = off
+    using PublishMode = backfill::PublishMode;  // also reachable as JobOptions::PublishMode
+    PublishMode publish = PublishMode::Each;
+    std::optional<int> partitions_per_batch;  // set exactly when publish is Batch
+    ValidationSpec validate;                  // empty = chunks are not validated
+    using ReleaseInfo = backfill::ReleaseInfo;
+    ReleaseInfo release;
 };
 
 // Validates every key and fills in defaults. Throws UserError naming the

@@ -47,6 +47,40 @@ std::string options_arg(FunctionCallInfo fcinfo, int n) {
     });
 }
 
+// A jsonb argument as text; it must not be NULL.
+std::string required_json(FunctionCallInfo fcinfo, int n, const char* name) {
+    if (PG_ARGISNULL(n))
+        throw UserError(ErrorKind::InvalidParameter, std::string(name) + " must not be NULL",
+                        "Pass the backfill specification document as jsonb.");
+    return options_arg(fcinfo, n);
+}
+
+// The caller's search_path passed as the last argument.
+std::string search_path_arg(FunctionCallInfo fcinfo, int n) {
+    return text_arg(fcinfo, n).value_or("\"$user\", public");
+}
+
+// Returns a planned job's chunks as the rows of plan().
+Datum emit_plan(FunctionCallInfo fcinfo, const PlannedJob& plan) {
+    pg_guard([&]() { InitMaterializedSRF(fcinfo, 0); });
+    ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+    for (const auto& c : plan.chunks) {
+        const PartitionInfo& p = plan.target.partitions[c.partition_index];
+        Oid part = plan.target.refs[c.partition_index].oid;
+        pg_guard([&]() {
+            Datum values[6] = {Int32GetDatum(c.chunk_no),
+                               ObjectIdGetDatum(part),
+                               CStringGetTextDatum(p.lower.text.c_str()),
+                               CStringGetTextDatum(p.upper.text.c_str()),
+                               Int64GetDatum(p.est_rows),
+                               Int64GetDatum(p.est_bytes)};
+            bool nulls[6] = {false, false, false, false, false, false};
+            tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+        });
+    }
+    return (Datum)0;
+}
+
 // Plans a job from the arguments shared by plan, create and start. The
 // last of them is the caller's search_path (its default is evaluated by the
 // caller), with which the source is resolved; our own SQL runs under the
@@ -58,7 +92,7 @@ PlannedJob plan_from_args(FunctionCallInfo fcinfo, int first, std::string& sourc
     auto from = text_arg(fcinfo, first + 2);
     auto to = text_arg(fcinfo, first + 3);
     std::string options = options_arg(fcinfo, first + 4);
-    search_path = text_arg(fcinfo, first + 5).value_or("\"$user\", public");
+    search_path = search_path_arg(fcinfo, first + 5);
     return plan_job(target, source, from, to, options, search_path);
 }
 
@@ -79,6 +113,10 @@ Datum simple_command(FunctionCallInfo fcinfo, F&& act) {
 extern "C" {
 
 PG_FUNCTION_INFO_V1(backfill_plan);
+PG_FUNCTION_INFO_V1(backfill_plan_spec);
+PG_FUNCTION_INFO_V1(backfill_create_spec);
+PG_FUNCTION_INFO_V1(backfill_start_spec);
+PG_FUNCTION_INFO_V1(backfill_publish);
 PG_FUNCTION_INFO_V1(backfill_create);
 PG_FUNCTION_INFO_V1(backfill_start);
 PG_FUNCTION_INFO_V1(backfill_run);
@@ -100,24 +138,49 @@ Datum backfill_plan(PG_FUNCTION_ARGS) {
         std::string source, search_path;
         PlannedJob plan = plan_from_args(fcinfo, 0, source, search_path);
         spi_finish();
-        pg_guard([&]() { InitMaterializedSRF(fcinfo, 0); });
-        ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
-        for (const auto& c : plan.chunks) {
-            const PartitionInfo& p = plan.target.partitions[c.partition_index];
-            Oid part = plan.target.refs[c.partition_index].oid;
-            pg_guard([&]() {
-                Datum values[6] = {Int32GetDatum(c.chunk_no),
-                                   ObjectIdGetDatum(part),
-                                   CStringGetTextDatum(p.lower.text.c_str()),
-                                   CStringGetTextDatum(p.upper.text.c_str()),
-                                   Int64GetDatum(p.est_rows),
-                                   Int64GetDatum(p.est_bytes)};
-                bool nulls[6] = {false, false, false, false, false, false};
-                tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-            });
-        }
-        return (Datum)0;
+        return emit_plan(fcinfo, plan);
     });
+}
+
+// backfill.plan(spec): the same, for a specification document.
+Datum backfill_plan_spec(PG_FUNCTION_ARGS) {
+    return guarded_entry([&]() {
+        std::string spec = required_json(fcinfo, 0, "spec");
+        spi_connect();
+        SpecJob job = plan_spec_job(spec, search_path_arg(fcinfo, 1));
+        spi_finish();
+        return emit_plan(fcinfo, job.plan);
+    });
+}
+
+// backfill.create(spec) and backfill.start(spec).
+Datum backfill_create_spec(PG_FUNCTION_ARGS) {
+    return guarded_entry([&]() {
+        std::string spec = required_json(fcinfo, 0, "spec");
+        std::string path = search_path_arg(fcinfo, 1);
+        spi_connect();
+        SpecJob job = plan_spec_job(spec, path);
+        std::int64_t id = create_job(job.name, job.plan, job.source, path, spec);
+        spi_finish();
+        return Int64GetDatum(id);
+    });
+}
+
+Datum backfill_start_spec(PG_FUNCTION_ARGS) {
+    return guarded_entry([&]() {
+        std::string spec = required_json(fcinfo, 0, "spec");
+        std::string path = search_path_arg(fcinfo, 1);
+        spi_connect();
+        SpecJob job = plan_spec_job(spec, path);
+        std::int64_t id = start_job(job.name, job.plan, job.source, path, spec);
+        spi_finish();
+        return Int64GetDatum(id);
+    });
+}
+
+Datum backfill_publish(PG_FUNCTION_ARGS) {
+    return simple_command(fcinfo,
+                          [](const std::string& n) { return Int32GetDatum(publish_job(n)); });
 }
 
 // backfill.create(): records the job and its chunks; starts nothing.

@@ -6,6 +6,8 @@
 #include "pg/chunk_lock.hpp"
 #include "pg/job_store.hpp"
 #include "pg/key_values.hpp"
+#include "pg/publisher.hpp"
+#include "pg/releases.hpp"
 #include "pg/session_context.hpp"
 #include "pg/swap_spec.hpp"
 #include "pg/transactions.hpp"
@@ -14,10 +16,6 @@
 namespace backfill::pg {
 
 namespace {
-
-void notice(const std::string& text) {
-    pg_guard([&]() { ereport(NOTICE, (errmsg("%s", text.c_str()))); });
-}
 
 std::string key(const Job& job) { return std::to_string(job.id); }
 
@@ -67,7 +65,7 @@ bool drop_guard(const Job& job, const ChunkRow& chunk, const SwapSpec& spec) {
 }  // namespace
 
 std::int64_t create_job(const std::string& name, const PlannedJob& plan, const std::string& source,
-                        const std::string& search_path) {
+                        const std::string& search_path, const std::optional<std::string>& spec) {
     if (name.empty())
         throw UserError(ErrorKind::InvalidParameter, "job name must not be empty",
                         "Name the job after what it fixes, e.g. 'revenue-tax-fix'.");
@@ -83,6 +81,9 @@ std::int64_t create_job(const std::string& name, const PlannedJob& plan, const s
          plan.range_from ? Value(plan.range_from->text) : std::nullopt,
          plan.range_to ? Value(plan.range_to->text) : std::nullopt, options_to_json(plan.options)});
     std::int64_t id = std::stoll(*id_row[0][0]);
+    if (spec)
+        control_execute("UPDATE backfill.job SET spec = $2::jsonb WHERE id = $1::bigint",
+                        {std::to_string(id), spec});
     for (const auto& c : plan.chunks) {
         const PartitionInfo& p = plan.target.partitions[c.partition_index];
         const PartitionRef& ref = plan.target.refs[c.partition_index];
@@ -146,8 +147,8 @@ int workers_wanted(const Job& job) {
 }  // namespace
 
 std::int64_t start_job(const std::string& name, const PlannedJob& plan, const std::string& source,
-                       const std::string& search_path) {
-    std::int64_t id = create_job(name, plan, source, search_path);
+                       const std::string& search_path, const std::optional<std::string>& spec) {
+    std::int64_t id = create_job(name, plan, source, search_path, spec);
     Job job = load_job(name, true);
     set_job_state(job, JobState::Running);
     launch_for(job, workers_wanted(job));
@@ -216,6 +217,27 @@ void set_job_options(const std::string& name, const std::string& options_json) {
     control_execute("UPDATE backfill.job SET options = $2::jsonb WHERE id = $1::bigint",
                     {key(job), options_to_json(options)});
     log_event(job, std::nullopt, "options_changed", options_json);
+}
+
+int publish_job(const std::string& name) {
+    Job job = load_job(name, true);
+    if (is_terminal(job.state))
+        throw UserError(ErrorKind::WrongState,
+                        "backfill job \"" + job.name + "\" is " + to_string(job.state),
+                        "Only a job that has not ended has chunks to publish.");
+    int n = publish_all_built(job);
+    auto left = control_query(
+        "SELECT count(*) FILTER (WHERE state <> 'published'), count(*) FILTER (WHERE state = "
+        "'published')"
+        " FROM backfill.chunk WHERE job_id = $1::bigint",
+        {key(job)});
+    if (*left[0][0] == "0") {
+        set_job_state(job, JobState::Completed);
+        log_event(job, std::nullopt, "job_completed", *left[0][1] + " chunks published");
+    }
+    notice("backfill job \"" + job.name + "\": " + std::to_string(n) +
+           " chunk(s) published in one transaction");
+    return n;
 }
 
 void pause_job(const std::string& name) {
@@ -317,6 +339,11 @@ int rollback_job(const std::string& name, bool force) {
             "could not lock the target within lock_timeout to roll back backfill job \"" +
                 job.name + "\"",
             "Long transactions hold the table; retry, or raise lock_timeout in the job's options.");
+    std::vector<int> numbers;
+    for (const auto& c : published)
+        numbers.push_back(c.chunk_no);
+    if (!numbers.empty())
+        record_release(job, "rollback", numbers);
     control_execute(
         "UPDATE backfill.chunk SET state = 'rolled_back', retained = false, shadow_exists = true,"
         " finished_at = now() WHERE job_id = $1::bigint AND state = 'published'",

@@ -11,12 +11,20 @@
 namespace backfill::pg {
 
 // Records a planned job and its chunks (state pending); returns its id.
+// spec is the specification document it came from, if any.
 std::int64_t create_job(const std::string& name, const PlannedJob& plan, const std::string& source,
-                        const std::string& search_path);
+                        const std::string& search_path,
+                        const std::optional<std::string>& spec = std::nullopt);
 
 // create_job, then background workers (max_concurrency of them).
 std::int64_t start_job(const std::string& name, const PlannedJob& plan, const std::string& source,
-                       const std::string& search_path);
+                       const std::string& search_path,
+                       const std::optional<std::string>& spec = std::nullopt);
+
+// backfill.publish(): every built chunk in one transaction (manual mode, or
+// to publish a job's built chunks now); completes the job when nothing else
+// is left. Returns how many chunks were published.
+int publish_job(const std::string& name);
 
 void pause_job(const std::string& name);
 

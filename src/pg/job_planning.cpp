@@ -1,7 +1,11 @@
 #include "pg/job_planning.hpp"
 
+#include "core/spec_document.hpp"
+#include "core/user_error.hpp"
+#include "pg/chunk_validation.hpp"
 #include "pg/job_store.hpp"
 #include "pg/key_values.hpp"
+#include "pg/session_context.hpp"
 #include "pg/source_query.hpp"
 
 namespace backfill::pg {
@@ -31,6 +35,48 @@ PlannedJob plan_job(Oid target, const std::string& source,
     if (p.options.throttle_query)
         check_throttle_query(*p.options.throttle_query, search_path);
     return p;
+}
+
+SpecJob plan_spec_job(const std::string& spec_json, const std::string& search_path) {
+    SpecMapping m = map_spec(spec_json);
+    Value target;
+    {
+        ScopedSearchPath path(search_path);
+        target = scalar("SELECT pg_catalog.to_regclass($1)::oid::text", {m.target_table});
+    }
+    if (!target)
+        throw UserError(ErrorKind::InvalidParameter,
+                        "specification target.table \"" + m.target_table + "\" does not exist",
+                        "Name the partitioned table, qualified with its schema.");
+    auto key = query(
+        "SELECT a.attname, a.atttypid FROM pg_catalog.pg_partitioned_table p"
+        " JOIN pg_catalog.pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]"
+        " WHERE p.partrelid = $1::oid",
+        {target});
+    if (!key.empty() && *key[0][0] != m.partition_key)
+        throw UserError(ErrorKind::InvalidParameter,
+                        "specification target.partition_key is \"" + m.partition_key + "\" but " +
+                            m.target_table + " is partitioned by \"" + *key[0][0] + "\"",
+                        "Correct the specification: the partition key decides the chunks.");
+    std::optional<std::string> range_to;
+    if (m.range_end_inclusive && !key.empty()) {
+        Oid type = static_cast<Oid>(std::stoul(*key[0][1]));
+        if (type != DATEOID && type != INT2OID && type != INT4OID && type != INT8OID)
+            throw UserError(ErrorKind::InvalidParameter,
+                            "specification source_range.end is inclusive, which only works for "
+                            "date and integer keys",
+                            "For this key type use create() with range_to (exclusive).");
+        Bound end = bound_from_text("source_range.end", *m.range_end_inclusive, type);
+        range_to = *scalar(
+            "SELECT ($1::" + std::string(type == DATEOID ? "date" : "bigint") + " + 1)::text",
+            {end.text});
+    }
+    SpecJob job;
+    job.name = m.name;
+    job.source = m.source;
+    job.plan = plan_job(static_cast<Oid>(std::stoul(*target)), m.source, m.range_from, range_to,
+                        m.options_json, search_path);
+    return job;
 }
 
 }  // namespace backfill::pg

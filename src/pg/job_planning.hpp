@@ -25,4 +25,14 @@ PlannedJob plan_job(Oid target, const std::string& source,
                     const std::optional<std::string>& range_to, const std::string& options_json,
                     const std::string& search_path);
 
+// A job described by a specification document: its name, source and plan.
+struct SpecJob {
+    std::string name, source;
+    PlannedJob plan;
+};
+
+// Maps the document onto the same checks and plan as create(); refuses a
+// partition_key that is not the target's key, unknown or missing fields.
+SpecJob plan_spec_job(const std::string& spec_json, const std::string& search_path);
+
 }  // namespace backfill::pg

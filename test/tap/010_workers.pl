@@ -18,6 +18,8 @@ $node->init;
 $node->append_conf('postgresql.conf', qq{
 max_worker_processes = 16
 log_statement = none
+# a crashing backend must not take the rest of the file down with it
+restart_after_crash = on
 });
 $node->start;
 
@@ -325,10 +327,29 @@ is( sql(
 	'0', 'no shadow left behind');
 note(sprintf('(f) took %.1f s', time() - $t0));
 
+# ---------------------------------------------------------------- (h) wait that times out
+
+# wait on a job that does not finish returns its state at the timeout, and
+# the session (and the server) survive a long wait (a wait of 20 s or more
+# once crashed the backend: its text result was allocated in SPI's memory
+# and freed by SPI_finish before being returned)
+sql("SELECT backfill.create('job_h', 'ev_a', \$src\$" . fix_source('ev_a') . "\$src\$)");
+$t0 = time();
+is(wait_job('job_h', '0'), 'pending', 'wait with timeout 0 returns the state at once');
+cmp_ok(time() - $t0, '<', 2, 'at once');
+$t0 = time();
+my ($ret, $out, $err) = $node->psql('postgres', "SELECT backfill.wait('job_h', '30s')");
+my $waited = time() - $t0;
+is($ret, 0, 'a 30 s wait on a pending job succeeds') or diag($err);
+is($out, 'pending', 'and returns pending');
+cmp_ok($waited, '>=', 29.9, sprintf('after its timeout (%.1f s)', $waited));
+cmp_ok($waited, '<', 38, 'and not much later');
+is($node->safe_psql('postgres', 'SELECT 1'), '1', 'the server is still up after the wait');
+
 # nothing in the server log that looks like a crash
 my $log = slurp_file($node->logfile);
 unlike($log, qr/terminated by signal|server process .* was terminated/,
 	'no backend crashed');
 
-$node->stop;
+$node->stop('fast', fail_ok => 1);
 done_testing();

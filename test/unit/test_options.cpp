@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "core/json.hpp"
 #include "core/options.hpp"
 #include "expect_error.hpp"
 
@@ -14,7 +15,8 @@ const char* const kDefaultsJson =
     "\"swap_retries\": 50, \"max_attempts\": 3, \"on_failure\": \"stop\", \"retain\": true, "
     "\"statement_timeout\": null, \"nice_ratio\": 0, \"max_active_backends\": null, "
     "\"max_replication_lag\": null, \"max_replication_lag_bytes\": null, \"max_wal_rate\": null, "
-    "\"window\": null, \"throttle_query\": null}";
+    "\"window\": null, \"throttle_query\": null, \"publish\": \"each\", "
+    "\"partitions_per_batch\": null, \"validate\": null, \"release\": null}";
 
 const char* const kWindowHint =
     "Give windows as \"HH:MM-HH:MM\", several separated by commas, e.g. \"22:00-06:00\".";
@@ -36,6 +38,74 @@ OptionInput boolean(const std::string& key, bool value) {
 OptionInput null(const std::string& key) { return {key, JsonKind::Null, "null"}; }
 OptionInput array(const std::string& key, const std::string& text) {
     return {key, JsonKind::Array, text};
+}
+OptionInput object(const std::string& key, const std::string& text) {
+    return {key, JsonKind::Object, text};
+}
+
+// A parsed value back as JSON text.
+std::string to_text(const Json& value) {
+    switch (value.kind) {
+        case Json::Kind::Null:
+            return "null";
+        case Json::Kind::Boolean:
+            return value.boolean ? "true" : "false";
+        case Json::Kind::Number:
+            return value.text;
+        case Json::Kind::String:
+            return json_quote(value.text);
+        case Json::Kind::Array: {
+            std::string out = "[";
+            for (const Json& item : value.items) {
+                out += (out.size() == 1 ? "" : ", ") + to_text(item);
+            }
+            return out + "]";
+        }
+        case Json::Kind::Object:
+            break;
+    }
+    std::string out = "{";
+    for (const auto& [key, field] : value.fields) {
+        out += (out.size() == 1 ? "" : ", ") + json_quote(key) + ": " + to_text(field);
+    }
+    return out + "}";
+}
+
+// An options object as the PostgreSQL layer hands it over: keys in order,
+// strings unquoted, an array of strings joined by commas, containers as
+// their JSON text.
+std::vector<OptionInput> inputs(const std::string& json) {
+    std::vector<OptionInput> out;
+    for (const auto& [key, value] : parse_json(json, "options").fields) {
+        switch (value.kind) {
+            case Json::Kind::String:
+                out.push_back(str(key, value.text));
+                break;
+            case Json::Kind::Number:
+                out.push_back(num(key, value.text));
+                break;
+            case Json::Kind::Boolean:
+                out.push_back(boolean(key, value.boolean));
+                break;
+            case Json::Kind::Null:
+                out.push_back(null(key));
+                break;
+            case Json::Kind::Object:
+                out.push_back(object(key, to_text(value)));
+                break;
+            case Json::Kind::Array: {
+                std::string joined;
+                bool strings = true;
+                for (const Json& item : value.items) {
+                    strings = strings && item.kind == Json::Kind::String;
+                    joined += (joined.empty() ? "" : ",") + item.text;
+                }
+                out.push_back(array(key, strings ? joined : to_text(value)));
+                break;
+            }
+        }
+    }
+    return out;
 }
 
 // Parses options that must be refused and returns the error.
@@ -106,7 +176,8 @@ TEST(ParseOptions, EveryKeySet) {
               "\"nice_ratio\": 0.5, \"max_active_backends\": 8, \"max_replication_lag\": \"5s\", "
               "\"max_replication_lag_bytes\": 1000000, \"max_wal_rate\": 5000000, "
               "\"window\": [\"22:00-06:00\", \"12:00-13:30\"], \"throttle_query\": \"SELECT "
-              "false\"}");
+              "false\", \"publish\": \"each\", \"partitions_per_batch\": null, \"validate\": null, "
+              "\"release\": null}");
 }
 
 // The limits of each range are themselves accepted.
@@ -144,7 +215,7 @@ TEST(ParseOptions, UnknownKey) {
               "Known options are mode, max_concurrency, sleep, lock_timeout, swap_retries, "
               "max_attempts, on_failure, retain, statement_timeout, nice_ratio, "
               "max_active_backends, max_replication_lag, max_replication_lag_bytes, max_wal_rate, "
-              "window and throttle_query.");
+              "window, throttle_query, publish, partitions_per_batch, validate and release.");
     EXPECT_STREQ(refused({str("Mode", "swap")}).what(), "unknown option \"Mode\"");
 }
 
@@ -276,7 +347,8 @@ TEST(OptionsToJson, EscapesStrings) {
         "\"on_failure\": \"stop\", \"retain\": true, \"statement_timeout\": null, "
         "\"nice_ratio\": 0, \"max_active_backends\": null, \"max_replication_lag\": null, "
         "\"max_replication_lag_bytes\": null, \"max_wal_rate\": null, \"window\": null, "
-        "\"throttle_query\": null}");
+        "\"throttle_query\": null, \"publish\": \"each\", \"partitions_per_batch\": null, "
+        "\"validate\": null, \"release\": null}");
 }
 
 // Effective options read back to the same options.
@@ -483,7 +555,7 @@ TEST(ParseOptions, ThrottleQuery) {
 // The query is echoed as a properly escaped JSON string.
 TEST(OptionsToJson, ThrottleQueryEscaped) {
     JobOptions o = parse_options({str("throttle_query", "SELECT '\"a\\b'\n")});
-    EXPECT_NE(options_to_json(o).find("\"throttle_query\": \"SELECT '\\\"a\\\\b'\\n\"}"),
+    EXPECT_NE(options_to_json(o).find("\"throttle_query\": \"SELECT '\\\"a\\\\b'\\n\", "),
               std::string::npos)
         << options_to_json(o);
 }
@@ -503,9 +575,228 @@ TEST(OptionsToJson, ThrottleOptionsEchoParseBack) {
                                       "\"max_replication_lag\": \"1s 500ms\", "
                                       "\"max_replication_lag_bytes\": 42, \"max_wal_rate\": 7, "
                                       "\"window\": [\"01:00-02:00\", \"03:00-04:00\"], "
-                                      "\"throttle_query\": null}"),
+                                      "\"throttle_query\": null, "),
               std::string::npos)
         << options_to_json(o);
+}
+
+const char* const kPublishHint =
+    "\"each\" publishes every chunk on its own once it is validated, \"batch\" publishes "
+    "partitions_per_batch chunks together, \"end\" publishes everything in one transaction once "
+    "every chunk is validated, \"manual\" waits for backfill.publish().";
+
+const char* const kBatchHint =
+    "partitions_per_batch is the number of partitions published together in one transaction, "
+    "such as {\"publish\": \"batch\", \"partitions_per_batch\": 7}.";
+
+const char* const kReleaseHint =
+    "Known keys of release are owner, issue, change, code_version, approved_by and snapshot, each "
+    "a string.";
+
+// publish: each (the default), batch, end or manual.
+TEST(ParseOptions, Publish) {
+    EXPECT_EQ(parse_options({}).publish, PublishMode::Each);
+    EXPECT_EQ(parse_options({str("publish", "each")}).publish, PublishMode::Each);
+    EXPECT_EQ(parse_options({str("publish", "end")}).publish, PublishMode::End);
+    EXPECT_EQ(parse_options({str("publish", "manual")}).publish, JobOptions::PublishMode::Manual);
+    JobOptions b = parse_options({str("publish", "batch"), num("partitions_per_batch", "7")});
+    EXPECT_EQ(b.publish, PublishMode::Batch);
+    EXPECT_EQ(b.partitions_per_batch, 7);
+
+    UserError e = refused({str("publish", "daily")});
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter);
+    EXPECT_STREQ(e.what(),
+                 "option \"publish\" must be \"each\", \"batch\", \"end\" or \"manual\", not "
+                 "\"daily\"");
+    EXPECT_EQ(e.hint(), kPublishHint);
+    EXPECT_EQ(
+        message({str("publish", "Each")}),
+        "option \"publish\" must be \"each\", \"batch\", \"end\" or \"manual\", not \"Each\"");
+    EXPECT_EQ(message({null("publish")}),
+              "option \"publish\" must be \"each\", \"batch\", \"end\" or \"manual\", not null");
+    EXPECT_EQ(message({num("publish", "1")}),
+              "option \"publish\" must be \"each\", \"batch\", \"end\" or \"manual\", not 1");
+}
+
+// partitions_per_batch: 1 to 10000; alone it means batches, and batches
+// need it; other modes refuse it, whatever the order of the keys.
+TEST(ParseOptions, PartitionsPerBatch) {
+    JobOptions alone = parse_options({num("partitions_per_batch", "7")});
+    EXPECT_EQ(alone.publish, PublishMode::Batch);
+    EXPECT_EQ(alone.partitions_per_batch, 7);
+    EXPECT_EQ(parse_options({num("partitions_per_batch", "1")}).partitions_per_batch, 1);
+    EXPECT_EQ(parse_options({num("partitions_per_batch", "10000")}).partitions_per_batch, 10000);
+    EXPECT_EQ(parse_options({num("partitions_per_batch", "3"), str("publish", "batch")}).publish,
+              PublishMode::Batch);
+    JobOptions none = parse_options({null("partitions_per_batch")});
+    EXPECT_EQ(none.publish, PublishMode::Each);
+    EXPECT_FALSE(none.partitions_per_batch.has_value());
+    EXPECT_FALSE(parse_options({str("publish", "end"), null("partitions_per_batch")})
+                     .partitions_per_batch.has_value());
+
+    UserError range = refused({num("partitions_per_batch", "0")});
+    EXPECT_EQ(range.kind(), ErrorKind::InvalidParameter);
+    EXPECT_STREQ(range.what(),
+                 "option \"partitions_per_batch\" must be an integer from 1 to 10000, not 0");
+    EXPECT_EQ(range.hint(), kBatchHint);
+    EXPECT_EQ(message({num("partitions_per_batch", "10001")}),
+              "option \"partitions_per_batch\" must be an integer from 1 to 10000, not 10001");
+    EXPECT_EQ(message({num("partitions_per_batch", "2.5")}),
+              "option \"partitions_per_batch\" must be an integer from 1 to 10000, not 2.5");
+    UserError quoted = refused({str("partitions_per_batch", "7")});
+    EXPECT_STREQ(quoted.what(),
+                 "option \"partitions_per_batch\" must be an integer from 1 to 10000, not \"7\"");
+    EXPECT_EQ(quoted.hint(),
+              "Write it as a JSON number without quotes, such as {\"partitions_per_batch\": 1}.");
+
+    UserError missing = refused({str("publish", "batch")});
+    EXPECT_STREQ(missing.what(),
+                 "option \"partitions_per_batch\" must be given with \"publish\": \"batch\"");
+    EXPECT_EQ(missing.hint(), kBatchHint);
+    EXPECT_EQ(message({null("partitions_per_batch"), str("publish", "batch")}),
+              "option \"partitions_per_batch\" must be given with \"publish\": \"batch\"");
+
+    const std::string other_hint =
+        "Batches have a size only with \"publish\": \"batch\"; remove partitions_per_batch or "
+        "publish in batches.";
+    UserError each = refused({num("partitions_per_batch", "7"), str("publish", "each")});
+    EXPECT_STREQ(each.what(),
+                 "option \"partitions_per_batch\" cannot be combined with \"publish\": \"each\"");
+    EXPECT_EQ(each.hint(), other_hint);
+    EXPECT_EQ(message({str("publish", "end"), num("partitions_per_batch", "7")}),
+              "option \"partitions_per_batch\" cannot be combined with \"publish\": \"end\"");
+    EXPECT_EQ(message({str("publish", "manual"), num("partitions_per_batch", "7")}),
+              "option \"partitions_per_batch\" cannot be combined with \"publish\": \"manual\"");
+}
+
+// validate: an object of rules, parsed by parse_validation; null for none.
+TEST(ParseOptions, Validate) {
+    JobOptions o =
+        parse_options({object("validate",
+                              "{\"row_count_tolerance\": 0, \"unique\": [\"id\"], \"not_null\": "
+                              "[\"x\"], \"aggregates\": [{\"expr\": \"sum(x)\", \"max_delta_pct\": "
+                              "1}], \"query\": \"SELECT true\"}")});
+    EXPECT_EQ(o.validate.row_count_tolerance, 0.0);
+    ASSERT_EQ(o.validate.aggregates.size(), 1u);
+    EXPECT_EQ(o.validate.aggregates[0].expr, "sum(x)");
+    EXPECT_EQ(o.validate.aggregates[0].max_delta_pct, 1.0);
+    EXPECT_EQ(o.validate.unique, (std::vector<std::vector<std::string>>{{"id"}}));
+    EXPECT_EQ(o.validate.not_null, (std::vector<std::string>{"x"}));
+    EXPECT_EQ(o.validate.query, "SELECT true");
+    EXPECT_TRUE(parse_options({object("validate", "{}")}).validate.empty());
+    EXPECT_TRUE(
+        parse_options({object("validate", "{\"row_count_tolerance\": 0}"), null("validate")})
+            .validate.empty());
+
+    UserError e = refused({str("validate", "row_count_tolerance=0")});
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter);
+    EXPECT_STREQ(e.what(),
+                 "option \"validate\" must be an object such as {\"row_count_tolerance\": 0}, not "
+                 "\"row_count_tolerance=0\"");
+    EXPECT_EQ(e.hint(),
+              "It holds the rules each chunk is checked against before it is published: "
+              "row_count_tolerance, aggregates, unique, not_null and query.");
+    EXPECT_EQ(message({array("validate", "a,b")}),
+              "option \"validate\" must be an object such as {\"row_count_tolerance\": 0}, not an "
+              "array");
+    EXPECT_EQ(message({object("validate", "{\"row_count_tolerance\": -1}")}),
+              "option \"validate.row_count_tolerance\" must be a number of at least 0, not -1");
+    EXPECT_EQ(message({object("validate", "{\"rows\": 1}")}), "unknown option \"validate.rows\"");
+    EXPECT_EQ(message({object("validate", "{\"rows\" 1}")}),
+              "option \"validate\" is not valid JSON: expected \":\" but found \"1\" at character "
+              "9");
+}
+
+// release: the audit strings, each optional; null for none.
+TEST(ParseOptions, Release) {
+    JobOptions o = parse_options(
+        {object("release",
+                "{\"owner\": \"finance-data\", \"issue\": \"FIN-2841\", \"change\": "
+                "\"Correct tax\", \"code_version\": \"git:8f31c2a\", \"approved_by\": "
+                "\"finance-controller\", \"snapshot\": \"finance.pre\"}")});
+    EXPECT_EQ(o.release.owner, "finance-data");
+    EXPECT_EQ(o.release.issue, "FIN-2841");
+    EXPECT_EQ(o.release.change, "Correct tax");
+    EXPECT_EQ(o.release.code_version, "git:8f31c2a");
+    EXPECT_EQ(o.release.approved_by, "finance-controller");
+    EXPECT_EQ(o.release.snapshot, "finance.pre");
+    JobOptions some = parse_options({object("release", "{\"approved_by\": \"cfo\"}")});
+    EXPECT_FALSE(some.release.owner.has_value());
+    EXPECT_EQ(some.release.approved_by, "cfo");
+    EXPECT_FALSE(parse_options({object("release", "{\"owner\": \"a\"}"), null("release")})
+                     .release.owner.has_value());
+
+    UserError unknown = refused({object("release", "{\"ticket\": \"FIN-1\"}")});
+    EXPECT_EQ(unknown.kind(), ErrorKind::InvalidParameter);
+    EXPECT_STREQ(unknown.what(), "unknown option \"release.ticket\"");
+    EXPECT_EQ(unknown.hint(), kReleaseHint);
+    UserError number = refused({object("release", "{\"code_version\": 42}")});
+    EXPECT_STREQ(number.what(), "option \"release.code_version\" must be a string, not 42");
+    EXPECT_EQ(number.hint(), kReleaseHint);
+    EXPECT_EQ(message({object("release", "{\"owner\": null}")}),
+              "option \"release.owner\" must be a string, not null");
+    EXPECT_EQ(message({object("release", "{\"owner\": [\"a\"]}")}),
+              "option \"release.owner\" must be a string, not an array");
+    UserError text = refused({str("release", "FIN-2841")});
+    EXPECT_STREQ(text.what(),
+                 "option \"release\" must be an object such as {\"approved_by\": "
+                 "\"finance-controller\"}, not \"FIN-2841\"");
+    EXPECT_EQ(text.hint(), kReleaseHint);
+}
+
+// The new keys in the echo: publish by name, the batch size, the rules in
+// their normalized form, the release keys that are set.
+TEST(OptionsToJson, PublicationKeys) {
+    JobOptions o =
+        parse_options({num("partitions_per_batch", "7"),
+                       object("validate", "{\"unique\": [\"id\"], \"row_count_tolerance\": 0.5}"),
+                       object("release", "{\"approved_by\": \"cfo\", \"issue\": \"FIN-2841\"}")});
+    const std::string json = options_to_json(o);
+    EXPECT_NE(json.find("\"throttle_query\": null, \"publish\": \"batch\", "
+                        "\"partitions_per_batch\": 7, \"validate\": {\"row_count_tolerance\": "
+                        "0.5, \"unique\": [[\"id\"]]}, \"release\": {\"issue\": \"FIN-2841\", "
+                        "\"approved_by\": \"cfo\"}}"),
+              std::string::npos)
+        << json;
+    for (const char* mode : {"each", "end", "manual"}) {
+        EXPECT_NE(options_to_json(parse_options({str("publish", mode)}))
+                      .find(std::string("\"publish\": \"") + mode +
+                            "\", \"partitions_per_batch\": null, "),
+                  std::string::npos);
+    }
+}
+
+// parse_options reads back its own echo, as the PostgreSQL layer hands it
+// over, to the same echo: defaults, every key set, and strings that need
+// escapes.
+TEST(OptionsToJson, EchoParsesBack) {
+    std::vector<JobOptions> cases;
+    cases.push_back(parse_options({}));
+    cases.push_back(parse_options(
+        {str("mode", "swap"), num("max_concurrency", "4"), str("sleep", "1min 30s"),
+         str("lock_timeout", "250ms"), num("swap_retries", "10"), num("max_attempts", "5"),
+         str("on_failure", "continue"), boolean("retain", false), str("statement_timeout", "1h"),
+         num("nice_ratio", "0.5"), num("max_active_backends", "8"),
+         str("max_replication_lag", "5s"), num("max_replication_lag_bytes", "1000000"),
+         num("max_wal_rate", "5000000"), array("window", "22:00-06:00,12:00-13:30"),
+         str("throttle_query", "SELECT 'a\"b\\\\c'\n"), num("partitions_per_batch", "7"),
+         object(
+             "validate",
+             "{\"row_count_tolerance\": 0.001, \"aggregates\": [{\"expr\": \"sum(\\\"Net\\\")\", "
+             "\"min_delta_pct\": -1.5, \"max_delta_pct\": -0.8}, {\"expr\": \"count(*)\"}], "
+             "\"unique\": [[\"a\", \"b\"], \"c\"], \"not_null\": [\"a\"], \"query\": \"SELECT "
+             "NOT EXISTS (SELECT FROM {shadow} WHERE x = '\\\\t')\"}"),
+         object("release",
+                "{\"owner\": \"o\", \"issue\": \"i\", \"change\": \"line1\\nline2 \\\"q\\\"\", "
+                "\"code_version\": \"c\", \"approved_by\": \"a\", \"snapshot\": \"s\"}")}));
+    cases.push_back(parse_options({str("publish", "manual"), str("window", "23:00-24:00"),
+                                   object("validate", "{\"query\": \"SELECT true\"}")}));
+    cases.push_back(parse_options({str("publish", "end"), object("release", "{\"owner\": \"\"}")}));
+    for (const JobOptions& o : cases) {
+        const std::string json = options_to_json(o);
+        EXPECT_EQ(options_to_json(parse_options(inputs(json))), json);
+    }
+    EXPECT_EQ(inputs(options_to_json(cases[1])).size(), 20u);
 }
 
 }  // namespace

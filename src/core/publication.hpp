@@ -1,0 +1,22 @@
+// Publication units: which built chunks are published together, and when.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "core/options.hpp"
+#include "core/states.hpp"
+
+namespace backfill {
+
+// The units ready to publish now, each a list of chunk numbers (1-based,
+// ascending), given every chunk's state (index i = chunk i + 1):
+//   each:   every built chunk on its own;
+//   batch:  chunks (k-1)/N form batch k; a batch is ready when all its
+//           chunks are built (published ones are left out of the unit);
+//   end:    all chunks, once none is pending, running or failed;
+//   manual: nothing (backfill.publish() publishes every built chunk).
+std::vector<std::vector<int>> ready_units(PublishMode mode, std::optional<int> partitions_per_batch,
+                                          const std::vector<ChunkState>& states);
+
+}  // namespace backfill

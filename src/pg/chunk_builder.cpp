@@ -1,0 +1,173 @@
+#include "pg/chunk_builder.hpp"
+
+#include "core/names.hpp"
+#include "pg/chunk_validation.hpp"
+#include "pg/pg_error.hpp"
+#include "pg/session_context.hpp"
+#include "pg/swap_spec.hpp"
+#include "pg/transactions.hpp"
+
+namespace backfill::pg {
+
+namespace {
+
+TimeoutId build_timeout_id = MAX_TIMEOUTS;
+volatile sig_atomic_t build_timed_out = false;
+
+// Timeout handler: cancel the running statement, and remember it was ours.
+void on_build_timeout() {
+    build_timed_out = true;
+    QueryCancelPending = true;
+    InterruptPending = true;
+    SetLatch(MyLatch);
+}
+
+// statement_timeout does not reach statements run inside a procedure, so
+// the build is timed with a timeout of its own.
+class BuildTimer {
+public:
+    explicit BuildTimer(std::optional<std::int64_t> limit_us) : armed_(limit_us.has_value()) {
+        if (!armed_)
+            return;
+        if (build_timeout_id == MAX_TIMEOUTS)
+            build_timeout_id = RegisterTimeout(USER_TIMEOUT, on_build_timeout);
+        build_timed_out = false;
+        int ms = static_cast<int>(std::max<std::int64_t>(1, *limit_us / 1000));
+        enable_timeout_after(build_timeout_id, ms);
+    }
+    ~BuildTimer() {
+        if (armed_)
+            disable_timeout(build_timeout_id, false);
+    }
+    BuildTimer(const BuildTimer&) = delete;
+    BuildTimer& operator=(const BuildTimer&) = delete;
+
+private:
+    bool armed_;
+};
+
+// Rewords errors that have a known cause in backfill's own terms.
+std::string describe_build_error(const PgError& e, const Job& job, const ChunkRow& chunk) {
+    if (e.sqlerrcode == ERRCODE_CHECK_VIOLATION &&
+        e.message.find(bound_check_name(job.id, chunk.chunk_no)) != std::string::npos)
+        return "the source returned a row outside the chunk's bounds [" + chunk.lower_bound + ", " +
+               chunk.upper_bound + "); filter it with " + job.key_column + " >= $1 AND " +
+               job.key_column + " < $2";
+    return e.message;
+}
+
+// Step 1: the guard trigger on the live partition, a clean slate for the
+// shadow, and the attempt counted. Committed before the build starts, so
+// every write the build's snapshot misses is recorded.
+void prepare_build(const Job& job, const ChunkRow& chunk, const SwapSpec& spec) {
+    std::string live = spec.schema + "." + spec.partition;
+    bool locked = with_lock_retries(job.options.lock_timeout_us, job.options.swap_retries, [&]() {
+        run_all(drop_guard_statements(spec, live));
+        run_all(guard_trigger_statements(spec, live, "build"));
+    });
+    if (!locked)
+        throw UserError(ErrorKind::WrongState,
+                        "could not lock partition " + live + " to install the write guard",
+                        "Long transactions on the partition block it; retry later.");
+    execute_quietly("DROP TABLE IF EXISTS " + spec.schema + "." + spec.shadow);
+    control_execute(
+        "DELETE FROM backfill.chunk_write WHERE job_id = $1::bigint AND chunk_no = $2::int",
+        {job_key(job), std::to_string(chunk.chunk_no)});
+    control_execute(
+        "UPDATE backfill.chunk SET state = 'running', attempts = attempts + 1, error = NULL,"
+        " started_at = coalesce(started_at, now()), shadow_exists = false"
+        " WHERE job_id = $1::bigint AND chunk_no = $2::int",
+        {job_key(job), std::to_string(chunk.chunk_no)});
+    commit_step();
+}
+
+// Step 2: shadow created, loaded from the source, indexed, validated
+// against the partition it replaces, analyzed; the chunk becomes built (or
+// failed, keeping its shadow for inspection) in the same transaction, so a
+// built chunk is always a validated one.
+Outcome build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc, SwapSpec& spec) {
+    std::string shadow = spec.schema + "." + spec.shadow;
+    auto t0 = std::chrono::steady_clock::now();
+    std::optional<ValidationVerdict> verdict;
+    in_subtransaction([&]() {
+        std::string rows_before =
+            *scalar("SELECT count(*) FROM " + spec.schema + "." + spec.partition);
+        run_all(create_shadow_statements(spec));
+        auto unvalidated = not_valid_checks(lc.live.oid);
+        for (const auto& c : unvalidated)
+            execute("ALTER TABLE " + shadow + " DROP CONSTRAINT " + c.name);
+        std::uint64_t rows_after;
+        {
+            ScopedSearchPath path(job.search_path);
+            BuildTimer timer(job.options.statement_timeout_us);
+            rows_after = execute_with_bounds(load_shadow_statement(spec, job.source), job.key_type,
+                                             lc.lower, lc.upper);
+        }
+        run_all(finish_shadow_statements(spec));
+        for (const auto& c : unvalidated)
+            execute("ALTER TABLE " + shadow + " ADD CONSTRAINT " + c.name + " " + c.definition);
+        run_all(copy_ownership_statements(lc.live.oid, shadow));
+        if (!job.options.validate.empty())
+            verdict = validate_chunk(job, spec, std::stoll(rows_before),
+                                     static_cast<std::int64_t>(rows_after));
+        bool passed = !verdict || verdict->passed;
+        std::string failures;
+        if (verdict)
+            for (const auto& f : verdict->failures)
+                failures += (failures.empty() ? "" : "; ") + f;
+        control_execute(
+            "UPDATE backfill.chunk SET state = $7, rows_before = $3::bigint,"
+            " rows_after = $4::bigint, build_ms = $5::numeric, shadow_exists = true,"
+            " index_names = $6::name[], validation = $8::jsonb,"
+            " error = CASE WHEN $7 = 'failed' THEN 'validation failed: ' || $9 END,"
+            " finished_at = CASE WHEN $7 = 'failed' THEN now() END"
+            " WHERE job_id = $1::bigint AND chunk_no = $2::int",
+            {job_key(job), std::to_string(chunk.chunk_no), rows_before, std::to_string(rows_after),
+             std::to_string(ms_since(t0)),
+             scalar("SELECT pg_catalog.array_agg(i.relname ORDER BY i.relname)::text"
+                    " FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i"
+                    " ON i.oid = x.indexrelid WHERE x.indrelid = $1::oid",
+                    {std::to_string(lc.live.oid)})
+                 .value_or("{}"),
+             passed ? "built" : "failed", verdict ? Value(verdict->figures_json) : std::nullopt,
+             failures});
+        log_event(job, chunk.chunk_no, passed ? "chunk_built" : "chunk_failed",
+                  passed
+                      ? std::to_string(rows_after) + " rows (was " + rows_before + ")"
+                      : "validation failed: " + failures + "; the shadow is kept for inspection");
+        if (!passed)
+            stop_job_if_asked(job, chunk, "validation failed: " + failures);
+    });
+    commit_step();
+    if (verdict && !verdict->passed) {
+        pg_guard([&]() {
+            ereport(WARNING, (errmsg("backfill job \"%s\": %s failed validation", job.name.c_str(),
+                                     chunk_label(chunk).c_str())));
+        });
+        return Outcome::Failed;
+    }
+    return Outcome::Built;
+}
+
+}  // namespace
+
+Outcome build_chunk(const Job& job, const ChunkRow& chunk, const std::string& parent) {
+    try {
+        ChunkPlan plan = plan_chunk(job, chunk, parent);
+        prepare_build(job, chunk, plan.spec);
+        return build_shadow(job, chunk, plan.live, plan.spec);
+    } catch (const PermanentFailure& e) {
+        return record_failure(job, chunk, e.what(), true);
+    } catch (const UserError& e) {
+        return record_failure(job, chunk, e.what(), false);
+    } catch (const PgError& e) {
+        if (is_user_cancel(e) && !build_timed_out)
+            throw;
+        std::string message = build_timed_out ? "building the chunk exceeded statement_timeout"
+                                              : describe_build_error(e, job, chunk);
+        build_timed_out = false;
+        return record_failure(job, chunk, message, false);
+    }
+}
+
+}  // namespace backfill::pg

@@ -1,0 +1,92 @@
+#include "pg/chunk_validation.hpp"
+
+#include "core/user_error.hpp"
+#include "pg/pg_error.hpp"
+#include "pg/session_context.hpp"
+#include "pg/transactions.hpp"
+
+namespace backfill::pg {
+
+namespace {
+
+// "a", "b" -> quoted, comma-separated.
+std::string column_list(const std::vector<std::string>& columns) {
+    std::string out;
+    for (const auto& c : columns)
+        out += (out.empty() ? "" : ", ") + quote_ident(c);
+    return out;
+}
+
+}  // namespace
+
+ValidationVerdict validate_chunk(const Job& job, const SwapSpec& spec, std::int64_t rows_before,
+                                 std::int64_t rows_after) {
+    const ValidationSpec& rules = job.options.validate;
+    std::string shadow = spec.schema + "." + spec.shadow;
+    std::string old = spec.schema + "." + spec.partition;
+    ValidationFigures f;
+    f.rows_before = rows_before;
+    f.rows_after = rows_after;
+    ScopedSearchPath path(job.search_path);
+    for (const auto& a : rules.aggregates) {
+        std::string select = "SELECT (" + a.expr + "\n)::text FROM ";
+        f.aggregates.push_back(AggregateFigure{scalar(select + old), scalar(select + shadow)});
+    }
+    for (const auto& cols : rules.unique)
+        f.duplicate_groups.push_back(
+            std::stoll(*scalar("SELECT count(*) FROM (SELECT 1 FROM " + shadow + " GROUP BY " +
+                               column_list(cols) + " HAVING count(*) > 1) d")));
+    for (const auto& c : rules.not_null)
+        f.null_counts.push_back(std::stoll(
+            *scalar("SELECT count(*) FROM " + shadow + " WHERE " + quote_ident(c) + " IS NULL")));
+    if (rules.query) {
+        try {
+            in_subtransaction([&]() {
+                auto v = scalar("SELECT (" + expand_validation_query(*rules.query, shadow, old) +
+                                "\n)::boolean");
+                f.query_result = v && *v == "t";
+            });
+        } catch (const PgError& e) {
+            if (is_user_cancel(e))
+                throw;
+            f.query_error = e.message;
+        }
+    }
+    return evaluate_validation(rules, f);
+}
+
+void check_validation_rules(const ValidationSpec& rules, const std::string& target,
+                            const std::string& search_path) {
+    ScopedSearchPath path(search_path);
+    auto prepares = [&](const std::string& what, const std::string& sql) {
+        try {
+            pg_guard([&]() {
+                SPIPlanPtr plan = SPI_prepare(sql.c_str(), 0, nullptr);
+                if (plan == nullptr)
+                    elog(ERROR, "could not prepare it: %s", SPI_result_code_string(SPI_result));
+                SPI_freeplan(plan);
+            });
+        } catch (PgError& e) {
+            if (is_user_cancel(e))
+                throw;
+            throw UserError(ErrorKind::InvalidParameter, what + " is invalid: " + e.message,
+                            "Validation rules are checked against the target when the job is "
+                            "created; see the validate option in the README.");
+        }
+    };
+    for (const auto& a : rules.aggregates)
+        prepares("validate aggregate \"" + a.expr + "\"",
+                 "SELECT (" + a.expr + "\n)::text FROM " + target);
+    for (const auto& cols : rules.unique)
+        prepares("validate.unique " + column_list(cols),
+                 "SELECT 1 FROM " + target + " GROUP BY " + column_list(cols));
+    for (const auto& c : rules.not_null)
+        prepares("validate.not_null " + quote_ident(c),
+                 "SELECT 1 FROM " + target + " WHERE " + quote_ident(c) + " IS NULL");
+    if (rules.query)
+        prepares(
+            "validate.query",
+            "SELECT (" + expand_validation_query(*rules.query, target, target) + "\n)::boolean");
+}
+
+}  // namespace backfill::pg

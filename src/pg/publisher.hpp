@@ -1,0 +1,24 @@
+// Publishing: the one short transaction per unit (a chunk, a batch, or the
+// whole job) that locks the parent, detaches each live partition, refuses
+// if the write guard saw a write during its build, swaps the names and
+// attaches the shadows, and records the release.
+#pragma once
+
+#include "pg/runner_common.hpp"
+
+namespace backfill::pg {
+
+struct PublishResult {
+    int published = 0;     // chunks published
+    bool stopped = false;  // the job was cancelled meanwhile
+};
+
+// Publishes every unit that is ready under the job's publish mode (each,
+// batch, end; never manual). Each unit commits on its own.
+PublishResult publish_ready(const Job& job, const std::string& parent);
+
+// backfill.publish(): every built chunk of a job, in ONE transaction, the
+// caller's (no commit). Throws when a chunk is not built yet.
+int publish_all_built(const Job& job);
+
+}  // namespace backfill::pg

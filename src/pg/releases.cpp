@@ -1,0 +1,45 @@
+#include "pg/releases.hpp"
+
+namespace backfill::pg {
+
+namespace {
+
+std::string int_array(const std::vector<int>& values) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < values.size(); i++)
+        out += (i ? "," : "") + std::to_string(values[i]);
+    return out + "}";
+}
+
+// "FIN-2841: Correct tax-inclusive revenue calculation", from the job's
+// release option; nullopt when it says nothing.
+Value reason_of(const ReleaseInfo& r) {
+    if (!r.issue && !r.change)
+        return std::nullopt;
+    if (r.issue && r.change)
+        return *r.issue + ": " + *r.change;
+    return r.issue ? *r.issue : *r.change;
+}
+
+}  // namespace
+
+void record_release(const Job& job, const std::string& action, const std::vector<int>& chunk_nos) {
+    const ReleaseInfo& r = job.options.release;
+    control_execute(
+        "INSERT INTO backfill.release_log (job_id, job_name, action, dataset, range_from, range_to,"
+        " reason, code_version, approved_by, requested_by, published_by, chunks, rows_before,"
+        " rows_after)"
+        " SELECT j.id, j.name, $2, j.target::regclass::text,"
+        "  (pg_catalog.array_agg(c.lower_bound ORDER BY c.chunk_no))[1],"
+        "  (pg_catalog.array_agg(c.upper_bound ORDER BY c.chunk_no DESC))[1],"
+        "  $3, $4, $5, pg_catalog.pg_get_userbyid(j.owner), session_user,"
+        "  pg_catalog.array_agg(c.chunk_no ORDER BY c.chunk_no), sum(c.rows_before),"
+        "  sum(c.rows_after)"
+        " FROM backfill.job j JOIN backfill.chunk c ON c.job_id = j.id"
+        " WHERE j.id = $1::bigint AND c.chunk_no = ANY($6::int[])"
+        " GROUP BY j.id, j.name, j.owner, j.target",
+        {std::to_string(job.id), action, reason_of(r), r.code_version, r.approved_by,
+         int_array(chunk_nos)});
+}
+
+}  // namespace backfill::pg

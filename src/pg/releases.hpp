@@ -1,0 +1,15 @@
+// The audit trail: a row in backfill.releases for every publication and
+// every rollback, written in the same transaction as the change it records.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "pg/job_store.hpp"
+
+namespace backfill::pg {
+
+// action is "publish" or "rollback"; chunk_nos the chunks concerned.
+void record_release(const Job& job, const std::string& action, const std::vector<int>& chunk_nos);
+
+}  // namespace backfill::pg

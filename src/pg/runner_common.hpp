@@ -1,0 +1,74 @@
+// What the steps of a chunk share: outcomes, failures, labels, and the
+// live partition behind a chunk.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "core/swap_ddl.hpp"
+#include "core/user_error.hpp"
+#include "pg/catalog.hpp"
+#include "pg/job_store.hpp"
+#include "pg/key_values.hpp"
+
+namespace backfill::pg {
+
+enum class Outcome { Built, Published, Failed, Retried, Stopped };
+
+// A failure that no retry can fix (the partition went away, its bounds
+// changed, validation said no): the chunk fails at once.
+struct PermanentFailure : UserError {
+    using UserError::UserError;
+};
+
+std::string job_key(const Job& job);
+
+// Runs the extension's own statements one by one, quietly.
+void run_all(const std::vector<std::string>& statements);
+
+double ms_since(std::chrono::steady_clock::time_point t0);
+
+// The target's qualified name as it is now.
+std::string parent_name(const Job& job);
+
+// The target's insertable columns, quoted, in order.
+std::string insert_columns(const Job& job);
+
+// The live partition of a chunk and its bounds as they are now; refuses a
+// partition that went away or changed bounds since the job was created.
+struct LiveChunk {
+    LivePartition live;
+    Bound lower, upper;
+};
+LiveChunk live_chunk(const Job& job, const ChunkRow& chunk);
+
+// Everything the swap statements need for a chunk, read from the catalog.
+struct ChunkPlan {
+    LiveChunk live;
+    SwapSpec spec;
+};
+ChunkPlan plan_chunk(const Job& job, const ChunkRow& chunk, const std::string& parent);
+
+// What pg_stat_activity shows for this session.
+void report_activity(const std::string& text);
+
+void notice(const std::string& text);
+
+// "chunk 3 (public.events_2024_01_03)".
+std::string chunk_label(const ChunkRow& chunk);
+
+// After a chunk failed for good: the job fails too when on_failure is stop;
+// either way last_error says why.
+void stop_job_if_asked(const Job& job, const ChunkRow& chunk, const std::string& message);
+
+// Records a failed attempt in its own step: back to pending while attempts
+// remain (unless permanent), else failed, and the job failed too when
+// on_failure is stop.
+Outcome record_failure(const Job& job, const ChunkRow& chunk, const std::string& message,
+                       bool permanent);
+
+// Drops a chunk's shadow and puts the chunk back to pending.
+void discard_shadow(const Job& job, const ChunkRow& chunk, const SwapSpec& spec);
+
+}  // namespace backfill::pg
