@@ -250,14 +250,21 @@ RETURNS bigint
 LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'backfill_start';
 
--- The same three, given a backfill specification document.
-CREATE FUNCTION backfill.plan(spec jsonb,
-                              source_search_path text
-                                  DEFAULT pg_catalog.current_setting('search_path'))
+-- The same three, given a backfill specification document. plan(spec)
+-- takes one argument only (a second, defaulted one would make
+-- plan(target, source) ambiguous), so the caller's search_path reaches the
+-- C function through this schema-qualified SQL wrapper.
+CREATE FUNCTION backfill._plan_spec(spec jsonb, source_search_path text)
 RETURNS TABLE (chunk_no int, partition regclass, lower_bound text, upper_bound text,
                est_rows bigint, est_bytes bigint)
 LANGUAGE c VOLATILE SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'backfill_plan_spec';
+
+CREATE FUNCTION backfill.plan(spec jsonb)
+RETURNS TABLE (chunk_no int, partition regclass, lower_bound text, upper_bound text,
+               est_rows bigint, est_bytes bigint)
+LANGUAGE sql VOLATILE
+AS $$ SELECT * FROM backfill._plan_spec(spec, pg_catalog.current_setting('search_path')) $$;
 
 CREATE FUNCTION backfill."create"(spec jsonb,
                                   source_search_path text
