@@ -340,7 +340,7 @@ cpu_sample() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t 
 # busy_pct "B0 T0" "B1 T1": percent of the machine's CPU time that was busy.
 busy_pct() {
     awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ");
-        d = y[2] - x[2]; printf "%d", d > 0 ? 100 * (y[1] - x[1]) / d : 0 }'
+        d = y[2] - x[2]; p = 0; if (d > 0) p = 100 * (y[1] - x[1]) / d; printf "%d\n", p }'
 }
 
 # wait_quiet: other work shares this machine (tests of other sessions).

@@ -213,17 +213,16 @@ pgbench_start() {
     die "pgbench ($1) did not connect its $CLIENTS clients"
 }
 
-# pgbench_finish LABEL: waits for pgbench, prints its TPS (without the
-# connection time).
+# pgbench_finish LABEL: waits for pgbench and sets PGBENCH_TPS to its TPS
+# (without the connection time). Not in $(...): only this shell can wait.
 pgbench_finish() {
-    local out="$DIR/pgbench_$1.out" tps
+    local out="$DIR/pgbench_$1.out"
     if ! wait "$PGBENCH_PID"; then
         cat "$out" >&2
         die "pgbench ($1) failed"
     fi
-    tps="$(awk '/^tps = / { printf "%.0f", $3; exit }' "$out")"
-    [ -n "$tps" ] || die "no tps in $out"
-    printf '%s\n' "$tps"
+    PGBENCH_TPS="$(awk '/^tps = / { printf "%.0f", $3; exit }' "$out")"
+    [ -n "$PGBENCH_TPS" ] || die "no tps in $out"
 }
 
 # ------------------------------------------------------------------ data
@@ -314,7 +313,8 @@ finish_backfill() {
 # ------------------------------------------------------------------ 1: alone
 section "1. pgbench alone: -c $CLIENTS -j $THREADS -T $SECONDS_PER_PHASE ($SCRIPT)"
 pgbench_start alone
-TPS_ALONE="$(pgbench_finish alone)"
+pgbench_finish alone
+TPS_ALONE="$PGBENCH_TPS"
 info "  $TPS_ALONE tps"
 
 # ------------------------------------------------------------------ 2: unthrottled
@@ -322,7 +322,8 @@ section "2. pgbench during an unthrottled backfill"
 q -c "CHECKPOINT"
 pgbench_start unthrottled
 start_backfill events_unthrottled unthrottled '{}'
-TPS_UNTHR="$(pgbench_finish unthrottled)"
+pgbench_finish unthrottled
+TPS_UNTHR="$PGBENCH_TPS"
 IFS='|' read -r _ U_DONE_DURING < <(job_figures unthrottled)
 info "  $TPS_UNTHR tps; $U_DONE_DURING of $PARTS chunks done while pgbench ran"
 finish_backfill unthrottled events_unthrottled
@@ -334,14 +335,20 @@ section "3. pgbench during a backfill throttled with {\"max_active_backends\": $
 q -c "CHECKPOINT"
 pgbench_start throttled
 start_backfill events_throttled throttled "{\"max_active_backends\": $MAX_ACTIVE}"
-TPS_THR="$(pgbench_finish throttled)"
-PGB_END="$(now)"
+pgbench_finish throttled
+TPS_THR="$PGBENCH_TPS"
+PGB_END_TS="$(qv -c "SELECT clock_timestamp()")"
 IFS='|' read -r _ T_DONE_DURING < <(job_figures throttled)
 info "  $TPS_THR tps; $T_DONE_DURING of $PARTS chunks done while pgbench ran"
 finish_backfill throttled events_throttled
 IFS='|' read -r T_SECS _ < <(job_figures throttled)
-T_AFTER="$(secs "$PGB_END" "$(now)")"
-info "  backfill completed in $T_SECS s ($T_AFTER s after pgbench ended)"
+T_AFTER="$(qv -c "SELECT round(extract(epoch FROM finished_at - '$PGB_END_TS')::numeric, 2) FROM backfill.jobs WHERE name = 'throttled'")"
+if awk -v a="$T_AFTER" 'BEGIN { exit !(a >= 0) }'; then
+    T_WHEN="$T_AFTER s after pgbench ended"
+else
+    T_WHEN="while pgbench still ran, ${T_AFTER#-} s before it ended"
+fi
+info "  backfill completed in $T_SECS s ($T_WHEN)"
 q <<'SQL'
 SELECT event, count(*), min(at)::time(2) AS first, max(at)::time(2) AS last
 FROM backfill.log WHERE job_name = 'throttled'
@@ -362,5 +369,5 @@ settings              : $( [ "$DURABLE" = 1 ] && echo "fsync/full_page_writes/sy
 
 pgbench alone: $TPS_ALONE tps / during unthrottled backfill: $TPS_UNTHR tps ($P_UNTHR %) / during throttled backfill: $TPS_THR tps ($P_THR %, target >= 90 %: $OK_THR)
 unthrottled backfill  : completed in $U_SECS s ($U_DONE_DURING of $PARTS chunks done during the ${SECONDS_PER_PHASE} s of pgbench)
-throttled backfill    : completed in $T_SECS s, $T_AFTER s after pgbench ended ($T_DONE_DURING of $PARTS chunks done during the ${SECONDS_PER_PHASE} s of pgbench)
+throttled backfill    : completed in $T_SECS s, $T_WHEN ($T_DONE_DURING of $PARTS chunks done during the ${SECONDS_PER_PHASE} s of pgbench)
 EOF

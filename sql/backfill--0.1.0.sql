@@ -51,6 +51,7 @@ CREATE TABLE backfill.chunk (
     rows_before   bigint,
     rows_after    bigint,
     build_ms      numeric,
+    build_xid     xid,
     swap_ms       numeric,
     index_names   name[] NOT NULL DEFAULT '{}',
     validation    jsonb,

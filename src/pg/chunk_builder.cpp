@@ -118,6 +118,7 @@ Outcome build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
         control_execute(
             "UPDATE backfill.chunk SET state = $7, rows_before = $3::bigint,"
             " rows_after = $4::bigint, build_ms = $5::numeric, shadow_exists = true,"
+            " build_xid = $10::xid,"
             " index_names = $6::name[], validation = $8::jsonb,"
             " error = CASE WHEN $7 = 'failed' THEN 'validation failed: ' || $9 END,"
             " finished_at = CASE WHEN $7 = 'failed' THEN now() END"
@@ -130,7 +131,7 @@ Outcome build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
                     {std::to_string(lc.live.oid)})
                  .value_or("{}"),
              passed ? "built" : "failed", verdict ? Value(verdict->figures_json) : std::nullopt,
-             failures});
+             failures, std::to_string(pg_guard([]() { return GetTopTransactionId(); }))});
         log_event(job, chunk.chunk_no, passed ? "chunk_built" : "chunk_failed",
                   passed
                       ? std::to_string(rows_after) + " rows (was " + rows_before + ")"

@@ -57,6 +57,8 @@ std::string required_json(FunctionCallInfo fcinfo, int n, const char* name) {
 
 // The caller's search_path passed as the last argument.
 std::string search_path_arg(FunctionCallInfo fcinfo, int n) {
+    if (PG_NARGS() <= n)
+        return "\"$user\", public";
     return text_arg(fcinfo, n).value_or("\"$user\", public");
 }
 

@@ -88,6 +88,33 @@ void record_swap(const Job& job, const UnitTry& t, double swap_ms) {
     }
 }
 
+// Snapshots taken before a shadow was loaded do not see its rows; once it
+// is swapped in, a REPEATABLE READ transaction holding such a snapshot would
+// find the partition empty. So, like CREATE INDEX CONCURRENTLY, publishing
+// first waits for every transaction whose snapshot is older than the
+// newest build of the unit. Called at the start of a transaction, before
+// this session takes a snapshot of its own.
+void wait_for_older_snapshots(const Job& job, const std::vector<ChunkRow>& unit) {
+    std::string numbers;
+    for (const auto& c : unit)
+        numbers += (numbers.empty() ? "" : ",") + std::to_string(c.chunk_no);
+    auto xids = control_query(
+        "SELECT build_xid::text FROM backfill.chunk WHERE job_id = $1::bigint"
+        " AND chunk_no = ANY(('{' || $2 || '}')::int[]) AND build_xid IS NOT NULL",
+        {job_key(job), numbers});
+    TransactionId newest = InvalidTransactionId;
+    for (const auto& r : xids) {
+        auto xid = static_cast<TransactionId>(std::stoul(*r[0]));
+        if (!TransactionIdIsValid(newest) || TransactionIdFollows(xid, newest))
+            newest = xid;
+    }
+    if (!TransactionIdIsValid(newest))
+        return;
+    report_activity("backfill job \"" + job.name +
+                    "\": waiting for transactions older than the build to end");
+    pg_guard([&]() { WaitForOlderSnapshots(newest, false); });
+}
+
 // Publishes one unit in its own committed transaction, from a runner.
 PublishResult publish_unit(const Job& job, const std::vector<ChunkRow>& unit,
                            const std::string& parent) {
@@ -100,6 +127,8 @@ PublishResult publish_unit(const Job& job, const std::vector<ChunkRow>& unit,
             return {};
         }
     }
+    commit_step();
+    wait_for_older_snapshots(job, unit);
     UnitTry t;
     bool locked;
     try {

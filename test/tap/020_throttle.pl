@@ -13,6 +13,7 @@
 #   (c) throttle_query: true holds, false releases; a failing query holds
 #   (d) pause and cancel act at once on a held job, in a background worker
 #       and in a foreground CALL backfill.run
+#   (e) a session blocked in backfill.wait is not counted as load
 
 use strict;
 use warnings;
@@ -234,7 +235,12 @@ is(data_check('ev_a'), '0|400', '(a) data correct');
 is( sql(
 		"SELECT count(*) FROM backfill.log WHERE job_name = 'job_a'"
 		  . " AND event = 'chunk_built' AND at < '$load_until'"),
-	'0', 'no chunk was built while pgbench ran');
+	'0', 'no chunk was built while pgbench ran')
+  or diag('while pgbench ran: '
+	  . sql(
+		"SELECT string_agg(event || ' ' || n, ', ') FROM (SELECT event, count(*) n"
+		  . " FROM backfill.log WHERE job_name = 'job_a' AND at < '$load_until'"
+		  . " GROUP BY event ORDER BY min(at)) s"));
 cmp_ok(log_events('job_a', 'throttle_hold'), '>=', 1, 'log has throttle_hold');
 cmp_ok(log_events('job_a', 'throttle_release'), '>=', 1, 'log has throttle_release');
 like( sql(
@@ -431,6 +437,22 @@ is( sql(
 	'0', 'no session is left running the job');
 is(data_check('ev_f'), '150|150', 'foreground cancel: the target is untouched');
 note(sprintf('(d) took %.1f s', time() - $t0));
+
+# ---------------------------------------------------------------- (e) wait is not load
+
+# The usual pattern, backfill.start then backfill.wait, must not hold the
+# job by itself: the session blocked in backfill.wait (state 'active',
+# sleeping on its latch) is not load on the server.
+note('(e) backfill.wait does not count as an active backend');
+$t0 = time();
+make_events('ev_e', 3, 50);
+start_job('job_e', 'ev_e', '{"max_active_backends": 0}');
+my $state_e = wait_job('job_e', '20s');
+is($state_e, 'completed',
+	'max_active_backends 0: start + wait completes (the waiting session is not counted)')
+  or diag('after wait: ' . progress('job_e', 'state, chunks_done, throttled_by'));
+sql("SELECT backfill.cancel('job_e')") if $state_e ne 'completed';
+note(sprintf('(e) took %.1f s', time() - $t0));
 
 # nothing in the server log that looks like a crash
 my $log = slurp_file($node->logfile);
