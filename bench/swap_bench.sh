@@ -387,43 +387,59 @@ check_copy() {
     info "  check bench.$1: $rows rows, all with tax = round(amount * 0.08, 2)"
 }
 
+# The CPU time (user + system, in seconds) the session's backend has used
+# so far, from /proc/self/stat read by the backend itself: unlike wall time
+# it hardly moves when other work competes for the CPUs. (Parallel workers
+# of CREATE INDEX are other processes and not counted, on either side.)
+CPU_SQL="SELECT round((split_part(s, ' ', 12)::bigint + split_part(s, ' ', 13)::bigint) / 100.0, 2)
+         FROM (SELECT substring(pg_read_file('/proc/self/stat') FROM '\\) (.*)\$') AS s) AS x"
+
 # run_ext TABLE JOB: backfill.create + CALL backfill.run; prints its
-# seconds, the machine's CPU busy % just before and during the run.
+# seconds, the machine's CPU busy % just before and during the run, and
+# the CPU seconds its backend used.
 run_ext() {
-    local tbl="$1" job="$2" t0 t1 c0 c1 quiet src
+    local tbl="$1" job="$2" t0 t1 c0 c1 quiet cpu src
     # $1/$2 are the chunk bounds, filled in by backfill.
     # shellcheck disable=SC2016
     src="SELECT id, day, account, amount, round(amount * 0.08, 2) FROM bench.$tbl WHERE day >= \$1 AND day < \$2"
     quiet="$(prepare_phase "$tbl")"
     c0="$(cpu_sample)"
     t0="$(now)"
-    cluster_psql "$DIR" -q -v src="$src" -v job="$job" -v tbl="bench.$tbl" >/dev/null <<'SQL'
+    cpu="$(cluster_psql "$DIR" -qAt -v src="$src" -v job="$job" -v tbl="bench.$tbl" -v cpu_sql="$CPU_SQL" <<'SQL'
+:cpu_sql \gset cpu0_
 SET client_min_messages = warning;
-SELECT backfill.create(:'job', :'tbl', :'src');
+SELECT backfill.create(:'job', :'tbl', :'src') AS id \gset
 CALL backfill.run(:'job');
+:cpu_sql \gset cpu1_
+SELECT :cpu1_round - :cpu0_round;
 SQL
+)"
     t1="$(now)"
     c1="$(cpu_sample)"
     local state
     state="$(qv -c "SELECT state FROM backfill.jobs WHERE name = '$job'")"
     [ "$state" = completed ] || die "job $job ended '$state'"
-    printf '%s %s %s\n' "$(secs "$t0" "$t1")" "$quiet" "$(busy_pct "$c0" "$c1")"
+    printf '%s %s %s %s\n' "$(secs "$t0" "$t1")" "$quiet" "$(busy_pct "$c0" "$c1")" "$cpu"
 }
 
 # run_hand TABLE LABEL: the hand-written procedure; prints as run_ext.
 run_hand() {
-    local tbl="$1" label="$2" t0 t1 c0 c1 quiet src
+    local tbl="$1" label="$2" t0 t1 c0 c1 quiet cpu src
     # shellcheck disable=SC2016
     src="SELECT id, day, account, amount, round(amount * 0.08, 2) FROM bench.$tbl WHERE day >= \$1 AND day < \$2"
     quiet="$(prepare_phase "$tbl")"
     c0="$(cpu_sample)"
     t0="$(now)"
-    cluster_psql "$DIR" -q -v src="$src" -v label="$label" -v tbl="bench.$tbl" >/dev/null <<'SQL'
+    cpu="$(cluster_psql "$DIR" -qAt -v src="$src" -v label="$label" -v tbl="bench.$tbl" -v cpu_sql="$CPU_SQL" <<'SQL'
+:cpu_sql \gset cpu0_
 CALL bench.hand_rebuild(:'tbl', :'src', :'label');
+:cpu_sql \gset cpu1_
+SELECT :cpu1_round - :cpu0_round;
 SQL
+)"
     t1="$(now)"
     c1="$(cpu_sample)"
-    printf '%s %s %s\n' "$(secs "$t0" "$t1")" "$quiet" "$(busy_pct "$c0" "$c1")"
+    printf '%s %s %s %s\n' "$(secs "$t0" "$t1")" "$quiet" "$(busy_pct "$c0" "$c1")" "$cpu"
 }
 
 # drop_copies: purge jobs and drop tables of a round, outside the timings.
@@ -440,7 +456,7 @@ drop_round() {
 
 # ------------------------------------------------------------------ 1+2: end to end
 TOTAL_ROWS=$((PARTS * ROWS))
-declare -a EXT_S HAND_S EXT_B HAND_B
+declare -a EXT_S HAND_S EXT_B HAND_B EXT_C HAND_C
 for r in $(seq 1 "$ROUNDS"); do
     section "End to end, round $r of $ROUNDS: $PARTS partitions x $ROWS rows ($TOTAL_ROWS rows) per copy"
     t0="$(now)"
@@ -452,18 +468,20 @@ for r in $(seq 1 "$ROUNDS"); do
     for m in $order; do
         if [ "$m" = ext ]; then
             out="$(run_ext events_a "e2e_r$r")"
-            read -r s before during <<<"$out"
+            read -r s before during cpu <<<"$out"
             EXT_S+=("$s")
+            EXT_C+=("$cpu")
             EXT_B+=("$during%")
-            info "  (a) backfill.create + CALL backfill.run : $s s   [machine CPU busy: $before% before, $during% during; loadavg $(cut -d' ' -f1-3 /proc/loadavg)]"
+            info "  (a) backfill.create + CALL backfill.run : $s s, backend CPU $cpu s   [machine CPU busy: $before% before, $during% during; loadavg $(cut -d' ' -f1-3 /proc/loadavg)]"
             q -c "INSERT INTO bench.result VALUES ('e2e', $r, 'ext', $s, 'cpu busy $during%')"
             check_copy events_a "$TOTAL_ROWS"
         else
             out="$(run_hand events_b "e2e_r$r")"
-            read -r s before during <<<"$out"
+            read -r s before during cpu <<<"$out"
             HAND_S+=("$s")
+            HAND_C+=("$cpu")
             HAND_B+=("$during%")
-            info "  (b) hand-written SQL procedure          : $s s   [machine CPU busy: $before% before, $during% during; loadavg $(cut -d' ' -f1-3 /proc/loadavg)]"
+            info "  (b) hand-written SQL procedure          : $s s, backend CPU $cpu s   [machine CPU busy: $before% before, $during% during; loadavg $(cut -d' ' -f1-3 /proc/loadavg)]"
             q -c "INSERT INTO bench.result VALUES ('e2e', $r, 'hand', $s, 'cpu busy $during%')"
             check_copy events_b "$TOTAL_ROWS"
         fi
@@ -564,33 +582,68 @@ SQL
 # ------------------------------------------------------------------ profile
 if [ "$PROFILE" = 1 ]; then
     PP=$((PARTS < 10 ? PARTS : 10))
-    section "Profile: backfill over $PP partitions x $ROWS rows with pg_stat_statements (track = all; untimed)"
+    section "Profile: $PP partitions x $ROWS rows each way, pg_stat_statements with track = all (untimed)"
+    info "Both sides' nested statements, summed by step, in ms per chunk; 'outside statements' is"
+    info "the CALL's time not spent in any tracked statement (commits, C or PL/pgSQL logic)."
     make_copy events_p "$PP" "$ROWS" 2026-05-01 >/dev/null
-    prepare_phase events_p >/dev/null
+    make_copy events_q "$PP" "$ROWS" 2026-05-01 >/dev/null
+    q -c "CREATE TABLE bench.prof (method text, toplevel bool, query text, calls bigint, ms double precision)"
     # shellcheck disable=SC2016
-    src='SELECT id, day, account, amount, round(amount * 0.08, 2) FROM bench.events_p WHERE day >= $1 AND day < $2'
-    cluster_psql "$DIR" -q -v src="$src" >/dev/null <<'SQL'
+    src_p='SELECT id, day, account, amount, round(amount * 0.08, 2) FROM bench.events_p WHERE day >= $1 AND day < $2'
+    # shellcheck disable=SC2016
+    src_q='SELECT id, day, account, amount, round(amount * 0.08, 2) FROM bench.events_q WHERE day >= $1 AND day < $2'
+    prepare_phase events_p >/dev/null
+    cluster_psql "$DIR" -q -v src="$src_p" >/dev/null <<'SQL'
 SET client_min_messages = warning;
+SELECT backfill.create('profile', 'bench.events_p', :'src');
 SELECT pg_stat_statements_reset();
 SET pg_stat_statements.track = 'all';
-SELECT backfill.create('profile', 'bench.events_p', :'src');
 CALL backfill.run('profile');
 SET pg_stat_statements.track = 'none';
+INSERT INTO bench.prof SELECT 'ext', toplevel, query, calls, total_exec_time FROM pg_stat_statements;
+SQL
+    prepare_phase events_q >/dev/null
+    cluster_psql "$DIR" -q -v src="$src_q" >/dev/null <<'SQL'
+SELECT pg_stat_statements_reset();
+SET pg_stat_statements.track = 'all';
+CALL bench.hand_rebuild('bench.events_q', :'src', 'profile');
+SET pg_stat_statements.track = 'none';
+INSERT INTO bench.prof SELECT 'hand', toplevel, query, calls, total_exec_time FROM pg_stat_statements;
 SQL
     q -v pp="$PP" <<'SQL'
 WITH s AS (
-    SELECT regexp_replace(query, '\s+', ' ', 'g') AS query, calls, total_exec_time, toplevel
-    FROM pg_stat_statements
-    WHERE query NOT LIKE '%pg_stat_statements%' AND query NOT LIKE 'SET %'
+    SELECT method, calls, ms,
+           CASE
+               WHEN toplevel AND query ~* '^CALL' THEN '0 the CALL (total)'
+               WHEN toplevel THEN NULL
+               WHEN query ~* '^INSERT INTO bench\.' THEN '1 load: INSERT ... SELECT'
+               WHEN query ~* 'PRIMARY KEY' THEN '2 primary key'
+               WHEN query ~* '^CREATE INDEX' THEN '3 index (account)'
+               WHEN query ~* '^ANALYZE' THEN '4 ANALYZE'
+               WHEN query ~* '^SELECT count\(\*\) FROM bench' THEN '5 count(*) of the live partition'
+               WHEN query ~* '(DETACH|ATTACH|RENAME|DROP CONSTRAINT|LOCK TABLE)' THEN '6 swap DDL'
+               WHEN query ~* '^(CREATE TABLE|ALTER TABLE .* CHECK|CREATE TRIGGER|DROP TRIGGER|DROP TABLE)' THEN '7 other DDL (create, CHECK, triggers)'
+               WHEN query ~* 'backfill\.' THEN '8 bookkeeping (backfill.* tables)'
+               ELSE '9 catalog look-ups and other'
+           END AS step
+    FROM bench.prof
+),
+steps AS (
+    SELECT step,
+           round((sum(ms) FILTER (WHERE method = 'ext') / :pp)::numeric, 1) AS backfill_ms,
+           round((sum(ms) FILTER (WHERE method = 'hand') / :pp)::numeric, 1) AS hand_ms,
+           coalesce(sum(calls) FILTER (WHERE method = 'ext'), 0) AS backfill_calls,
+           coalesce(sum(calls) FILTER (WHERE method = 'hand'), 0) AS hand_calls
+    FROM s WHERE step IS NOT NULL GROUP BY step
 )
-SELECT round(sum(total_exec_time)::numeric / :pp, 1) AS ms_per_chunk,
-       sum(calls) AS calls,
-       left(regexp_replace(regexp_replace(query, '(backfill_|events_p_)[a-z0-9_]+', '\1…', 'g'),
-                           '''[0-9-]+''', '?', 'g'), 110) AS statement
-FROM s WHERE NOT toplevel
-GROUP BY 3 ORDER BY 1 DESC LIMIT 20;
-SELECT round(sum(total_exec_time)::numeric / :pp, 1) AS nested_ms_per_chunk_total
-FROM pg_stat_statements WHERE NOT toplevel;
+SELECT * FROM steps
+UNION ALL
+SELECT 'outside statements',
+       (SELECT backfill_ms FROM steps WHERE step LIKE '0%') - sum(backfill_ms) FILTER (WHERE step NOT LIKE '0%'),
+       (SELECT hand_ms FROM steps WHERE step LIKE '0%') - sum(hand_ms) FILTER (WHERE step NOT LIKE '0%'),
+       NULL, NULL
+FROM steps
+ORDER BY 1;
 SQL
 fi
 
@@ -601,6 +654,9 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) 
 ext_med="$(median "${EXT_S[@]}")"
 hand_med="$(median "${HAND_S[@]}")"
 ratio="$(awk -v a="$ext_med" -v b="$hand_med" 'BEGIN { printf "%.2f", a / b }')"
+ext_cpu="$(median "${EXT_C[@]}")"
+hand_cpu="$(median "${HAND_C[@]}")"
+cpu_ratio="$(awk -v a="$ext_cpu" -v b="$hand_cpu" 'BEGIN { printf "%.2f", a / b }')"
 ext_med="$(printf '%.2f' "$ext_med")"
 hand_med="$(printf '%.2f' "$hand_med")"
 per_round="$(for i in "${!EXT_S[@]}"; do awk -v a="${EXT_S[$i]}" -v b="${HAND_S[$i]}" 'BEGIN { printf "%.2f ", a / b }'; done)"
@@ -617,6 +673,7 @@ rounds                : $ROUNDS (order alternated; fresh copies each round)
 backfill end-to-end   : $ext_med s   (rounds: ${EXT_S[*]})
 hand-written SQL      : $hand_med s   (rounds: ${HAND_S[*]})
 ratio                 : $ratio (target <= 1.25: $ok_ratio; per round: ${per_round% })
+backend CPU time      : backfill $(printf '%.2f' "$ext_cpu") s, hand $(printf '%.2f' "$hand_cpu") s, ratio $cpu_ratio   (medians; rounds: ${EXT_C[*]} / ${HAND_C[*]})
 swap_ms 10k rows      : $s_small ms   (hand-written swap: $(swap hand small) ms)
 swap_ms 2M rows       : $s_big ms   (hand-written swap: $(swap hand big) ms) (target < 20 ms, no growth with size: $ok_swap)
                         (medians of $SWAP_REPEATS runs each)

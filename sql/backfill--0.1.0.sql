@@ -355,9 +355,9 @@ BEGIN
                    CASE c.state WHEN 'failed' THEN 'failed'
                                 WHEN 'published' THEN 'published (no validation rules)'
                                 ELSE 'not validated yet' END
-               WHEN a.value IS NOT NULL AND a.value <> 'null'::jsonb THEN
-                   CASE WHEN (a.value ->> 'passed')::boolean THEN 'pass' ELSE 'FAIL' END
                WHEN (c.validation ->> 'passed')::boolean THEN 'pass'
+               WHEN a.value IS NOT NULL AND a.value <> 'null'::jsonb
+                    AND NOT (a.value ->> 'passed')::boolean THEN 'FAIL'
                ELSE 'FAIL: ' || (SELECT string_agg(f, '; ')
                                  FROM jsonb_array_elements_text(c.validation -> 'failures') f)
            END

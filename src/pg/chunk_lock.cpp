@@ -2,6 +2,7 @@
 
 #include "pg/pg_error.hpp"
 #include "pg/pg_headers.hpp"
+#include "pg/spi.hpp"
 
 namespace backfill::pg {
 
@@ -12,6 +13,7 @@ namespace {
 // the backfill.jobs view (objsubid 16967).
 constexpr uint16 kChunkLockSpace = 0x4246;
 constexpr uint16 kJobLockSpace = 0x4247;
+constexpr uint16 kWaiterLockSpace = 0x4248;
 
 struct Held {
     bool held = false;
@@ -20,6 +22,7 @@ struct Held {
 };
 Held chunk_lock;
 Held job_lock;
+Held waiter_lock;
 
 LOCKTAG tag_of(std::int64_t job_id, int chunk_no, uint16 space) {
     LOCKTAG tag;
@@ -59,5 +62,25 @@ void lock_job(std::int64_t job_id) {
 }
 
 void unlock_job() { release(job_lock, ShareLock); }
+
+void mark_waiter() {
+    if (waiter_lock.held)
+        return;
+    LOCKTAG tag = tag_of(0, MyProcPid, kWaiterLockSpace);
+    pg_guard([&]() { LockAcquire(&tag, ShareLock, true, false); });
+    waiter_lock = Held{true, tag, 0};
+}
+
+void unmark_waiter() { release(waiter_lock, ShareLock); }
+
+std::vector<int> exempt_session_pids() {
+    std::vector<int> pids;
+    for (const auto& r : query("SELECT DISTINCT l.pid FROM pg_catalog.pg_locks l"
+                               " WHERE l.locktype = 'advisory' AND l.granted"
+                               " AND l.objsubid IN (16967, 16968) AND l.database = $1::oid",
+                               {std::to_string(MyDatabaseId)}))
+        pids.push_back(std::stoi(*r[0]));
+    return pids;
+}
 
 }  // namespace backfill::pg

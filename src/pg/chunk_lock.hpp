@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 namespace backfill::pg {
 
@@ -22,5 +23,13 @@ int locked_chunk();
 // Marks this session as a runner of the job (share lock), and stops.
 void lock_job(std::int64_t job_id);
 void unlock_job();
+
+// Marks this session as waiting in backfill.wait() (share lock) until
+// unmark_waiter; publishers do not wait for such sessions' snapshots.
+void mark_waiter();
+void unmark_waiter();
+
+// Sessions of this database that are backfill runners or wait() callers.
+std::vector<int> exempt_session_pids();
 
 }  // namespace backfill::pg

@@ -44,7 +44,8 @@ ValidationVerdict validate_chunk(const Job& job, const SwapSpec& spec, std::int6
             in_subtransaction([&]() {
                 auto v = scalar("SELECT (" + expand_validation_query(*rules.query, shadow, old) +
                                 "\n)::boolean");
-                f.query_result = v && *v == "t";
+                if (v)
+                    f.query_result = *v == "t";
             });
         } catch (const PgError& e) {
             if (is_user_cancel(e))

@@ -3,6 +3,7 @@
 #include "core/progress.hpp"
 #include "core/source_check.hpp"
 #include "core/user_error.hpp"
+#include "pg/chunk_lock.hpp"
 #include "pg/chunk_runner.hpp"
 #include "pg/job_control.hpp"
 #include "pg/job_planning.hpp"
@@ -270,14 +271,27 @@ Datum backfill_retry(PG_FUNCTION_ARGS) {
 }
 
 // backfill.wait(): blocks (sleeping on the latch) until a terminal state.
+// The session is marked as a waiter meanwhile, so that publishing does not
+// wait for its snapshot (see publisher.cpp).
 Datum backfill_wait(PG_FUNCTION_ARGS) {
-    return simple_command(fcinfo, [&](const std::string& n) {
+    return guarded_entry([&]() {
+        std::string name = required_text(fcinfo, 0, "name");
         if (PG_ARGISNULL(1))
             throw UserError(ErrorKind::InvalidParameter, "timeout must not be NULL",
                             "Give how long to wait at most, e.g. '10 minutes'.");
         Interval* timeout = PG_GETARG_INTERVAL_P(1);
         double ms = timeout->time / 1e3 + (timeout->day + timeout->month * 30.0) * 86400e3;
-        std::string state = wait_job(n, static_cast<std::int64_t>(std::max(0.0, ms)));
+        spi_connect();
+        mark_waiter();
+        std::string state;
+        try {
+            state = wait_job(name, static_cast<std::int64_t>(std::max(0.0, ms)));
+        } catch (...) {
+            unmark_waiter();
+            throw;
+        }
+        unmark_waiter();
+        spi_finish();
         return pg_guard([&]() { return PointerGetDatum(cstring_to_text(state.c_str())); });
     });
 }

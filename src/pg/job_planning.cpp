@@ -34,6 +34,8 @@ PlannedJob plan_job(Oid target, const std::string& source,
     check_source(source, p.target, search_path);
     if (p.options.throttle_query)
         check_throttle_query(*p.options.throttle_query, search_path);
+    if (!p.options.validate.empty())
+        check_validation_rules(p.options.validate, p.target.qualified, search_path);
     return p;
 }
 

@@ -1,6 +1,7 @@
 #include "pg/publisher.hpp"
 
 #include "core/publication.hpp"
+#include "pg/chunk_lock.hpp"
 #include "pg/pg_error.hpp"
 #include "pg/releases.hpp"
 #include "pg/transactions.hpp"
@@ -89,11 +90,14 @@ void record_swap(const Job& job, const UnitTry& t, double swap_ms) {
 }
 
 // Snapshots taken before a shadow was loaded do not see its rows; once it
-// is swapped in, a REPEATABLE READ transaction holding such a snapshot would
-// find the partition empty. So, like CREATE INDEX CONCURRENTLY, publishing
-// first waits for every transaction whose snapshot is older than the
-// newest build of the unit. Called at the start of a transaction, before
-// this session takes a snapshot of its own.
+// is swapped in, a REPEATABLE READ or SERIALIZABLE transaction holding such
+// a snapshot would find the partition empty. So, like CREATE INDEX
+// CONCURRENTLY, publishing first waits for every transaction of this
+// database whose snapshot is older than the newest build of the unit.
+// Sessions that only run single statements under fresh snapshots are
+// exempt: backfill runners (their job lock) and backfill.wait() callers
+// (their waiter lock); otherwise wait() would hold up the very job it waits
+// for.
 void wait_for_older_snapshots(const Job& job, const std::vector<ChunkRow>& unit) {
     std::string numbers;
     for (const auto& c : unit)
@@ -110,9 +114,22 @@ void wait_for_older_snapshots(const Job& job, const std::vector<ChunkRow>& unit)
     }
     if (!TransactionIdIsValid(newest))
         return;
+    std::vector<int> exempt = exempt_session_pids();
     report_activity("backfill job \"" + job.name +
                     "\": waiting for transactions older than the build to end");
-    pg_guard([&]() { WaitForOlderSnapshots(newest, false); });
+    pg_guard([&]() {
+        int n = 0;
+        VirtualTransactionId* old = GetCurrentVirtualXIDs(
+            newest, true, false, PROC_IS_AUTOVACUUM | PROC_IN_VACUUM | PROC_IN_SAFE_IC, &n);
+        for (int i = 0; i < n; i++) {
+            PGPROC* proc = BackendIdGetProc(old[i].backendId);
+            bool skip = proc == nullptr;
+            for (int pid : exempt)
+                skip = skip || (proc != nullptr && proc->pid == pid);
+            if (!skip)
+                VirtualXactLock(old[i], true);
+        }
+    });
 }
 
 // Publishes one unit in its own committed transaction, from a runner.

@@ -1,9 +1,8 @@
 
-# Copyright (c) backfill authors
-#
 # Background workers of backfill (no shared_preload_libraries): start + wait,
 # max_concurrency, pause/resume, cancel + purge, retry after a failure,
-# pg_terminate_backend of a worker, and what pg_stat_activity shows.
+# pg_terminate_backend of a worker, what pg_stat_activity shows, and a wait
+# that times out.
 
 use strict;
 use warnings;
@@ -357,9 +356,9 @@ note(sprintf('(f) took %.1f s', time() - $t0));
 # ---------------------------------------------------------------- (h) wait that times out
 
 # wait on a job that does not finish returns its state at the timeout, and
-# the session (and the server) survive a long wait (a wait of 20 s or more
-# once crashed the backend: its text result was allocated in SPI's memory
-# and freed by SPI_finish before being returned)
+# the session (and the server) survive a long wait. (A wait of some 20 s
+# crashed the backend with SIGSEGV when wait's text result was allocated in
+# SPI's procedure memory, which SPI_finish frees before it is returned.)
 sql("SELECT backfill.create('job_h', 'ev_a', \$src\$" . fix_source('ev_a') . "\$src\$)");
 $t0 = time();
 is(wait_job('job_h', '0'), 'pending', 'wait with timeout 0 returns the state at once');

@@ -1,6 +1,4 @@
 
-# Copyright (c) backfill authors
-#
 # Crash safety of background workers. With shared_preload_libraries =
 # 'backfill', the launcher relaunches the workers of a running job that lost
 # them: after a kill -9 of a worker (while it builds a shadow, while it

@@ -1,6 +1,4 @@
 
-# Copyright (c) backfill authors
-#
 # Background workers and roles: a job started by a non-superuser runs in a
 # worker connected as that role, with that role's rights; other roles do not
 # see the job and cannot touch it; the control tables stay closed to them;

@@ -13,7 +13,9 @@
 #   (c) throttle_query: true holds, false releases; a failing query holds
 #   (d) pause and cancel act at once on a held job, in a background worker
 #       and in a foreground CALL backfill.run
-#   (e) a session blocked in backfill.wait is not counted as load
+#   (e) backfill.wait on a held job: a long wait that times out, and one
+#       that sees the job complete after a long hold
+#   (f) a session blocked in backfill.wait is not counted as load
 
 use strict;
 use warnings;
@@ -34,6 +36,8 @@ $node->append_conf('postgresql.conf', q{
 max_worker_processes = 16
 max_connections = 50
 log_statement = none
+# a backend crash (see (e)) must not end the whole test
+restart_after_crash = on
 });
 $node->start;
 
@@ -438,25 +442,94 @@ is( sql(
 is(data_check('ev_f'), '150|150', 'foreground cancel: the target is untouched');
 note(sprintf('(d) took %.1f s', time() - $t0));
 
-# ---------------------------------------------------------------- (e) wait is not load
+# ---------------------------------------------------------------- (e) long waits
+
+# backfill.wait on a held job: the usual pattern (start, then wait) with a
+# throttle that holds for a while. Run through $node->psql, not safe_psql,
+# so that a lost connection is reported instead of ending the test.
+
+# Runs backfill.wait('$name', '$timeout'); returns "state" or "error: ...".
+sub wait_soft
+{
+	my ($name, $timeout) = @_;
+	my ($ret, $out, $err) =
+	  $node->psql('postgres', "SELECT backfill.wait('$name', '$timeout')");
+	return $ret == 0 ? $out : "error: $err";
+}
+
+# After a backend crash the postmaster restarts; wait until it serves again.
+sub wait_for_server
+{
+	$node->poll_query_until('postgres', 'SELECT true')
+	  or die 'the server did not come back';
+	return;
+}
+
+note('(e) long waits on a held job');
+$t0 = time();
+make_events('ev_e', 3, 50);
+start_job('job_e', 'ev_e', '{"throttle_query": "SELECT EXISTS (SELECT 1 FROM hold_flag)"}');
+ok(defined wait_held('job_e', 'throttle_query', 10), 'held by throttle_query');
+my $t_wait = time();
+my $got = wait_soft('job_e', '25s');
+is($got, 'running', 'backfill.wait(25s) on a held job times out and returns running')
+  or wait_for_server();
+note(sprintf('wait returned after %.1f s', time() - $t_wait));
+my $crashed = 0;
+if ($got ne 'running')
+{
+	$crashed = 1;
+	# A crash restart kills the worker; the job shows as interrupted.
+	sql("SELECT backfill.resume('job_e')")
+	  if sql("SELECT state FROM backfill.jobs WHERE name = 'job_e'") eq 'running';
+}
+
+# A wait that returns 'completed' after a long hold.
+ok(defined wait_held('job_e', 'throttle_query', 10), 'still held');
+my $releaser = IPC::Run::start(
+	[
+		'psql', '-X', '-d', $connstr, '-c',
+		'SELECT pg_sleep(22); DELETE FROM hold_flag'
+	],
+	'>', \my $rel_out, '2>', \my $rel_err);
+$t_wait = time();
+$got = wait_soft('job_e', '60s');
+$releaser->finish;
+is($got, 'completed', 'backfill.wait returns completed when the job ends after a 22 s hold')
+  or wait_for_server();
+note(sprintf('wait returned after %.1f s', time() - $t_wait));
+if ($got ne 'completed')
+{
+	sql('DELETE FROM hold_flag');
+	sql("SELECT backfill.resume('job_e')")
+	  if sql("SELECT state FROM backfill.jobs WHERE name = 'job_e'") eq 'running';
+	sql("SELECT backfill.wait('job_e', '10s')");
+}
+is(data_check('ev_e'), '0|150', '(e) data correct');
+note(sprintf('(e) took %.1f s', time() - $t0));
+
+# ---------------------------------------------------------------- (f) wait is not load
 
 # The usual pattern, backfill.start then backfill.wait, must not hold the
 # job by itself: the session blocked in backfill.wait (state 'active',
 # sleeping on its latch) is not load on the server.
-note('(e) backfill.wait does not count as an active backend');
+note('(f) backfill.wait does not count as an active backend');
 $t0 = time();
-make_events('ev_e', 3, 50);
-start_job('job_e', 'ev_e', '{"max_active_backends": 0}');
-my $state_e = wait_job('job_e', '20s');
-is($state_e, 'completed',
+make_events('ev_g', 3, 50);
+start_job('job_g', 'ev_g', '{"max_active_backends": 0}');
+my $state_g = wait_soft('job_g', '15s');
+is($state_g, 'completed',
 	'max_active_backends 0: start + wait completes (the waiting session is not counted)')
-  or diag('after wait: ' . progress('job_e', 'state, chunks_done, throttled_by'));
-sql("SELECT backfill.cancel('job_e')") if $state_e ne 'completed';
-note(sprintf('(e) took %.1f s', time() - $t0));
+  or diag('after wait: ' . progress('job_g', 'state, chunks_done, throttled_by'));
+wait_for_server() if $state_g =~ /^error/;
+sql("SELECT backfill.cancel('job_g')") if $state_g ne 'completed';
+note(sprintf('(f) took %.1f s', time() - $t0));
 
 # nothing in the server log that looks like a crash
-my $log = slurp_file($node->logfile);
-unlike($log, qr/terminated by signal|server process .* was terminated/, 'no backend crashed');
+my @crashes = grep { /terminated by signal|server process .* was terminated|Failed process was running/ }
+  split /\n/, slurp_file($node->logfile);
+is(scalar(@crashes), 0, 'no backend crashed')
+  or diag(join("\n", @crashes));
 
 $node->stop;
 done_testing();
