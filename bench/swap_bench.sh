@@ -616,6 +616,7 @@ WITH s AS (
            CASE
                WHEN toplevel AND query ~* '^CALL' THEN '0 the CALL (total)'
                WHEN toplevel THEN NULL
+               WHEN query ~* 'bench\.hand_timing' THEN '8 bookkeeping (backfill.*; hand: its timing row)'
                WHEN query ~* '^INSERT INTO bench\.' THEN '1 load: INSERT ... SELECT'
                WHEN query ~* 'PRIMARY KEY' THEN '2 primary key'
                WHEN query ~* '^CREATE INDEX' THEN '3 index (account)'
@@ -623,7 +624,7 @@ WITH s AS (
                WHEN query ~* '^SELECT count\(\*\) FROM bench' THEN '5 count(*) of the live partition'
                WHEN query ~* '(DETACH|ATTACH|RENAME|DROP CONSTRAINT|LOCK TABLE)' THEN '6 swap DDL'
                WHEN query ~* '^(CREATE TABLE|ALTER TABLE .* CHECK|CREATE TRIGGER|DROP TRIGGER|DROP TABLE)' THEN '7 other DDL (create, CHECK, triggers)'
-               WHEN query ~* 'backfill\.' THEN '8 bookkeeping (backfill.* tables)'
+               WHEN query ~* 'backfill\.' THEN '8 bookkeeping (backfill.*; hand: its timing row)'
                ELSE '9 catalog look-ups and other'
            END AS step
     FROM bench.prof
@@ -657,6 +658,15 @@ ratio="$(awk -v a="$ext_med" -v b="$hand_med" 'BEGIN { printf "%.2f", a / b }')"
 ext_cpu="$(median "${EXT_C[@]}")"
 hand_cpu="$(median "${HAND_C[@]}")"
 cpu_ratio="$(awk -v a="$ext_cpu" -v b="$hand_cpu" 'BEGIN { printf "%.2f", a / b }')"
+# Rounds in which neither side shared the machine with much other work.
+CLEAN_PCT="${BENCH_CLEAN_PCT:-75}"
+clean=""
+for i in "${!EXT_S[@]}"; do
+    if [ "${EXT_B[$i]%\%}" -lt "$CLEAN_PCT" ] && [ "${HAND_B[$i]%\%}" -lt "$CLEAN_PCT" ]; then
+        clean+="$(awk -v a="${EXT_S[$i]}" -v b="${HAND_S[$i]}" -v r=$((i + 1)) 'BEGIN { printf "r%d %.2f, ", r, a / b }')"
+    fi
+done
+clean="${clean%, }"
 ext_med="$(printf '%.2f' "$ext_med")"
 hand_med="$(printf '%.2f' "$hand_med")"
 per_round="$(for i in "${!EXT_S[@]}"; do awk -v a="${EXT_S[$i]}" -v b="${HAND_S[$i]}" 'BEGIN { printf "%.2f ", a / b }'; done)"
@@ -673,6 +683,7 @@ rounds                : $ROUNDS (order alternated; fresh copies each round)
 backfill end-to-end   : $ext_med s   (rounds: ${EXT_S[*]})
 hand-written SQL      : $hand_med s   (rounds: ${HAND_S[*]})
 ratio                 : $ratio (target <= 1.25: $ok_ratio; per round: ${per_round% })
+ratio in quiet rounds : ${clean:-none} (rounds where the machine was < $CLEAN_PCT% busy during both runs)
 backend CPU time      : backfill $(printf '%.2f' "$ext_cpu") s, hand $(printf '%.2f' "$hand_cpu") s, ratio $cpu_ratio   (medians; rounds: ${EXT_C[*]} / ${HAND_C[*]})
 swap_ms 10k rows      : $s_small ms   (hand-written swap: $(swap hand small) ms)
 swap_ms 2M rows       : $s_big ms   (hand-written swap: $(swap hand big) ms) (target < 20 ms, no growth with size: $ok_swap)

@@ -7,13 +7,15 @@
 #   3. pgbench while a backfill throttled with {"max_active_backends": 2}
 #      runs; it should wait while pgbench's 4 clients are busy and finish
 #      after pgbench ended
+#   4. pgbench alone once more, to show how much the baseline drifted
 #
 # In 2 and 3 pgbench starts first and the backfill (backfill.start, in a
 # background worker) as soon as pgbench's clients are connected, so that the
 # throttle sees the load from the first chunk on; pgbench then runs for its
 # BENCH_SECONDS.
 #
-# plus both backfills' completion times (started_at to finished_at). The two
+# Printed: the TPS of each phase side by side (as % of the first), and
+# both backfills' completion times (started_at to finished_at). The two
 # backfills work on two identical copies of the target (BENCH_PARTS daily
 # partitions x BENCH_ROWS rows, PK (id, day) + an index), so each starts
 # from the same state. pgbench works on its own tables (pgbench -i -s
@@ -321,7 +323,10 @@ finish_backfill() {
 }
 
 # ------------------------------------------------------------------ 1: alone
+loadavg() { awk '{ print $1 }' /proc/loadavg; }
+
 section "1. pgbench alone: -c $CLIENTS -j $THREADS -T $SECONDS_PER_PHASE ($SCRIPT)"
+LOAD_ALONE="$(loadavg)"
 pgbench_start alone
 pgbench_finish alone
 TPS_ALONE="$PGBENCH_TPS"
@@ -329,6 +334,7 @@ info "  $TPS_ALONE tps"
 
 # ------------------------------------------------------------------ 2: unthrottled
 section "2. pgbench during an unthrottled backfill"
+LOAD_UNTHR="$(loadavg)"
 q -c "CHECKPOINT"
 pgbench_start unthrottled
 start_backfill events_unthrottled unthrottled '{}'
@@ -342,6 +348,7 @@ info "  backfill completed in $U_SECS s"
 
 # ------------------------------------------------------------------ 3: throttled
 section "3. pgbench during a backfill throttled with {\"max_active_backends\": $MAX_ACTIVE}"
+LOAD_THR="$(loadavg)"
 q -c "CHECKPOINT"
 pgbench_start throttled
 start_backfill events_throttled throttled "{\"max_active_backends\": $MAX_ACTIVE}"
@@ -366,10 +373,26 @@ FROM backfill.log WHERE job_name = 'throttled'
 GROUP BY event ORDER BY min(at);
 SQL
 
+# ------------------------------------------------------------------ 4: alone again
+# The same baseline once more, to show how much the machine drifted.
+section "4. pgbench alone again (drift of the baseline)"
+q -c "CHECKPOINT"
+LOAD_AGAIN="$(loadavg)"
+pgbench_start again
+pgbench_finish again
+TPS_AGAIN="$PGBENCH_TPS"
+info "  $TPS_AGAIN tps"
+
 # ------------------------------------------------------------------ summary
 P_UNTHR="$(pct "$TPS_UNTHR" "$TPS_ALONE")"
 P_THR="$(pct "$TPS_THR" "$TPS_ALONE")"
 OK_THR="$(awk -v p="$P_THR" 'BEGIN { print (p >= 90) ? "ok" : "MISSED" }')"
+P_AGAIN="$(pct "$TPS_AGAIN" "$TPS_ALONE")"
+if [ "$T_DONE_DURING" = 0 ]; then
+    HELD="yes: no chunk built while pgbench ran"
+else
+    HELD="NO: $T_DONE_DURING of $PARTS chunks built while pgbench ran"
+fi
 section "Summary"
 cat <<EOF
 
@@ -380,4 +403,7 @@ settings              : $( [ "$DURABLE" = 1 ] && echo "fsync/full_page_writes/sy
 pgbench alone: $TPS_ALONE tps / during unthrottled backfill: $TPS_UNTHR tps ($P_UNTHR %) / during throttled backfill: $TPS_THR tps ($P_THR %, target >= 90 %: $OK_THR)
 unthrottled backfill  : completed in $U_SECS s ($U_DONE_DURING of $PARTS chunks done during the ${SECONDS_PER_PHASE} s of pgbench)
 throttled backfill    : completed in $T_SECS s, $T_WHEN ($T_DONE_DURING of $PARTS chunks done during the ${SECONDS_PER_PHASE} s of pgbench)
+throttle held the job : $HELD
+baseline drift        : pgbench alone again at the end: $TPS_AGAIN tps ($P_AGAIN % of the first)
+1-min load avg before : alone $LOAD_ALONE, unthrottled $LOAD_UNTHR, throttled $LOAD_THR, alone again $LOAD_AGAIN ($(nproc) cpus; other work on the machine makes the figures noisy)
 EOF

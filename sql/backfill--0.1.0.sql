@@ -179,7 +179,7 @@ SELECT j.name, j.state, j.chunks_done, j.chunks_total,
        e.elapsed,
        CASE WHEN j.state IN ('running', 'paused', 'pending')
             THEN backfill._eta(j.chunks_done, j.chunks_total, e.elapsed) END AS eta,
-       jj.throttled_by,
+       CASE WHEN j.state = 'running' THEN jj.throttled_by END AS throttled_by,
        backfill._bar(coalesce(round(100.0 * j.chunks_done / nullif(j.chunks_total, 0), 1), 0)) AS bar
 FROM backfill.jobs j
 JOIN backfill.job jj ON jj.id = j.id

@@ -50,6 +50,10 @@ struct ThrottleDecision {
     std::string reason;
 };
 
+// A held job is released only after this many clear checks in a row
+// (checks run every 250 ms): load flickers from one sample to the next.
+constexpr int kReleaseAfterClearChecks = 4;
+
 // Applies the job's throttle options to the signals.
 ThrottleDecision decide(const JobOptions& options, const ServerSignals& signals);
 

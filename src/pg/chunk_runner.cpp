@@ -76,8 +76,14 @@ void work_job(const Job& initial, std::optional<int> max_chunks) {
     std::string parent = parent_name(job);
     int processed = 0;
     for (;;) {
-        if (max_chunks && processed >= *max_chunks)
+        if (max_chunks && processed >= *max_chunks) {
+            // The last chunks may have been the job's last: finish it now
+            // rather than at the next scheduled run.
+            publish_ready(job, parent);
+            settle(job);
+            commit_step();
             break;
+        }
         if (!wait_until_allowed(job)) {
             auto now = load_job_by_id(job.id);
             notice("backfill job \"" + job.name + "\" is " +

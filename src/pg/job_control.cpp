@@ -254,6 +254,8 @@ void cancel_job(const std::string& name) {
         return;
     const Job& job = begun->first;
     set_job_state(job, JobState::Cancelled);
+    control_execute("UPDATE backfill.job SET throttled_by = NULL WHERE id = $1::bigint",
+                    {key(job)});
     cancel_sessions_on_commit(job_runner_pids(job));
     int dropped = 0;
     for (const auto& chunk : load_chunks(job.id)) {

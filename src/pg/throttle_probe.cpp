@@ -49,8 +49,11 @@ ServerSignals measure(const Job& job) {
     auto base = control_query(
         "SELECT (extract(hour FROM now() AT TIME ZONE t.reset_val) * 60"
         "  + extract(minute FROM now() AT TIME ZONE t.reset_val))::int,"
-        " (SELECT count(*) FROM pg_catalog.pg_stat_activity a WHERE a.state = 'active'"
-        "  AND a.backend_type = 'client backend' AND a.pid <> pg_catalog.pg_backend_pid()),"
+        " (SELECT count(*) FROM pg_catalog.pg_stat_activity a"
+        "  WHERE a.state IN ('active', 'idle in transaction', 'idle in transaction (aborted)')"
+        "  AND a.backend_type = 'client backend' AND a.pid <> pg_catalog.pg_backend_pid()"
+        "  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks w WHERE w.pid = a.pid"
+        "   AND w.locktype = 'advisory' AND w.objsubid = 16968 AND w.granted)),"
         " j.wal_bytes / nullif(extract(epoch FROM now() - j.started_at), 0)"
         " FROM pg_catalog.pg_settings t, backfill.job j"
         " WHERE t.name = 'TimeZone' AND j.id = $1::bigint",
@@ -81,6 +84,12 @@ ServerSignals measure(const Job& job) {
     return s;
 }
 
+// What pg_stat_activity shows while the job is held.
+void report_throttle(const Job& job, const std::string& reason) {
+    std::string text = "backfill job \"" + job.name + "\": held by " + reason;
+    pg_guard([&]() { pgstat_report_activity(STATE_RUNNING, text.c_str()); });
+}
+
 void set_throttled_by(const Job& job, const Value& reason) {
     control_execute("UPDATE backfill.job SET throttled_by = $2 WHERE id = $1::bigint",
                     {key(job), reason});
@@ -90,6 +99,8 @@ void set_throttled_by(const Job& job, const Value& reason) {
 
 bool wait_until_allowed(Job& job) {
     bool holding = false;
+    int clear_checks = 0;
+    std::string last_reason;
     for (;;) {
         auto fresh = load_job_by_id(job.id);
         if (!fresh || fresh->state != JobState::Running) {
@@ -101,6 +112,14 @@ bool wait_until_allowed(Job& job) {
         job.options = fresh->options;
         ThrottleDecision d = decide(job.options, measure(job));
         if (!d.hold) {
+            // A held job is released only once the signals stayed clear
+            // for kReleaseAfterClearChecks checks in a row: a busy server
+            // flickers between busy and idle from one sample to the next.
+            if (holding && ++clear_checks < kReleaseAfterClearChecks) {
+                commit_step();
+                sleep_ms(250);
+                continue;
+            }
             if (holding) {
                 set_throttled_by(job, std::nullopt);
                 log_event(job, std::nullopt, "throttle_release", "");
@@ -108,11 +127,16 @@ bool wait_until_allowed(Job& job) {
             commit_step();
             return true;
         }
+        clear_checks = 0;
         if (!holding) {
             log_event(job, std::nullopt, "throttle_hold", d.reason);
             holding = true;
         }
-        set_throttled_by(job, d.reason);
+        if (d.reason != last_reason) {
+            set_throttled_by(job, d.reason);
+            last_reason = d.reason;
+            report_throttle(job, d.reason);
+        }
         commit_step();
         sleep_ms(250);
     }

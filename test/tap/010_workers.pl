@@ -83,12 +83,18 @@ sub start_job
 	);
 }
 
+# backfill.wait; on an error (even a crashed backend) returns '' and lets
+# the file go on once the server is back.
 sub wait_job
 {
 	my ($name, $timeout) = @_;
-	$timeout //= '60s';
-	return $node->safe_psql('postgres',
-		"SELECT backfill.wait('$name', '$timeout')");
+	$timeout //= '20s';
+	my ($ret, $out, $err) =
+	  $node->psql('postgres', "SELECT backfill.wait('$name', '$timeout')");
+	return $out if $ret == 0;
+	diag("backfill.wait('$name', '$timeout') failed: $err");
+	poll_until('SELECT 1', '1', 60);
+	return '';
 }
 
 sub sql

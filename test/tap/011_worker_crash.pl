@@ -215,7 +215,7 @@ setup_db($node);
 my $t0 = time();
 make_events($node, 'ref');
 start_job($node, 'ref', 'ref');
-is($node->safe_psql('postgres', "SELECT backfill.wait('ref', '60s')"),
+is($node->safe_psql('postgres', "SELECT backfill.wait('ref', '20s')"),
 	'completed', 'reference run completed');
 my $ref = checksum($node, 'ref');
 like($ref, qr/^[0-9a-f]{32}$/, "reference checksum $ref");

@@ -146,7 +146,7 @@ is(sql_as('alice', "SELECT name, owner, state FROM backfill.jobs"),
 	'alice job|alice|running', 'alice sees her running job');
 is(sql_as('alice', "SELECT workers FROM backfill.jobs WHERE name = 'alice job'"),
 	'1', 'alice sees its worker');
-is(sql_as('alice', "SELECT backfill.wait('alice job', '60s')"), 'completed',
+is(sql_as('alice', "SELECT backfill.wait('alice job', '20s')"), 'completed',
 	'alice waits for her job: completed');
 is(data_check('orders'), '0|240', "alice's job corrected every row");
 is( sql(
@@ -211,7 +211,7 @@ sql_as('alice',
 	  . " round(o.amount * r.rate, 2) FROM shop.orders2 o JOIN public.secret_rates r"
 	  . " ON r.day = o.day WHERE o.day >= \$1 AND o.day < \$2\$s\$, NULL, NULL,"
 	  . " '{\"max_attempts\": 1}')");
-is(sql_as('alice', "SELECT backfill.wait('alice secret', '60s')"),
+is(sql_as('alice', "SELECT backfill.wait('alice secret', '20s')"),
 	'failed', 'a source alice may not read fails the job');
 like( sql_as('alice',
 		"SELECT error FROM backfill.chunks WHERE job_name = 'alice secret' AND state = 'failed'"),
@@ -233,7 +233,7 @@ SET ROLE alice;
 SELECT backfill.start('$lit', 'shop.orders3', \$s\$} . fix_source('orders3') . qq{\$s\$);
 });
 like($started, qr/^\d+$/, 'start with quotes, spaces and a semicolon in the name (SET ROLE alice)');
-is(sql_as('alice', "SELECT backfill.wait('$lit', '60s')"), 'completed',
+is(sql_as('alice', "SELECT backfill.wait('$lit', '20s')"), 'completed',
 	'wait with that name: completed');
 is(sql("SELECT owner FROM backfill.jobs WHERE name = '$lit'"), 'alice',
 	'the job belongs to alice');
