@@ -120,6 +120,15 @@ namespace {
 void launch_for(const Job& job, int wanted) {
     if (wanted <= 0)
         return;
+    if (*control_query("SELECT rolcanlogin FROM pg_catalog.pg_roles WHERE oid = $1::oid",
+                       {std::to_string(job.owner)})[0][0] != "t")
+        throw UserError(ErrorKind::InvalidParameter,
+                        "role \"" + role_name(job.owner) +
+                            "\" cannot log in, so no background "
+                            "worker can run backfill job \"" +
+                            job.name + "\" as it",
+                        "Background workers connect as the job's owner. Grant it LOGIN, or run "
+                        "the job in the foreground: SET ROLE to it, then CALL backfill.run(name).");
     int launched = launch_workers(job, wanted);
     if (launched == 0)
         throw UserError(

@@ -244,7 +244,8 @@ void backfill_scanner_main(Datum main_arg) {
         if (scalar("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'backfill'")) {
             auto orphans = query(
                 "SELECT j.id, (j.options ->> 'max_concurrency')::int FROM backfill.job j"
-                " WHERE j.state = 'running'"
+                " WHERE j.state = 'running' AND (SELECT r.rolcanlogin FROM pg_catalog.pg_roles r "
+                "WHERE r.oid = j.owner)"
                 " AND coalesce(j.launched_at < now() - interval '15 seconds', true)"
                 " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l"
                 "  WHERE l.locktype = 'advisory' AND l.objsubid = 16967 AND l.granted"
@@ -255,8 +256,9 @@ void backfill_scanner_main(Datum main_arg) {
                 if (!job)
                     continue;
                 int launched = launch_workers(*job, std::stoi(*r[1]));
-                log_event(*job, std::nullopt, "relaunched",
-                          std::to_string(launched) + " worker(s) started by the launcher");
+                if (launched > 0)
+                    log_event(*job, std::nullopt, "relaunched",
+                              std::to_string(launched) + " worker(s) started by the launcher");
             }
         }
         spi_finish();
