@@ -22,7 +22,9 @@
 #   BENCH_PARTS=30          daily partitions in the end-to-end table
 #   BENCH_ROWS=200000       rows per partition
 #   BENCH_SWAP_REPEATS=3    backfill runs over the 10k/2M table
-#   BENCH_PROFILE=1         extra profiled run (pg_stat_statements, track=all)
+#   BENCH_PROFILE=1         one more run each way, profiled with pg_stat_statements
+#                           (track = all): time per step, both sides
+#   BENCH_PROFILE_PARTS     partitions of the profiled tables [BENCH_PARTS]
 #   BENCH_DURABLE=1         fsync/full_page_writes/synchronous_commit on (the
 #                           server defaults); 0 keeps lib.sh's fast settings
 #   BENCH_BUILD=install     install: scripts/install-deps.sh, then make and
@@ -68,7 +70,8 @@ cleanup() {
             fi
         fi
     fi
-    if [ -n "$PRIV" ] && [ -d "$PRIV" ]; then
+    # the private PostgreSQL copy goes too, unless a cluster still runs on it
+    if [ -n "$PRIV" ] && [ -d "$PRIV" ] && [ "${BENCH_KEEP:-0}" != 1 ]; then
         rm -rf "$PRIV"
     fi
     exit "$rc"
@@ -581,7 +584,7 @@ SQL
 
 # ------------------------------------------------------------------ profile
 if [ "$PROFILE" = 1 ]; then
-    PP=$((PARTS < 10 ? PARTS : 10))
+    PP="${BENCH_PROFILE_PARTS:-$PARTS}"
     section "Profile: $PP partitions x $ROWS rows each way, pg_stat_statements with track = all (untimed)"
     info "Both sides' nested statements, summed by step, in ms per chunk; 'outside statements' is"
     info "the CALL's time not spent in any tracked statement (commits, C or PL/pgSQL logic)."

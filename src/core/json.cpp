@@ -432,4 +432,22 @@ std::string json_type_name(const Json& value) {
     return "object";
 }
 
+std::string json_describe(const Json& value) {
+    switch (value.kind) {
+        case Json::Kind::String:
+            return json_quote(value.text);
+        case Json::Kind::Number:
+            return value.text;
+        case Json::Kind::Boolean:
+            return value.boolean ? "true" : "false";
+        case Json::Kind::Null:
+            return "null";
+        case Json::Kind::Array:
+            return value.items.empty() ? "an empty array" : "an array";
+        case Json::Kind::Object:
+            break;
+    }
+    return "an object";
+}
+
 }  // namespace backfill

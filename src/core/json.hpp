@@ -27,6 +27,11 @@ Json parse_json(const std::string& text, const std::string& what);
 // Writes a JSON string literal with escapes.
 std::string json_quote(const std::string& s);
 
+// A value as the user wrote it, for "..., not <value>" in messages:
+// strings quoted, numbers as written, "an array", "an empty array",
+// "an object".
+std::string json_describe(const Json& value);
+
 // The JSON type name of a value, as jsonb_typeof names it ("object", ...).
 std::string json_type_name(const Json& value);
 

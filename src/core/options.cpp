@@ -45,7 +45,7 @@ const char* const kDurationHint =
     "\"250ms\" or \"1min 30s\".";
 
 // The value as the user wrote it, for "..., not <value>" in messages.
-std::string describe(const OptionInput& in) {
+std::string json_describe(const OptionInput& in) {
     switch (in.kind) {
         case JsonKind::String:
             return "\"" + in.text + "\"";
@@ -67,7 +67,7 @@ std::string describe(const OptionInput& in) {
 [[noreturn]] void refuse(const OptionInput& in, const std::string& expected,
                          const std::string& hint) {
     throw UserError(ErrorKind::InvalidParameter,
-                    "option \"" + in.key + "\" must be " + expected + ", not " + describe(in),
+                    "option \"" + in.key + "\" must be " + expected + ", not " + json_describe(in),
                     hint);
 }
 
@@ -212,24 +212,6 @@ const char* const kReleaseHint =
     "Known keys of release are owner, issue, change, code_version, approved_by and snapshot, "
     "each a string.";
 
-// A nested value as the user wrote it, for "..., not <value>" in messages.
-std::string describe(const Json& value) {
-    switch (value.kind) {
-        case Json::Kind::String:
-            return json_quote(value.text);
-        case Json::Kind::Object:
-            return "an object";
-        case Json::Kind::Array:
-            return "an array";
-        case Json::Kind::Boolean:
-            return value.boolean ? "true" : "false";
-        case Json::Kind::Null:
-        case Json::Kind::Number:
-            break;
-    }
-    return value.kind == Json::Kind::Null ? "null" : value.text;
-}
-
 // The nested options (validate, release) arrive as their JSON text; a value
 // of another kind is refused before any parsing.
 Json object_option(const OptionInput& in, const std::string& expected, const std::string& hint) {
@@ -259,7 +241,7 @@ ReleaseInfo release_option(const OptionInput& in) {
         if (field.kind != Json::Kind::String) {
             throw UserError(
                 ErrorKind::InvalidParameter,
-                "option \"release." + key + "\" must be a string, not " + describe(field),
+                "option \"release." + key + "\" must be a string, not " + json_describe(field),
                 kReleaseHint);
         }
         *slot = field.text;

@@ -11,13 +11,13 @@ namespace backfill {
 // resolves target_table, checks partition_key against the real key and
 // turns range_end_inclusive into range_to.
 struct SpecMapping {
-    std::string name;                          // backfill_id
-    std::string target_table;                  // target.table
-    std::string partition_key;                 // target.partition_key
-    std::optional<std::string> range_from;     // source_range.start
+    std::string name;                                // backfill_id
+    std::string target_table;                        // target.table
+    std::string partition_key;                       // target.partition_key
+    std::optional<std::string> range_from;           // source_range.start
     std::optional<std::string> range_end_inclusive;  // source_range.end
-    std::string source;                        // source
-    std::string options_json;                  // a JSON object for parse_options
+    std::string source;                              // source
+    std::string options_json;                        // a JSON object for parse_options
 };
 
 // Reads the document. Top-level fields: backfill_id (string, required),

@@ -32,31 +32,12 @@ const char* const kQueryHint =
     "It is run after each chunk is built, with {shadow} standing for the new partition and {old} "
     "for the one it replaces, and must return true.";
 
-// The value as the user wrote it, for "..., not <value>" in messages.
-std::string describe(const Json& value) {
-    switch (value.kind) {
-        case Json::Kind::String:
-            return json_quote(value.text);
-        case Json::Kind::Number:
-            return value.text;
-        case Json::Kind::Boolean:
-            return value.boolean ? "true" : "false";
-        case Json::Kind::Null:
-            return "null";
-        case Json::Kind::Array:
-            return value.items.empty() ? "an empty array" : "an array";
-        case Json::Kind::Object:
-            break;
-    }
-    return "an object";
-}
-
 // Every rule error has the shape of the option errors: the path within
 // validate, what it must be, and what it was instead.
 [[noreturn]] void refuse(const std::string& path, const std::string& expected, const Json& value,
                          const std::string& hint) {
     throw UserError(ErrorKind::InvalidParameter,
-                    "option \"" + path + "\" must be " + expected + ", not " + describe(value),
+                    "option \"" + path + "\" must be " + expected + ", not " + json_describe(value),
                     hint);
 }
 

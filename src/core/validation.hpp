@@ -12,17 +12,17 @@
 namespace backfill {
 
 struct AggregateCheck {
-    std::string expr;                      // e.g. "sum(net_revenue)"
-    std::optional<double> min_delta_pct;   // allowed range of (after-before)/|before| x 100
+    std::string expr;                     // e.g. "sum(net_revenue)"
+    std::optional<double> min_delta_pct;  // allowed range of (after-before)/|before| x 100
     std::optional<double> max_delta_pct;
 };
 
 struct ValidationSpec {
-    std::optional<double> row_count_tolerance;        // relative, 0 = equal; none = not checked
+    std::optional<double> row_count_tolerance;  // relative, 0 = equal; none = not checked
     std::vector<AggregateCheck> aggregates;
-    std::vector<std::vector<std::string>> unique;     // column lists unique in the shadow
-    std::vector<std::string> not_null;                // columns without NULLs in the shadow
-    std::optional<std::string> query;                 // SQL with {shadow} and {old}; must be true
+    std::vector<std::vector<std::string>> unique;  // column lists unique in the shadow
+    std::vector<std::string> not_null;             // columns without NULLs in the shadow
+    std::optional<std::string> query;              // SQL with {shadow} and {old}; must be true
     bool empty() const;
 };
 

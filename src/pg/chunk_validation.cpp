@@ -61,12 +61,7 @@ void check_validation_rules(const ValidationSpec& rules, const std::string& targ
     ScopedSearchPath path(search_path);
     auto prepares = [&](const std::string& what, const std::string& sql) {
         try {
-            pg_guard([&]() {
-                SPIPlanPtr plan = SPI_prepare(sql.c_str(), 0, nullptr);
-                if (plan == nullptr)
-                    elog(ERROR, "could not prepare it: %s", SPI_result_code_string(SPI_result));
-                SPI_freeplan(plan);
-            });
+            prepare_only(sql);
         } catch (PgError& e) {
             if (is_user_cancel(e))
                 throw;

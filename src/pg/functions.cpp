@@ -84,6 +84,21 @@ Datum emit_plan(FunctionCallInfo fcinfo, const PlannedJob& plan) {
     return (Datum)0;
 }
 
+// create(spec) and start(spec): plan the document, record the job with it,
+// and for start hand it to background workers.
+Datum record_spec_job(FunctionCallInfo fcinfo, bool start) {
+    return guarded_entry([&]() {
+        std::string spec = required_json(fcinfo, 0, "spec");
+        std::string path = search_path_arg(fcinfo, 1);
+        spi_connect();
+        SpecJob job = plan_spec_job(spec, path);
+        std::int64_t id = start ? start_job(job.name, job.plan, job.source, path, spec)
+                                : create_job(job.name, job.plan, job.source, path, spec);
+        spi_finish();
+        return Int64GetDatum(id);
+    });
+}
+
 // Plans a job from the arguments shared by plan, create and start. The
 // last of them is the caller's search_path (its default is evaluated by the
 // caller), with which the source is resolved; our own SQL runs under the
@@ -157,29 +172,9 @@ Datum backfill_plan_spec(PG_FUNCTION_ARGS) {
 }
 
 // backfill.create(spec) and backfill.start(spec).
-Datum backfill_create_spec(PG_FUNCTION_ARGS) {
-    return guarded_entry([&]() {
-        std::string spec = required_json(fcinfo, 0, "spec");
-        std::string path = search_path_arg(fcinfo, 1);
-        spi_connect();
-        SpecJob job = plan_spec_job(spec, path);
-        std::int64_t id = create_job(job.name, job.plan, job.source, path, spec);
-        spi_finish();
-        return Int64GetDatum(id);
-    });
-}
+Datum backfill_create_spec(PG_FUNCTION_ARGS) { return record_spec_job(fcinfo, false); }
 
-Datum backfill_start_spec(PG_FUNCTION_ARGS) {
-    return guarded_entry([&]() {
-        std::string spec = required_json(fcinfo, 0, "spec");
-        std::string path = search_path_arg(fcinfo, 1);
-        spi_connect();
-        SpecJob job = plan_spec_job(spec, path);
-        std::int64_t id = start_job(job.name, job.plan, job.source, path, spec);
-        spi_finish();
-        return Int64GetDatum(id);
-    });
-}
+Datum backfill_start_spec(PG_FUNCTION_ARGS) { return record_spec_job(fcinfo, true); }
 
 Datum backfill_publish(PG_FUNCTION_ARGS) {
     return simple_command(fcinfo,

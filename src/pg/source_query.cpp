@@ -4,6 +4,7 @@
 #include "core/user_error.hpp"
 #include "pg/pg_error.hpp"
 #include "pg/session_context.hpp"
+#include "pg/spi.hpp"
 
 namespace backfill::pg {
 
@@ -111,12 +112,7 @@ void check_throttle_query(const std::string& query_text, const std::string& sear
     try {
         ScopedSearchPath path(search_path);
         std::string sql = "SELECT (" + query_text + "\n)::boolean";
-        pg_guard([&]() {
-            SPIPlanPtr plan = SPI_prepare(sql.c_str(), 0, nullptr);
-            if (plan == nullptr)
-                elog(ERROR, "could not prepare it: %s", SPI_result_code_string(SPI_result));
-            SPI_freeplan(plan);
-        });
+        prepare_only(sql);
     } catch (PgError& e) {
         if (is_user_cancel(e))
             throw;

@@ -93,6 +93,15 @@ void execute_quietly(const std::string& sql) {
     AtEOXact_GUC(true, level);
 }
 
+void prepare_only(const std::string& sql) {
+    pg_guard([&]() {
+        SPIPlanPtr plan = SPI_prepare(sql.c_str(), 0, nullptr);
+        if (plan == nullptr)
+            elog(ERROR, "could not prepare it: %s", SPI_result_code_string(SPI_result));
+        SPI_freeplan(plan);
+    });
+}
+
 Value scalar(const std::string& sql, const std::vector<Value>& params) {
     auto rows = query(sql, params);
     if (rows.empty() || rows[0].empty())

@@ -23,6 +23,10 @@ std::uint64_t execute(const std::string& sql, const std::vector<Value>& params =
 // user's way.
 void execute_quietly(const std::string& sql);
 
+// Prepares sql (no parameters) and throws it away: checks that it parses
+// and that its names resolve, without running it.
+void prepare_only(const std::string& sql);
+
 // The first column of the first row, or nullopt when there is no row.
 Value scalar(const std::string& sql, const std::vector<Value>& params = {});
 
