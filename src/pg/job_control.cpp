@@ -253,8 +253,15 @@ void pause_job(const std::string& name) {
     auto begun = begin_command(name, JobCommand::Pause);
     if (!begun)
         return;
-    set_job_state(begun->first, JobState::Paused);
-    log_event(begun->first, std::nullopt, "paused", "");
+    const Job& job = begun->first;
+    set_job_state(job, JobState::Paused);
+    // A worker only building a chunk stops at once (its transaction rolls
+    // back cleanly); one publishing finishes that short step first.
+    std::vector<int> building = building_worker_pids(job);
+    cancel_sessions_on_commit(building);
+    log_event(
+        job, std::nullopt, "paused",
+        building.empty() ? "" : std::to_string(building.size()) + " build(s) in flight aborted");
 }
 
 void cancel_job(const std::string& name) {

@@ -92,6 +92,17 @@ std::vector<int> job_runner_pids(const Job& job) {
     return pids;
 }
 
+std::vector<int> building_worker_pids(const Job& job) {
+    std::vector<int> pids;
+    std::string prefix = "backfill job \"" + job.name + "\": building ";
+    for (int pid : job_runner_pids(job))
+        if (scalar("SELECT 1 FROM pg_catalog.pg_stat_activity WHERE pid = $1::int"
+                   " AND backend_type = 'backfill worker' AND pg_catalog.starts_with(query, $2)",
+                   {std::to_string(pid), prefix}))
+            pids.push_back(pid);
+    return pids;
+}
+
 void cancel_sessions_on_commit(const std::vector<int>& pids) {
     if (!callback_registered) {
         RegisterXactCallback(on_transaction_end, nullptr);
@@ -137,6 +148,15 @@ void clean_up_after_error(std::int64_t job_id, const std::string& message) {
                     " WHERE job_id = $1::bigint AND chunk_no = $2::int",
                     {std::to_string(job_id), std::to_string(chunk)});
             }
+        } else if (job && job->state == backfill::JobState::Paused && chunk > 0) {
+            // pause() cancelled this worker's build: it does not count as an
+            // attempt, and the chunk waits for resume.
+            control_execute(
+                "UPDATE backfill.chunk SET state = 'pending', attempts = greatest(attempts - 1, 0)"
+                " WHERE job_id = $1::bigint AND chunk_no = $2::int AND state = 'running'",
+                {std::to_string(job_id), std::to_string(chunk)});
+            log_event(*job, chunk, "build_aborted",
+                      "the job was paused while this chunk was built");
         } else if (job) {
             log_event(*job, chunk > 0 ? std::optional<int>(chunk) : std::nullopt, "worker_error",
                       message);

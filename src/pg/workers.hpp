@@ -17,6 +17,9 @@ int launch_workers(const Job& job, int count);
 // Sessions (workers or foreground runs) working on the job now.
 std::vector<int> job_runner_pids(const Job& job);
 
+// Background workers of the job that are building a chunk right now.
+std::vector<int> building_worker_pids(const Job& job);
+
 // Once the current transaction commits, sends a cancel to these sessions.
 void cancel_sessions_on_commit(const std::vector<int>& pids);
 
