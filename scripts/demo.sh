@@ -5,7 +5,7 @@
 # partition, showing progress as it goes and the figures before and after.
 #
 # Must run as root (re-execs through sudo otherwise). The cluster runs as the
-# unprivileged user "backfill" in /tmp and is stopped at the end; set
+# unprivileged user "bfrunner" in /tmp and is stopped at the end; set
 # BACKFILL_DEMO_KEEP=1 to leave it running for a look around.
 set -euo pipefail
 

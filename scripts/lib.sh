@@ -5,7 +5,7 @@
 #   . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 #
 # PostgreSQL refuses to run as root, so every cluster these scripts start runs
-# as the unprivileged system user $BF_USER (default "backfill"), through
+# as the unprivileged system user $BF_USER (default "bfrunner"), through
 # `runuser`. Clusters are throwaway: own directory, own port, a unix socket in
 # that directory plus 127.0.0.1. They never touch the distribution's "main"
 # cluster.

@@ -8,7 +8,7 @@
 #   5. Perl TAP              test/tap/*.pl with PostgreSQL::Test::Cluster
 #
 # Must run as root (re-execs through sudo otherwise): it installs packages and
-# the extension, and starts clusters as the unprivileged user "backfill"
+# the extension, and starts clusters as the unprivileged user "bfrunner"
 # (PostgreSQL refuses to run as root). The server-side layers run in a copy of
 # the working tree owned by that user, because the checkout may sit somewhere
 # it cannot read (e.g. /root). A layer without test files is skipped with a
