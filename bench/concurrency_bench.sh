@@ -343,7 +343,7 @@ SELECT r.job, r.conc AS max_concurrency, r.chunks, r.seconds AS end_to_end_s,
        r.job_seconds AS started_to_finished_s,
        r.build_s AS sum_build_s, r.swap_s AS sum_swap_s,
        round(r.build_s / r.seconds, 2) AS builds_in_parallel,
-       round((r.seconds - r.build_s - r.swap_s) * 1000 / r.chunks, 1) AS other_ms_per_chunk,
+       CASE WHEN r.conc = 1 THEN round((r.seconds - r.build_s - r.swap_s) * 1000 / r.chunks, 1) END AS other_ms_per_chunk,
        (SELECT count(DISTINCT e.detail) FROM backfill.event e JOIN backfill.job j ON j.id = e.job_id
          WHERE j.name = r.job AND e.event = 'worker_started') AS workers_started
 FROM bench.result r WHERE r.round = :r ORDER BY r.conc;
@@ -359,6 +359,55 @@ SELECT j.name AS job, round(avg(c.build_ms), 1) AS avg_build_ms,
        round(extract(epoch FROM j.finished_at - max(c.finished_at))::numeric * 1000, 1) AS last_chunk_to_end_ms
 FROM backfill.job j JOIN backfill.chunk c ON c.job_id = j.id JOIN bench.result r ON r.job = j.name
 WHERE r.round = :r GROUP BY j.id ORDER BY j.name;
+
+-- How much the builds overlapped, and how long a built chunk waited to be
+-- published. Event times are clock_timestamp(): chunk_built is logged at
+-- the end of the build (so a build ran over [built - build_ms, built]) and
+-- chunk_published after the swap; "built to published" is that gap minus
+-- swap_ms (commit, waiting for older snapshots, lock retries on the parent).
+-- With two workers a publication waits for the other worker's build to
+-- commit (the build reads the parent, the swap locks it).
+WITH j AS (
+    SELECT j.id, j.name, j.started_at, j.finished_at FROM backfill.job j
+    JOIN bench.result r ON r.job = j.name WHERE r.round = :r
+),
+b AS (
+    SELECT j.id, c.chunk_no, e.at - make_interval(secs => c.build_ms / 1000) AS b0, e.at AS b1,
+           c.swap_ms
+    FROM j JOIN backfill.chunk c ON c.job_id = j.id
+    JOIN backfill.event e ON e.job_id = j.id AND e.chunk_no = c.chunk_no AND e.event = 'chunk_built'
+),
+p AS (
+    SELECT e.job_id AS id, e.chunk_no, e.at FROM backfill.event e JOIN j ON j.id = e.job_id
+    WHERE e.event = 'chunk_published'
+),
+pts AS (
+    SELECT id, b0 AS t, 1 AS d FROM b UNION ALL SELECT id, b1, -1 FROM b
+    UNION ALL SELECT id, started_at, 0 FROM j UNION ALL SELECT id, finished_at, 0 FROM j
+),
+run AS (
+    SELECT id, t, sum(d) OVER (PARTITION BY id ORDER BY t, d ROWS UNBOUNDED PRECEDING) AS n,
+           lead(t) OVER (PARTITION BY id ORDER BY t, d) AS t_next
+    FROM pts
+),
+inflight AS (
+    SELECT id,
+           round(sum(extract(epoch FROM t_next - t)) FILTER (WHERE n = 0)::numeric, 2) AS s0,
+           round(sum(extract(epoch FROM t_next - t)) FILTER (WHERE n = 1)::numeric, 2) AS s1,
+           round(sum(extract(epoch FROM t_next - t)) FILTER (WHERE n >= 2)::numeric, 2) AS s2
+    FROM run WHERE t_next IS NOT NULL GROUP BY id
+)
+SELECT j.name AS job, i.s0 AS s_no_build, i.s1 AS s_one_build, i.s2 AS s_two_builds,
+       round(avg(extract(epoch FROM p.at - b.b1) * 1000 - b.swap_ms)::numeric, 1) AS avg_built_to_published_ms,
+       round(max(extract(epoch FROM p.at - b.b1) * 1000 - b.swap_ms)::numeric, 1) AS max_built_to_published_ms,
+       -- one worker only: from a publication to the start of the next build
+       -- (commits, bookkeeping, throttle check, claim, write guard)
+       CASE WHEN count(DISTINCT r.conc) = 1 AND min(r.conc) = 1 THEN
+           round(avg((SELECT extract(epoch FROM min(b2.b0) - p.at) * 1000 FROM b b2
+                      WHERE b2.id = j.id AND b2.b0 > p.at))::numeric, 1) END AS avg_published_to_next_build_ms
+FROM j JOIN inflight i ON i.id = j.id JOIN b ON b.id = j.id JOIN p ON p.id = j.id AND p.chunk_no = b.chunk_no
+JOIN bench.result r ON r.job = j.name
+GROUP BY j.name, i.s0, i.s1, i.s2 ORDER BY j.name;
 
 -- The events of the max_concurrency 1 job, per step: average time since
 -- the previous event of the job.

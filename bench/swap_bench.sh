@@ -2,31 +2,47 @@
 # Benchmark of backfill's swap mode against the best hand-written SQL doing
 # the same rebuild-and-swap, on the same data, in one run:
 #
-#   1. End to end: 30 daily partitions x 200k rows (6M rows), tax recomputed
-#      from the table itself. (a) backfill.create + CALL backfill.run,
-#      (b) a plpgsql procedure that rebuilds and swaps each partition by hand
-#      (COMMIT per step). Fresh copies each round, order alternated
-#      (round 1: a then b, round 2: b then a, ...).
+#   1. End to end: 30 daily partitions x 200k rows (6M rows), PK (id, day) and
+#      an index on account; tax recomputed from the table itself.
+#      (a) backfill.create + CALL backfill.run;
+#      (b) bench.hand_rebuild, a PL/pgSQL procedure that does per partition
+#      what DESIGN.md "The swap, done right" describes: one transaction builds
+#      (CREATE TABLE LIKE, bound CHECK, INSERT ... SELECT, then PK and index,
+#      ANALYZE), one short transaction swaps (lock_timeout, DETACH, renames,
+#      ATTACH without a scan, DROP CHECK), retried on lock timeout; the old
+#      partitions are kept, as backfill keeps its retained originals.
+#      Two identical copies, VACUUM ANALYZEd, CHECKPOINT + sync + the target's
+#      heap prewarmed before each timed run; fresh copies every round, order
+#      alternated (a-b, b-a, ...); medians, and the ratio in rounds where the
+#      machine was otherwise quiet. Every run is checked (row count, tax).
 #   2. swap_ms against partition size: one 10k-row and one 2M-row partition,
 #      how long the publishing transaction holds the parent's lock, for the
-#      extension (backfill.chunks.swap_ms) and for the hand-written swap.
-#   3. Where the extension's time goes: per-chunk figures from backfill.chunk
-#      (build_ms, swap_ms) and backfill.event, and optionally a
-#      pg_stat_statements profile of one more run (BENCH_PROFILE=1, default).
+#      extension (backfill.chunks.swap_ms) and for the hand-written swap
+#      (measured the same way: from the granted LOCK to after COMMIT).
+#   3. Where the time goes: per-chunk build/swap/other from backfill.chunk and
+#      backfill.event, the hand procedure's own per-step times, the backend's
+#      CPU seconds (robust to other load), and a pg_stat_statements
+#      (track = all) profile of one more run each way, by step.
 #
-# Must run as root (re-execs through sudo otherwise). The cluster is
-# throwaway (a temp directory, its own port) and stopped on exit.
+# Must run as root (it re-execs through sudo otherwise, which drops BENCH_*).
+# The cluster is throwaway (temp directory, own port) and stopped on exit.
+# The machine may be shared: before each timed run the script waits (a
+# bounded time) for a quiet second, and it prints how busy the machine was.
 #
 # Knobs (environment):
 #   BENCH_ROUNDS=4          end-to-end rounds (each on fresh copies; median)
 #   BENCH_PARTS=30          daily partitions in the end-to-end table
 #   BENCH_ROWS=200000       rows per partition
-#   BENCH_SWAP_REPEATS=3    backfill runs over the 10k/2M table
+#   BENCH_SWAP_REPEATS=3    runs each way over the 10k/2M table (median)
 #   BENCH_PROFILE=1         one more run each way, profiled with pg_stat_statements
 #                           (track = all): time per step, both sides
 #   BENCH_PROFILE_PARTS     partitions of the profiled tables [BENCH_PARTS]
 #   BENCH_DURABLE=1         fsync/full_page_writes/synchronous_commit on (the
 #                           server defaults); 0 keeps lib.sh's fast settings
+#   BENCH_QUIET_WAIT=60     seconds to wait at most for a quiet machine per run
+#   BENCH_QUIET_PCT=25      "quiet": less than this % of all CPUs busy
+#   BENCH_CLEAN_PCT=75      a round counts as quiet when the machine was less
+#                           than this % busy during both runs (ours is ~50-65%)
 #   BENCH_BUILD=install     install: scripts/install-deps.sh, then make and
 #                           make install from the working tree (as demo.sh);
 #                           head: build the last commit (git archive HEAD, or
@@ -160,6 +176,7 @@ CONF=(
     "maintenance_work_mem = '256MB'"
     "shared_preload_libraries = 'pg_stat_statements'"
     "pg_stat_statements.track = 'none'"
+    "pg_stat_statements.max = 20000"
     "autovacuum = off"
 )
 if [ "$DURABLE" = 1 ]; then

@@ -60,6 +60,10 @@ void settle(const Job& job) {
                " chunk(s) built and validated; publish them with SELECT backfill.publish(name)");
         return;
     }
+    // Built chunks and no failure: another runner is publishing them right
+    // now, and settles the job after it.
+    if (built > 0 && failed == 0)
+        return;
     JobState next = settled_state(total, published, failed + built);
     set_job_state(job, next);
     log_event(job, std::nullopt, next == JobState::Completed ? "job_completed" : "job_failed",

@@ -40,6 +40,21 @@ void probe_throttle_query(const Job& job, ServerSignals& s) {
     }
 }
 
+// Other client sessions that are busy: running a statement or inside a
+// transaction, leaving out those sitting in backfill.wait().
+constexpr const char* kBusyBackends =
+    "SELECT count(*) FROM pg_catalog.pg_stat_activity a"
+    " WHERE a.state IN ('active', 'idle in transaction', 'idle in transaction (aborted)')"
+    " AND a.backend_type = 'client backend' AND a.pid <> pg_catalog.pg_backend_pid()"
+    " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks w WHERE w.pid = a.pid"
+    "  AND w.locktype = 'advisory' AND w.objsubid = 16968 AND w.granted)";
+
+int count_busy_backends() {
+    // pg_stat_activity is a snapshot per transaction: clear it to resample.
+    pg_guard([]() { pgstat_clear_snapshot(); });
+    return std::stoi(*control_query(kBusyBackends, {})[0][0]);
+}
+
 // Measures only the signals the job's options ask for. Statistics views are
 // read as the extension owner, so that a job owner without
 // pg_read_all_stats does not see NULLs (which would never hold the job).
@@ -49,17 +64,22 @@ ServerSignals measure(const Job& job) {
     auto base = control_query(
         "SELECT (extract(hour FROM now() AT TIME ZONE t.reset_val) * 60"
         "  + extract(minute FROM now() AT TIME ZONE t.reset_val))::int,"
-        " (SELECT count(*) FROM pg_catalog.pg_stat_activity a"
-        "  WHERE a.state IN ('active', 'idle in transaction', 'idle in transaction (aborted)')"
-        "  AND a.backend_type = 'client backend' AND a.pid <> pg_catalog.pg_backend_pid()"
-        "  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks w WHERE w.pid = a.pid"
-        "   AND w.locktype = 'advisory' AND w.objsubid = 16968 AND w.granted)),"
-        " j.wal_bytes / nullif(extract(epoch FROM now() - j.started_at), 0)"
-        " FROM pg_catalog.pg_settings t, backfill.job j"
-        " WHERE t.name = 'TimeZone' AND j.id = $1::bigint",
+        " (" +
+            std::string(kBusyBackends) +
+            "),"
+            " j.wal_bytes / nullif(extract(epoch FROM now() - j.started_at), 0)"
+            " FROM pg_catalog.pg_settings t, backfill.job j"
+            " WHERE t.name = 'TimeZone' AND j.id = $1::bigint",
         {key(job)});
     s.minute_of_day = std::stoi(*base[0][0]);
     s.active_backends = std::stoi(*base[0][1]);
+    // Sessions flicker between busy and idle from one statement to the
+    // next: take the busiest of a few samples over 200 ms.
+    if (o.max_active_backends)
+        for (int i = 0; i < 4; i++) {
+            sleep_ms(50);
+            s.active_backends = std::max(s.active_backends, count_busy_backends());
+        }
     if (o.max_wal_rate)
         s.job_wal_rate = opt_double(base[0][2]);
     if (o.max_replication_lag_us || o.max_replication_lag_bytes) {
