@@ -17,17 +17,16 @@ namespace {
 std::optional<ChunkRow> claim_next(const Job& job) {
     auto rows = control_query(
         "SELECT chunk_no FROM backfill.chunk WHERE job_id = $1::bigint"
-        " AND state IN ('pending', 'running') ORDER BY chunk_no FOR UPDATE SKIP LOCKED",
+        " AND state IN ('pending', 'running') ORDER BY state <> 'pending', chunk_no"
+        " LIMIT 16 FOR UPDATE SKIP LOCKED",
         {job_key(job)});
     for (const auto& r : rows) {
         int chunk_no = std::stoi(*r[0]);
         if (!try_lock_chunk(job.id, chunk_no))
             continue;
-        for (auto& c : load_chunks(job.id))
-            if (c.chunk_no == chunk_no) {
-                commit_step();
-                return c;
-            }
+        auto chunk = load_chunks(job.id, int_array({chunk_no}));
+        commit_step();
+        return chunk.front();
     }
     commit_step();
     return std::nullopt;

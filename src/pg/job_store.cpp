@@ -95,12 +95,13 @@ std::optional<Job> load_job_by_id(std::int64_t id) {
     return job_from_row(rows[0]);
 }
 
-std::vector<ChunkRow> load_chunks(std::int64_t job_id) {
+std::vector<ChunkRow> load_chunks(std::int64_t job_id, std::optional<std::string> chunk_nos) {
     auto rows = control_query(
         "SELECT chunk_no, part_schema, part_name, lower_bound, upper_bound, lower_key, upper_key,"
         " shadow_name, retained_name, state, attempts, retained, shadow_exists"
-        " FROM backfill.chunk WHERE job_id = $1::bigint ORDER BY chunk_no",
-        {std::to_string(job_id)});
+        " FROM backfill.chunk WHERE job_id = $1::bigint"
+        " AND ($2::int[] IS NULL OR chunk_no = ANY($2::int[])) ORDER BY chunk_no",
+        {std::to_string(job_id), chunk_nos});
     std::vector<ChunkRow> out;
     for (const auto& r : rows) {
         ChunkRow c;
@@ -120,6 +121,22 @@ std::vector<ChunkRow> load_chunks(std::int64_t job_id) {
         out.push_back(std::move(c));
     }
     return out;
+}
+
+std::vector<ChunkState> chunk_states(std::int64_t job_id) {
+    std::vector<ChunkState> out;
+    for (const auto& r : control_query(
+             "SELECT state FROM backfill.chunk WHERE job_id = $1::bigint ORDER BY chunk_no",
+             {std::to_string(job_id)}))
+        out.push_back(parse_chunk_state(*r[0]));
+    return out;
+}
+
+std::string int_array(const std::vector<int>& values) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < values.size(); i++)
+        out += (i ? "," : "") + std::to_string(values[i]);
+    return out + "}";
 }
 
 void set_job_state(const Job& job, JobState state) {

@@ -48,7 +48,17 @@ Job load_job(const std::string& name, bool for_update = false);
 // owner anyway), or nullopt when there is none.
 std::optional<Job> load_job_by_id(std::int64_t id);
 
-std::vector<ChunkRow> load_chunks(std::int64_t job_id);
+// The job's chunks in order; only those numbered in chunk_nos (an int[]
+// literal such as "{3,4}") when given.
+std::vector<ChunkRow> load_chunks(std::int64_t job_id,
+                                  std::optional<std::string> chunk_nos = std::nullopt);
+
+// Every chunk's state, in chunk order: cheaper than load_chunks when the
+// runner only decides what to do next.
+std::vector<ChunkState> chunk_states(std::int64_t job_id);
+
+// {1,2,3}: an int[] literal.
+std::string int_array(const std::vector<int>& values);
 
 // Runs a statement on the control tables as the extension owner.
 std::uint64_t control_execute(const std::string& sql, const std::vector<Value>& params);

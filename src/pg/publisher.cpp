@@ -195,15 +195,9 @@ PublishResult publish_unit(const Job& job, const std::vector<ChunkRow>& unit,
 
 PublishResult publish_ready(const Job& job, const std::string& parent) {
     PublishResult total;
-    auto chunks = load_chunks(job.id);
-    std::vector<ChunkState> states;
-    for (const auto& c : chunks)
-        states.push_back(c.state);
     for (const auto& numbers :
-         ready_units(job.options.publish, job.options.partitions_per_batch, states)) {
-        std::vector<ChunkRow> unit;
-        for (int no : numbers)
-            unit.push_back(chunks[static_cast<std::size_t>(no - 1)]);
+         ready_units(job.options.publish, job.options.partitions_per_batch, chunk_states(job.id))) {
+        std::vector<ChunkRow> unit = load_chunks(job.id, int_array(numbers));
         PublishResult r = publish_unit(job, unit, parent);
         total.published += r.published;
         if (r.stopped)

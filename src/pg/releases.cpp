@@ -4,13 +4,6 @@ namespace backfill::pg {
 
 namespace {
 
-std::string int_array(const std::vector<int>& values) {
-    std::string out = "{";
-    for (std::size_t i = 0; i < values.size(); i++)
-        out += (i ? "," : "") + std::to_string(values[i]);
-    return out + "}";
-}
-
 // "FIN-2841: Correct tax-inclusive revenue calculation", from the job's
 // release option; nullopt when it says nothing.
 Value reason_of(const ReleaseInfo& r) {
