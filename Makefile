@@ -14,6 +14,9 @@ REGRESS = $(patsubst sql/%.sql,%,$(filter-out sql/backfill--%,$(wildcard sql/*.s
 # decided before PGXS is read).
 override with_llvm = no
 
+# Rebuild objects when a header they include changes (.deps/).
+override autodepend = yes
+
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
