@@ -17,9 +17,14 @@ namespace {
 std::optional<ChunkRow> claim_next(const Job& job) {
     auto rows = control_query(
         "SELECT chunk_no FROM backfill.chunk WHERE job_id = $1::bigint"
-        " AND state IN ('pending', 'running') ORDER BY state <> 'pending', chunk_no"
+        " AND state IN ('pending', 'running')"
+        // leave out chunks another session holds (see chunk_lock.cpp)
+        " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l WHERE l.locktype = 'advisory'"
+        "  AND l.objsubid = 16966 AND l.granted AND l.classid = job_id::oid"
+        "  AND l.objid = chunk_no::oid AND l.database = $2::oid)"
+        " ORDER BY chunk_no"
         " LIMIT 16 FOR UPDATE SKIP LOCKED",
-        {job_key(job)});
+        {job_key(job), std::to_string(MyDatabaseId)});
     for (const auto& r : rows) {
         int chunk_no = std::stoi(*r[0]);
         if (!try_lock_chunk(job.id, chunk_no))
