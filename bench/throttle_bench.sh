@@ -98,74 +98,13 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# psql helpers: q prints aligned output, qv returns unaligned values.
-q() { cluster_psql "$DIR" -q "$@"; }
-qv() { cluster_psql "$DIR" -qAt "$@"; }
-now() { printf '%s\n' "$EPOCHREALTIME"; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", 100 * a / b; else print "?" }'; }
 
 # ------------------------------------------------------------------ setup
 
-# private_install REF: build REF of this repository outside the working tree
-# and install it into $PRIV, a copy of the PostgreSQL installation (binaries
-# copied, lib and share as symlinks) that finds its lib and share directories
-# relative to its own binaries; PG_CONFIG then points into it.
-private_install() {
-    local ref="$1" src sys_bin sys_lib sys_share log
-    PRIV="$(mktemp -d /tmp/backfill-bench-pg.XXXXXX)"
-    chmod 0755 "$PRIV"
-    src="$PRIV/src"
-    mkdir -p "$src"
-    git -C "$BF_ROOT" archive "$ref" | tar -x -C "$src"
-    sys_bin="$("$PG_CONFIG" --bindir)"
-    sys_lib="$("$PG_CONFIG" --pkglibdir)"
-    sys_share="$("$PG_CONFIG" --sharedir)"
-    mkdir -p "$PRIV$sys_bin" "$(dirname "$PRIV$sys_lib")" "$(dirname "$PRIV$sys_share")"
-    cp -a "$sys_bin/." "$PRIV$sys_bin/"
-    cp -as "$sys_lib" "$PRIV$sys_lib"
-    cp -as "$sys_share" "$PRIV$sys_share"
-    # never write through a symlink into the shared installation
-    rm -f "$PRIV$sys_lib"/backfill.so "$PRIV$sys_share"/extension/backfill[.-]*
-    log="$PRIV/build.log"
-    if (cd "$src" && make PG_CONFIG="$PG_CONFIG" -j"$(nproc)" && make PG_CONFIG="$PG_CONFIG" DESTDIR="$PRIV" install) >"$log" 2>&1; then
-        info "built $(git -C "$BF_ROOT" rev-parse --short "$ref") ($(git -C "$BF_ROOT" log -1 --format=%s "$ref" | cut -c1-60)) into $PRIV"
-    else
-        cat "$log"
-        die "build of $ref failed (log: $log)"
-    fi
-    PG_CONFIG="$PRIV$sys_bin/pg_config"
-    export PG_CONFIG
-    [ "$("$PG_CONFIG" --pkglibdir)" = "$PRIV$sys_lib" ] ||
-        die "the private copy of PostgreSQL does not find its own lib directory"
-}
 
-case "$BUILD" in
-    install)
-        section "Dependencies"
-        scripts/install-deps.sh
-        ensure_user
-        section "Build and install the extension"
-        BUILD_LOG="$(mktemp /tmp/backfill-bench-build.XXXXXX.log)"
-        if make PG_CONFIG="$PG_CONFIG" -j"$(nproc)" >"$BUILD_LOG" 2>&1 &&
-            make PG_CONFIG="$PG_CONFIG" install >>"$BUILD_LOG" 2>&1; then
-            rm -f "$BUILD_LOG"
-            info "built and installed into $("$PG_CONFIG" --pkglibdir)"
-        else
-            cat "$BUILD_LOG"
-            die "build failed (log: $BUILD_LOG)"
-        fi
-        ;;
-    head)
-        section "Dependencies"
-        scripts/install-deps.sh
-        ensure_user
-        section "Build ${BENCH_REF:-HEAD} into a private copy of PostgreSQL"
-        private_install "${BENCH_REF:-HEAD}"
-        ;;
-    none) ;;
-    *) die "BENCH_BUILD must be install, head or none (not '$BUILD')" ;;
-esac
+. "$BF_ROOT/bench/bench_lib.sh"
+prepare_build
 ensure_user
 BINDIR="$(pg_bindir)"
 
