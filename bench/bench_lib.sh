@@ -9,6 +9,33 @@ qv() { cluster_psql "$DIR" -qAt "$@"; }
 now() { printf '%s\n' "$EPOCHREALTIME"; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
+# cpu_sample: "busy total" CPU jiffies of the whole machine, from /proc/stat.
+cpu_sample() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t; exit }' /proc/stat; }
+# busy_pct "B0 T0" "B1 T1": percent of the machine's CPU time that was busy.
+busy_pct() {
+    awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ");
+        d = y[2] - x[2]; p = 0; if (d > 0) p = 100 * (y[1] - x[1]) / d; printf "%d\n", p }'
+}
+
+# wait_quiet: other work shares this machine (tests of other sessions).
+# Before a timed phase, wait (up to BENCH_QUIET_WAIT seconds, default 60)
+# for a second in which less than BENCH_QUIET_PCT (default 25) percent of
+# the machine's CPU is busy; prints the last figure.
+wait_quiet() {
+    local limit="${BENCH_QUIET_WAIT:-60}" pct="${BENCH_QUIET_PCT:-25}" waited=0 a b busy
+    while :; do
+        a="$(cpu_sample)"
+        sleep 1
+        b="$(cpu_sample)"
+        busy="$(busy_pct "$a" "$b")"
+        if [ "$busy" -lt "$pct" ] || [ "$waited" -ge "$limit" ]; then
+            break
+        fi
+        waited=$((waited + 1))
+    done
+    printf '%s\n' "$busy"
+}
+
 # private_install REF: build REF of this repository outside the working tree
 # and install it into $PRIV, a copy of the PostgreSQL installation (binaries
 # copied, lib and share as symlinks) that finds its lib and share directories
