@@ -18,12 +18,22 @@
 #   BACKFILL_REGRESS_PRELOAD  shared_preload_libraries of the pg_regress/pgTAP
 #                             cluster [pg_cron]; "" for none
 #   PG_CONFIG                 pg_config to build against [PostgreSQL 15's]
+#   BF_LAYERS                 layers to run, for a quick check while
+#                             developing [unit build regress pgtap tap]
+#   BF_TAP_TESTS              Perl TAP files to run [test/tap/*.pl]
+# Runs hold /tmp/backfill-test.lock: the extension is installed into the one
+# PostgreSQL of the machine, so two runs at once would test each other's build.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_root "${BASH_SOURCE[0]}" "$@"
 cd "$BF_ROOT"
+exec 9>/tmp/backfill-test.lock
+flock 9
+LAYERS=" ${BF_LAYERS:-unit build regress pgtap tap} "
+# wanted LAYER: whether this run includes LAYER
+wanted() { [[ "$LAYERS" == *" $1 "* ]]; }
 
 declare -a SUMMARY=()
 FAILED=0
@@ -86,7 +96,9 @@ info "PostgreSQL: $("$PG_CONFIG" --version) ($BINDIR)"
 
 # ------------------------------------------------------------------ unit
 section "C++ core unit tests (CMake + GoogleTest)"
-if [ ! -f CMakeLists.txt ]; then
+if ! wanted unit; then
+    record unit SKIP "not in BF_LAYERS"
+elif [ ! -f CMakeLists.txt ]; then
     info "no CMakeLists.txt: skipping"
     record unit SKIP "no CMakeLists.txt"
 else
@@ -127,11 +139,17 @@ info "copied to $COPY"
 # ------------------------------------------------------------------ cluster
 shopt -s nullglob
 regress_tests=()
-for f in sql/*.sql; do
-    case "$(basename "$f")" in backfill--*) ;; *) regress_tests+=("$f") ;; esac
-done
-pgtap_tests=(test/pgtap/*.sql)
-tap_tests=(test/tap/*.pl)
+if wanted regress; then
+    for f in sql/*.sql; do
+        case "$(basename "$f")" in backfill--*) ;; *) regress_tests+=("$f") ;; esac
+    done
+fi
+pgtap_tests=()
+if wanted pgtap; then pgtap_tests=(test/pgtap/*.sql); fi
+tap_tests=()
+if wanted tap; then
+    if [ -n "${BF_TAP_TESTS:-}" ]; then read -r -a tap_tests <<<"$BF_TAP_TESTS"; else tap_tests=(test/tap/*.pl); fi
+fi
 shopt -u nullglob
 
 if [ "${#regress_tests[@]}" -gt 0 ] || [ "${#pgtap_tests[@]}" -gt 0 ]; then
