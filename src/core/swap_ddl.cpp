@@ -107,10 +107,15 @@ std::vector<std::string> guard_trigger_statements(const SwapSpec& s,
                                                   const std::string& phase) {
     const std::string call = " EXECUTE FUNCTION " + s.guard_function + "(" + literal(s.job_id) +
                              ", " + literal(s.chunk_no) + ", " + literal(phase) + ")";
+    // ENABLE ALWAYS: rows a logical-replication apply worker writes
+    // (session_replication_role = replica) are recorded too.
+    const std::string truncate_trigger = truncate_trigger_name(s.guard_trigger);
     return {"CREATE TRIGGER " + s.guard_trigger + " AFTER INSERT OR UPDATE OR DELETE ON " +
                 qualified_table + " FOR EACH ROW" + call,
-            "CREATE TRIGGER " + truncate_trigger_name(s.guard_trigger) + " AFTER TRUNCATE ON " +
-                qualified_table + " FOR EACH STATEMENT" + call};
+            "CREATE TRIGGER " + truncate_trigger + " AFTER TRUNCATE ON " + qualified_table +
+                " FOR EACH STATEMENT" + call,
+            "ALTER TABLE " + qualified_table + " ENABLE ALWAYS TRIGGER " + s.guard_trigger,
+            "ALTER TABLE " + qualified_table + " ENABLE ALWAYS TRIGGER " + truncate_trigger};
 }
 
 // A table that stops being watched (the retained original, a restored
@@ -143,8 +148,9 @@ std::string load_shadow_statement(const SwapSpec& s, const std::string& source) 
 }
 
 // After the load: the indexes and constraints the live partition has, its
-// foreign keys, the guard that watches the shadow once it is live, and
-// fresh statistics so the first queries after the swap plan well.
+// foreign keys, and fresh statistics so the first queries after the swap
+// plan well. (The guard that watches the shadow once it is live is attached
+// separately, by the extension owner: guard_trigger_statements.)
 std::vector<std::string> finish_shadow_statements(const SwapSpec& s) {
     std::vector<std::string> out;
     for (const IndexSpec& idx : s.indexes) {
@@ -159,7 +165,6 @@ std::vector<std::string> finish_shadow_statements(const SwapSpec& s) {
     for (const std::string& fk : s.foreign_keys) {
         out.push_back("ALTER TABLE " + qualified(s, s.shadow) + " " + fk);
     }
-    append(out, guard_trigger_statements(s, qualified(s, s.shadow), "live"));
     out.push_back("ANALYZE " + qualified(s, s.shadow));
     return out;
 }

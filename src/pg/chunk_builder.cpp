@@ -2,6 +2,7 @@
 
 #include "core/names.hpp"
 #include "pg/chunk_validation.hpp"
+#include "pg/job_tables.hpp"
 #include "pg/pg_error.hpp"
 #include "pg/session_context.hpp"
 #include "pg/swap_spec.hpp"
@@ -56,28 +57,37 @@ std::string describe_build_error(const PgError& e, const Job& job, const ChunkRo
     return e.message;
 }
 
-// Step 1: the guard trigger on the live partition, a clean slate for the
-// shadow, and the attempt counted. Committed before the build starts, so
-// every write the build's snapshot misses is recorded.
-void prepare_build(const Job& job, const ChunkRow& chunk, const SwapSpec& spec) {
+// Step 1: the guard trigger on the live partition (whose OID the guard
+// checks), a clean slate for the shadow (the one this chunk built before,
+// by OID; a table someone else put at its name is refused, never dropped),
+// and the attempt counted. Committed before the build starts, so every
+// write the build's snapshot misses is recorded.
+void prepare_build(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
+                   const SwapSpec& spec) {
     std::string live = spec.schema + "." + spec.partition;
-    bool locked = with_lock_retries(job.options.lock_timeout_us, job.options.swap_retries, [&]() {
-        run_all(drop_guard_statements(spec, live));
-        run_all(guard_trigger_statements(spec, live, "build"));
-    });
+    bool locked = with_lock_retries(job.options.lock_timeout_us, job.options.swap_retries,
+                                    [&]() { install_guard(spec, live, "build"); });
     if (!locked)
         throw UserError(ErrorKind::WrongState,
                         "could not lock partition " + live + " to install the write guard",
                         "Long transactions on the partition block it; retry later.");
-    execute_quietly("DROP TABLE IF EXISTS " + spec.schema + "." + spec.shadow);
-    control_execute(
-        "DELETE FROM backfill.chunk_write WHERE job_id = $1::bigint AND chunk_no = $2::int",
-        {job_key(job), std::to_string(chunk.chunk_no)});
-    control_execute(
-        "UPDATE backfill.chunk SET state = 'running', attempts = attempts + 1, error = NULL,"
-        " started_at = coalesce(started_at, now()), shadow_exists = false"
-        " WHERE job_id = $1::bigint AND chunk_no = $2::int",
-        {job_key(job), std::to_string(chunk.chunk_no)});
+    in_subtransaction([&]() {
+        {
+            OwnerBox box(job.owner, kSafeSearchPath);
+            drop_own_table(chunk.shadow_oid);
+        }
+        require_name_free(spec.schema, spec.shadow, InvalidOid,
+                          "the shadow of " + chunk_label(chunk));
+        control_execute(
+            "DELETE FROM backfill.chunk_write WHERE job_id = $1::bigint AND chunk_no = $2::int",
+            {job_key(job), std::to_string(chunk.chunk_no)});
+        control_execute(
+            "UPDATE backfill.chunk SET state = 'running', attempts = attempts + 1, error = NULL,"
+            " started_at = coalesce(started_at, now()), shadow_exists = false,"
+            " live_oid = $3::oid, shadow_oid = NULL"
+            " WHERE job_id = $1::bigint AND chunk_no = $2::int",
+            {job_key(job), std::to_string(chunk.chunk_no), std::to_string(lc.live.oid)});
+    });
     commit_step();
 }
 
@@ -90,15 +100,17 @@ Outcome build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
     auto t0 = std::chrono::steady_clock::now();
     std::optional<ValidationVerdict> verdict;
     in_subtransaction([&]() {
+        OwnerBox ddl_box(job.owner, kSafeSearchPath);
         std::string rows_before =
             *scalar("SELECT count(*) FROM " + spec.schema + "." + spec.partition);
         run_all(create_shadow_statements(spec));
+        Oid shadow_oid = relation_named(spec.schema, spec.shadow)->oid;
         auto unvalidated = not_valid_checks(lc.live.oid);
         for (const auto& c : unvalidated)
             execute("ALTER TABLE " + shadow + " DROP CONSTRAINT " + c.name);
         std::uint64_t rows_after;
         {
-            ScopedSearchPath path(job.search_path);
+            OwnerBox box(job.owner, job.search_path);
             BuildTimer timer(job.options.statement_timeout_us);
             rows_after = execute_with_bounds(load_shadow_statement(spec, job.source), job.key_type,
                                              lc.lower, lc.upper);
@@ -107,6 +119,7 @@ Outcome build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
         for (const auto& c : unvalidated)
             execute("ALTER TABLE " + shadow + " ADD CONSTRAINT " + c.name + " " + c.definition);
         run_all(copy_ownership_statements(lc.live.oid, shadow));
+        install_guard(spec, shadow, "live");
         if (!job.options.validate.empty())
             verdict = validate_chunk(job, spec, std::stoll(rows_before),
                                      static_cast<std::int64_t>(rows_after));
@@ -118,7 +131,7 @@ Outcome build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
         control_execute(
             "UPDATE backfill.chunk SET state = $7, rows_before = $3::bigint,"
             " rows_after = $4::bigint, build_ms = $5::numeric, shadow_exists = true,"
-            " build_xid = $10::xid,"
+            " build_xid = $10::xid, shadow_oid = $11::oid,"
             " index_names = $6::name[], validation = $8::jsonb,"
             " error = CASE WHEN $7 = 'failed' THEN 'validation failed: ' || $9 END,"
             " finished_at = CASE WHEN $7 = 'failed' THEN now() END"
@@ -131,7 +144,8 @@ Outcome build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
                     {std::to_string(lc.live.oid)})
                  .value_or("{}"),
              passed ? "built" : "failed", verdict ? Value(verdict->figures_json) : std::nullopt,
-             failures, std::to_string(pg_guard([]() { return GetTopTransactionId(); }))});
+             failures, std::to_string(pg_guard([]() { return GetTopTransactionId(); })),
+             std::to_string(shadow_oid)});
         log_event(job, chunk.chunk_no, passed ? "chunk_built" : "chunk_failed",
                   passed
                       ? std::to_string(rows_after) + " rows (was " + rows_before + ")"
@@ -154,9 +168,10 @@ Outcome build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
 
 Outcome build_chunk(const Job& job, const ChunkRow& chunk, const std::string& parent) {
     try {
-        ChunkPlan plan = plan_chunk(job, chunk, parent);
-        prepare_build(job, chunk, plan.spec);
-        return build_shadow(job, chunk, plan.live, plan.spec);
+        std::optional<ChunkPlan> plan;
+        in_subtransaction([&]() { plan = plan_chunk(job, chunk, parent); });
+        prepare_build(job, chunk, plan->live, plan->spec);
+        return build_shadow(job, chunk, plan->live, plan->spec);
     } catch (const PermanentFailure& e) {
         return record_failure(job, chunk, e.what(), true);
     } catch (const UserError& e) {

@@ -143,7 +143,6 @@ void work_job_locked(const Job& job, std::optional<int> max_chunks) {
 void release_claimed_chunk() { unlock_chunk(); }
 
 void run_job(const std::string& name, std::optional<int> max_chunks) {
-    set_local_search_path(kSafeSearchPath);
     Job job = load_job(name, true);
     if (job.owner != current_role())
         throw UserError(ErrorKind::WrongState,
@@ -163,7 +162,6 @@ void run_job(const std::string& name, std::optional<int> max_chunks) {
 }
 
 void run_job_in_worker(std::int64_t job_id) {
-    set_local_search_path(kSafeSearchPath);
     auto job = load_job_by_id(job_id);
     if (!job || job->state != JobState::Running) {
         commit_step();

@@ -27,7 +27,7 @@ ValidationVerdict validate_chunk(const Job& job, const SwapSpec& spec, std::int6
     ValidationFigures f;
     f.rows_before = rows_before;
     f.rows_after = rows_after;
-    ScopedSearchPath path(job.search_path);
+    OwnerBox box(job.owner, job.search_path);
     for (const auto& a : rules.aggregates) {
         std::string select = "SELECT (" + a.expr + "\n)::text FROM ";
         f.aggregates.push_back(AggregateFigure{scalar(select + old), scalar(select + shadow)});
@@ -58,7 +58,7 @@ ValidationVerdict validate_chunk(const Job& job, const SwapSpec& spec, std::int6
 
 void check_validation_rules(const ValidationSpec& rules, const std::string& target,
                             const std::string& search_path) {
-    ScopedSearchPath path(search_path);
+    OwnerBox box(current_role(), search_path);
     auto prepares = [&](const std::string& what, const std::string& sql) {
         try {
             prepare_only(sql);

@@ -56,10 +56,11 @@ std::string required_json(FunctionCallInfo fcinfo, int n, const char* name) {
     return options_arg(fcinfo, n);
 }
 
-// The caller's search_path passed as the last argument.
+// The caller's search_path: passed as argument n by the functions whose SET
+// clause hides it, read from the session by plan(spec), which has none.
 std::string search_path_arg(FunctionCallInfo fcinfo, int n) {
     if (PG_NARGS() <= n)
-        return "\"$user\", public";
+        return session_search_path();
     return text_arg(fcinfo, n).value_or("\"$user\", public");
 }
 
@@ -308,7 +309,9 @@ Datum backfill_purge(PG_FUNCTION_ARGS) {
     return simple_command(fcinfo, [](const std::string& n) { return Int32GetDatum(purge_job(n)); });
 }
 
-// backfill._bar(pct): the text progress bar of backfill.progress.
+// backfill._bar(pct) and backfill._eta(...): what the 0.1.0 progress view
+// called. 0.2.0 computes both in the view, but a 0.1.0 schema still
+// references these symbols until ALTER EXTENSION backfill UPDATE.
 Datum backfill_bar(PG_FUNCTION_ARGS) {
     return guarded_entry([&]() {
         double pct = pg_guard([&]() {

@@ -5,6 +5,7 @@
 #include "core/user_error.hpp"
 #include "pg/chunk_lock.hpp"
 #include "pg/job_store.hpp"
+#include "pg/job_tables.hpp"
 #include "pg/key_values.hpp"
 #include "pg/publisher.hpp"
 #include "pg/releases.hpp"
@@ -62,6 +63,35 @@ bool drop_guard(const Job& job, const ChunkRow& chunk, const SwapSpec& spec) {
     });
 }
 
+// Rollback puts back only what this job itself published: the live
+// partition must still be the table the chunk swapped in, and the retained
+// original the one it took out; otherwise it refuses, saying what changed.
+void require_own_published(const Job& job, const ChunkRow& c, Oid live_oid) {
+    std::string qname = qualified(c.part_schema, c.part_name);
+    if (live_oid != c.live_oid) {
+        auto newer = control_query(
+            "SELECT j.name FROM backfill.chunk ch JOIN backfill.job j ON j.id = ch.job_id"
+            " WHERE ch.retained_oid = $1::oid AND j.owner = $2::oid LIMIT 1",
+            {std::to_string(c.live_oid), std::to_string(job.owner)});
+        throw UserError(ErrorKind::WrongState,
+                        "partition " + qname + " was replaced after backfill job \"" + job.name +
+                            "\" published it" +
+                            (newer.empty() ? std::string(" (by DDL)")
+                                           : " (by backfill job \"" + *newer[0][0] + "\")"),
+                        "Rolling back would discard the newer table and the rows written to it. "
+                        "Roll back the newer job first, or leave this job as it is.");
+    }
+    auto retained = relation_named(c.part_schema, c.retained_name);
+    if (!retained || retained->oid != c.retained_oid || retained->is_partition)
+        throw UserError(
+            ErrorKind::WrongState,
+            "the retained original of " + qname + " (" + qualified(c.part_schema, c.retained_name) +
+                ") is missing or is not the table backfill job \"" + job.name + "\" took out",
+            "It was dropped, renamed or replaced; this chunk cannot be rolled back.");
+    require_name_free(c.part_schema, c.shadow_name, InvalidOid,
+                      "the rolled-back table of chunk " + std::to_string(c.chunk_no));
+}
+
 }  // namespace
 
 std::int64_t create_job(const std::string& name, const PlannedJob& plan, const std::string& source,
@@ -69,7 +99,9 @@ std::int64_t create_job(const std::string& name, const PlannedJob& plan, const s
     if (name.empty())
         throw UserError(ErrorKind::InvalidParameter, "job name must not be empty",
                         "Name the job after what it fixes, e.g. 'revenue-tax-fix'.");
-    if (!control_query("SELECT 1 FROM backfill.job WHERE name = $1", {name}).empty())
+    if (!control_query("SELECT 1 FROM backfill.job WHERE name = $1 AND owner = $2::oid",
+                       {name, std::to_string(current_role())})
+             .empty())
         throw UserError(ErrorKind::InvalidParameter, "backfill job \"" + name + "\" already exists",
                         "Choose another name, or look at the existing job in backfill.jobs.");
     auto id_row = control_query(
@@ -230,6 +262,7 @@ void set_job_options(const std::string& name, const std::string& options_json) {
 
 int publish_job(const std::string& name) {
     Job job = load_job(name, true);
+    OwnerBox box(job.owner, kSafeSearchPath);
     if (is_terminal(job.state))
         throw UserError(ErrorKind::WrongState,
                         "backfill job \"" + job.name + "\" is " + to_string(job.state),
@@ -269,6 +302,7 @@ void cancel_job(const std::string& name) {
     if (!begun)
         return;
     const Job& job = begun->first;
+    OwnerBox box(job.owner, kSafeSearchPath);
     set_job_state(job, JobState::Cancelled);
     control_execute("UPDATE backfill.job SET throttled_by = NULL WHERE id = $1::bigint",
                     {key(job)});
@@ -280,15 +314,13 @@ void cancel_job(const std::string& name) {
         if (!try_lock_chunk(job.id, chunk.chunk_no))
             continue;  // its runner cleans up
         SwapSpec spec = spec_for(job, chunk);
-        if (chunk.shadow_exists || relation_exists(chunk.part_schema, chunk.shadow_name)) {
-            execute_quietly("DROP TABLE IF EXISTS " + spec.schema + "." + spec.shadow);
+        if (drop_own_table(chunk.shadow_oid))
             dropped++;
-        }
         drop_guard(job, chunk, spec);
         if (chunk.state != ChunkState::Failed)
             control_execute(
-                "UPDATE backfill.chunk SET state = 'pending', shadow_exists = false"
-                " WHERE job_id = $1::bigint AND chunk_no = $2::int",
+                "UPDATE backfill.chunk SET state = 'pending', shadow_exists = false,"
+                " shadow_oid = NULL WHERE job_id = $1::bigint AND chunk_no = $2::int",
                 {key(job), std::to_string(chunk.chunk_no)});
         unlock_chunk();
     }
@@ -303,6 +335,7 @@ int rollback_job(const std::string& name, bool force) {
     if (!begun)
         return 0;
     const Job& job = begun->first;
+    OwnerBox box(job.owner, kSafeSearchPath);
     std::vector<ChunkRow> published;
     for (const auto& c : load_chunks(job.id))
         if (c.state == ChunkState::Published)
@@ -332,6 +365,7 @@ int rollback_job(const std::string& name, bool force) {
                 ErrorKind::WrongState,
                 "partition " + qualified(c.part_schema, c.part_name) + " is no longer attached",
                 "Reattach it, then roll back.");
+        require_own_published(job, c, live->oid);
         PartitionBounds b = bounds_from_node(live->bound_node, job.key_type);
         SwapSpec spec = spec_for(job, c);
         spec.lower_literal = typed_literal(b.lower, job.key_type);
@@ -364,6 +398,7 @@ int rollback_job(const std::string& name, bool force) {
         record_release(job, "rollback", numbers);
     control_execute(
         "UPDATE backfill.chunk SET state = 'rolled_back', retained = false, shadow_exists = true,"
+        " shadow_oid = live_oid, live_oid = retained_oid, retained_oid = NULL,"
         " finished_at = now() WHERE job_id = $1::bigint AND state = 'published'",
         {key(job)});
     set_job_state(job, JobState::RolledBack);
@@ -377,22 +412,22 @@ int rollback_job(const std::string& name, bool force) {
 int purge_job(const std::string& name) {
     Job job = load_job(name, true);
     apply_command(job.state, JobCommand::Purge, job.name);
+    OwnerBox box(job.owner, kSafeSearchPath);
     int dropped = 0;
     for (const auto& chunk : load_chunks(job.id)) {
         if (!try_lock_chunk(job.id, chunk.chunk_no))
             continue;
         SwapSpec spec = spec_for(job, chunk);
-        if (chunk.retained && relation_exists(chunk.part_schema, chunk.retained_name)) {
-            execute("DROP TABLE " + spec.schema + "." + spec.retained);
+        // Only what this job made and nothing attached: drop_own_table
+        // goes by OID and leaves partitions alone.
+        if (chunk.retained && drop_own_table(chunk.retained_oid))
             dropped++;
-        }
-        if (relation_exists(chunk.part_schema, chunk.shadow_name)) {
-            execute("DROP TABLE " + spec.schema + "." + spec.shadow);
+        if (drop_own_table(chunk.shadow_oid))
             dropped++;
-        }
         drop_guard(job, chunk, spec);
         control_execute(
-            "UPDATE backfill.chunk SET retained = false, shadow_exists = false"
+            "UPDATE backfill.chunk SET retained = false, shadow_exists = false,"
+            " retained_oid = NULL, shadow_oid = NULL"
             " WHERE job_id = $1::bigint AND chunk_no = $2::int",
             {key(job), std::to_string(chunk.chunk_no)});
         unlock_chunk();

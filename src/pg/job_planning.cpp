@@ -43,7 +43,7 @@ SpecJob plan_spec_job(const std::string& spec_json, const std::string& search_pa
     SpecMapping m = map_spec(spec_json);
     Value target;
     {
-        ScopedSearchPath path(search_path);
+        OwnerBox box(current_role(), search_path);
         target = scalar("SELECT pg_catalog.to_regclass($1)::oid::text", {m.target_table});
     }
     if (!target)

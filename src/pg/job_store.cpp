@@ -59,6 +59,9 @@ const char* kJobColumns =
     "SELECT id, name, owner, target, key_column, key_type, source, search_path,"
     " options::text, state FROM backfill.job ";
 
+// An oid column's value; InvalidOid for NULL.
+Oid oid_of(const Value& v) { return v ? static_cast<Oid>(std::stoul(*v)) : InvalidOid; }
+
 Job job_from_row(const Row& r) {
     Job job;
     job.id = std::stoll(*r[0]);
@@ -77,13 +80,22 @@ Job job_from_row(const Row& r) {
 }  // namespace
 
 Job load_job(const std::string& name, bool for_update) {
-    auto rows = control_query(
-        std::string(kJobColumns) + "WHERE name = $1" + (for_update ? " FOR UPDATE" : ""), {name});
-    bool visible =
-        !rows.empty() && (current_role_is_superuser() || std::stoul(*rows[0][2]) == current_role());
-    if (!visible)
+    bool superuser = current_role_is_superuser();
+    auto rows = control_query(std::string(kJobColumns) +
+                                  "WHERE name = $1 AND ($2::boolean OR owner = $3::oid)" +
+                                  (for_update ? " FOR UPDATE" : ""),
+                              {name, superuser ? "t" : "f", std::to_string(current_role())});
+    if (rows.empty())
         throw UserError(ErrorKind::InvalidParameter, "backfill job \"" + name + "\" does not exist",
                         "See SELECT name, state FROM backfill.jobs for your jobs.");
+    if (rows.size() > 1) {
+        std::string owners;
+        for (const auto& r : rows)
+            owners += (owners.empty() ? "" : ", ") + role_name(std::stoul(*r[2]));
+        throw UserError(ErrorKind::InvalidParameter,
+                        "several roles have a backfill job named \"" + name + "\": " + owners,
+                        "SET ROLE to the owner of the job you mean, then call again.");
+    }
     return job_from_row(rows[0]);
 }
 
@@ -98,7 +110,8 @@ std::optional<Job> load_job_by_id(std::int64_t id) {
 std::vector<ChunkRow> load_chunks(std::int64_t job_id, std::optional<std::string> chunk_nos) {
     auto rows = control_query(
         "SELECT chunk_no, part_schema, part_name, lower_bound, upper_bound, lower_key, upper_key,"
-        " shadow_name, retained_name, state, attempts, retained, shadow_exists"
+        " shadow_name, retained_name, state, attempts, retained, shadow_exists,"
+        " live_oid, shadow_oid, retained_oid"
         " FROM backfill.chunk WHERE job_id = $1::bigint"
         " AND ($2::int[] IS NULL OR chunk_no = ANY($2::int[])) ORDER BY chunk_no",
         {std::to_string(job_id), chunk_nos});
@@ -118,6 +131,9 @@ std::vector<ChunkRow> load_chunks(std::int64_t job_id, std::optional<std::string
         c.attempts = std::stoi(*r[10]);
         c.retained = *r[11] == "t";
         c.shadow_exists = *r[12] == "t";
+        c.live_oid = oid_of(r[13]);
+        c.shadow_oid = oid_of(r[14]);
+        c.retained_oid = oid_of(r[15]);
         out.push_back(std::move(c));
     }
     return out;

@@ -35,13 +35,16 @@ struct ChunkRow {
     int attempts = 0;
     bool retained = false;
     bool shadow_exists = false;
+    // What the chunk guards, built and took out, by OID (InvalidOid: none).
+    Oid live_oid = InvalidOid, shadow_oid = InvalidOid, retained_oid = InvalidOid;
 };
 
 // Parses an options jsonb (as text) with the core's rules.
 JobOptions options_from_json(const std::string& json);
 
-// The job called name, if the caller may see it (owner or superuser);
-// otherwise an error as if it did not exist. for_update locks the row.
+// The caller's job called name (a superuser's: anyone's, unless two roles
+// use the name); otherwise an error as if it did not exist, so that no role
+// learns another's job names. for_update locks the row.
 Job load_job(const std::string& name, bool for_update = false);
 
 // The job with this id, whoever owns it (for workers, which run as its

@@ -2,18 +2,23 @@
 
 #include "core/publication.hpp"
 #include "pg/chunk_lock.hpp"
+#include "pg/job_tables.hpp"
 #include "pg/pg_error.hpp"
 #include "pg/releases.hpp"
+#include "pg/session_context.hpp"
 #include "pg/transactions.hpp"
 
 namespace backfill::pg {
 
 namespace {
 
-// Thrown inside the publishing transaction when the guard saw a write to a
-// live partition during its build: the unit must not be published.
-struct WritesSeen {
+// Thrown inside the publishing transaction when a chunk must be built
+// again: the guard saw a write to its live partition during the build, or
+// the live partition is no longer the one that was guarded. The unit must
+// not be published.
+struct MustRebuild {
     int chunk_no;
+    std::string reason;
 };
 
 // What one try of a unit's publishing transaction did.
@@ -29,11 +34,12 @@ struct UnitTry {
 void publish_try(const Job& job, const std::vector<ChunkRow>& unit,
                  const std::vector<ChunkPlan>& plans, UnitTry& t) {
     t = UnitTry{};
+    OwnerBox box(job.owner, kSafeSearchPath);
     execute(lock_parent_statement(plans.front().spec));
     t.locked_at = std::chrono::steady_clock::now();
     auto state =
         control_query("SELECT state FROM backfill.job WHERE id = $1::bigint", {job_key(job)});
-    if (*state[0][0] == "cancelled") {
+    if (is_terminal(parse_job_state(*state[0][0]))) {
         t.cancelled = true;
         return;
     }
@@ -42,32 +48,53 @@ void publish_try(const Job& job, const std::vector<ChunkRow>& unit,
         const SwapSpec& spec = plans[i].spec;
         std::string no = std::to_string(c.chunk_no);
         auto now = control_query(
-            "SELECT state FROM backfill.chunk WHERE job_id = $1::bigint AND chunk_no = $2::int"
-            " FOR UPDATE",
+            "SELECT state, live_oid, shadow_oid FROM backfill.chunk"
+            " WHERE job_id = $1::bigint AND chunk_no = $2::int FOR UPDATE",
             {job_key(job), no});
         if (*now[0][0] != "built")
             continue;
+        std::string qname = qualified(c.part_schema, c.part_name);
         auto live = live_partition(job.target, c.part_schema, c.part_name);
         if (!live)
             throw PermanentFailure(ErrorKind::WrongState,
-                                   "partition " + qualified(c.part_schema, c.part_name) +
-                                       " is no longer a partition of the target",
+                                   "partition " + qname + " is no longer a partition of the target",
                                    "Create a new job for the table as it is now.");
+        if (!now[0][1] || std::to_string(live->oid) != *now[0][1])
+            throw MustRebuild{c.chunk_no,
+                              "partition " + qname + " was replaced after its shadow was built"};
+        auto shadow = relation_named(spec.schema, spec.shadow);
+        if (!shadow || !now[0][2] || std::to_string(shadow->oid) != *now[0][2])
+            throw MustRebuild{c.chunk_no, "the shadow of " + chunk_label(c) +
+                                              " is not the table this chunk built"};
+        auto squatter = relation_named(spec.schema, spec.retained);
+        if (squatter)
+            throw PermanentFailure(
+                ErrorKind::WrongState,
+                "relation " + qualified(spec.schema, spec.retained) + " (owned by role " +
+                    squatter->owner +
+                    ") already exists, and backfill needs this name for the "
+                    "retained original of " +
+                    chunk_label(c),
+                "backfill never drops or renames a table it did not create. Rename or drop that "
+                "relation, then SELECT backfill.retry(name).");
         execute(detach_statement(spec));
         auto writes = control_query(
             "SELECT count(*) FROM backfill.chunk_write WHERE job_id = $1::bigint"
             " AND chunk_no = $2::int AND phase = 'build'",
             {job_key(job), no});
         if (*writes[0][0] != "0")
-            throw WritesSeen{c.chunk_no};
+            throw MustRebuild{c.chunk_no, "rows of partition " + qname +
+                                              " were written while its shadow was built"};
         run_all(swap_in_statements(spec, live->bound_spec));
         if (!job.options.retain)
-            execute("DROP TABLE " + spec.schema + "." + spec.retained);
+            drop_own_table(live->oid);
         control_execute(
             "UPDATE backfill.chunk SET state = 'published', retained = $3::boolean,"
-            " shadow_exists = false, finished_at = now(), error = NULL"
+            " shadow_exists = false, finished_at = now(), error = NULL,"
+            " live_oid = shadow_oid, shadow_oid = NULL,"
+            " retained_oid = CASE WHEN $3::boolean THEN $4::oid END"
             " WHERE job_id = $1::bigint AND chunk_no = $2::int",
-            {job_key(job), no, job.options.retain ? "t" : "f"});
+            {job_key(job), no, job.options.retain ? "t" : "f", std::to_string(live->oid)});
         t.published.push_back(c.chunk_no);
     }
     if (!t.published.empty())
@@ -138,7 +165,7 @@ PublishResult publish_unit(const Job& job, const std::vector<ChunkRow>& unit,
     std::vector<ChunkPlan> plans;
     for (const auto& c : unit) {
         try {
-            plans.push_back(plan_chunk(job, c, parent));
+            in_subtransaction([&]() { plans.push_back(plan_chunk(job, c, parent)); });
         } catch (const PermanentFailure& e) {
             record_failure(job, c, e.what(), true);
             return {};
@@ -151,16 +178,12 @@ PublishResult publish_unit(const Job& job, const std::vector<ChunkRow>& unit,
     try {
         locked = with_lock_retries(job.options.lock_timeout_us, job.options.swap_retries,
                                    [&]() { publish_try(job, unit, plans, t); });
-    } catch (const WritesSeen& w) {
-        for (std::size_t i = 0; i < unit.size(); i++)
-            if (unit[i].chunk_no == w.chunk_no) {
-                discard_shadow(job, unit[i], plans[i].spec);
+    } catch (const MustRebuild& w) {
+        for (const auto& c : unit)
+            if (c.chunk_no == w.chunk_no) {
+                discard_shadow(job, c);
                 commit_step();
-                record_failure(job, unit[i],
-                               "rows of partition " +
-                                   qualified(unit[i].part_schema, unit[i].part_name) +
-                                   " were written while its shadow was built; rebuilding",
-                               false);
+                record_failure(job, c, w.reason + "; rebuilding", false);
             }
         return {};
     } catch (const PermanentFailure& e) {
@@ -176,8 +199,8 @@ PublishResult publish_unit(const Job& job, const std::vector<ChunkRow>& unit,
         return {};
     }
     if (t.cancelled) {
-        for (std::size_t i = 0; i < unit.size(); i++)
-            discard_shadow(job, unit[i], plans[i].spec);
+        for (const auto& c : unit)
+            discard_shadow(job, c);
         commit_step();
         return PublishResult{0, true};
     }
@@ -232,18 +255,17 @@ int publish_all_built(const Job& job) {
     try {
         locked = with_lock_retries(job.options.lock_timeout_us, job.options.swap_retries,
                                    [&]() { publish_try(job, unit, plans, t); });
-    } catch (const WritesSeen& w) {
-        for (std::size_t i = 0; i < unit.size(); i++)
-            if (unit[i].chunk_no == w.chunk_no)
-                discard_shadow(job, unit[i], plans[i].spec);
+    } catch (const MustRebuild& w) {
+        for (const auto& c : unit)
+            if (c.chunk_no == w.chunk_no)
+                discard_shadow(job, c);
         set_job_state(job, JobState::Paused);
-        log_event(job, w.chunk_no, "chunk_retry",
-                  "written to while its shadow was built; nothing was published");
+        log_event(job, w.chunk_no, "chunk_retry", w.reason + "; nothing was published");
         pg_guard([&]() {
             ereport(WARNING,
-                    (errmsg("nothing was published: chunk %d of backfill job \"%s\" was written "
-                            "to while its shadow was built",
-                            w.chunk_no, job.name.c_str()),
+                    (errmsg("nothing was published: chunk %d of backfill job \"%s\" must be "
+                            "built again: %s",
+                            w.chunk_no, job.name.c_str(), w.reason.c_str()),
                      errhint("SELECT backfill.resume(name) rebuilds it; publish again once the "
                              "job is awaiting publication.")));
         });

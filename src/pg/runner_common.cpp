@@ -1,6 +1,8 @@
 #include "pg/runner_common.hpp"
 
+#include "pg/job_tables.hpp"
 #include "pg/pg_error.hpp"
+#include "pg/session_context.hpp"
 #include "pg/swap_spec.hpp"
 #include "pg/transactions.hpp"
 
@@ -108,13 +110,26 @@ Outcome record_failure(const Job& job, const ChunkRow& chunk, const std::string&
     return final ? Outcome::Failed : Outcome::Retried;
 }
 
-// Drops a shadow and puts the chunk back to pending (cancel, writes seen).
-void discard_shadow(const Job& job, const ChunkRow& chunk, const SwapSpec& spec) {
-    execute_quietly("DROP TABLE IF EXISTS " + spec.schema + "." + spec.shadow);
+// Drops the shadow the chunk built (by OID, as the job's owner) and puts
+// the chunk back to pending (cancel, writes seen).
+void discard_shadow(const Job& job, const ChunkRow& chunk) {
+    auto shadow = control_query(
+        "SELECT shadow_oid FROM backfill.chunk WHERE job_id = $1::bigint AND chunk_no = $2::int",
+        {job_key(job), std::to_string(chunk.chunk_no)});
+    if (!shadow.empty() && shadow[0][0]) {
+        OwnerBox box(job.owner, kSafeSearchPath);
+        drop_own_table(static_cast<Oid>(std::stoul(*shadow[0][0])));
+    }
     control_execute(
-        "UPDATE backfill.chunk SET state = 'pending', shadow_exists = false"
+        "UPDATE backfill.chunk SET state = 'pending', shadow_exists = false, shadow_oid = NULL"
         " WHERE job_id = $1::bigint AND chunk_no = $2::int",
         {job_key(job), std::to_string(chunk.chunk_no)});
+}
+
+void install_guard(const SwapSpec& spec, const std::string& table, const std::string& phase) {
+    AsExtensionOwner owner;
+    run_all(drop_guard_statements(spec, table));
+    run_all(guard_trigger_statements(spec, table, phase));
 }
 
 }  // namespace backfill::pg

@@ -68,7 +68,13 @@ void stop_job_if_asked(const Job& job, const ChunkRow& chunk, const std::string&
 Outcome record_failure(const Job& job, const ChunkRow& chunk, const std::string& message,
                        bool permanent);
 
-// Drops a chunk's shadow and puts the chunk back to pending.
-void discard_shadow(const Job& job, const ChunkRow& chunk, const SwapSpec& spec);
+// Drops a chunk's shadow (the table it recorded by OID) and puts the chunk
+// back to pending.
+void discard_shadow(const Job& job, const ChunkRow& chunk);
+
+// Attaches the write guard to a table for phase. Only the extension owner
+// may use backfill._guard (EXECUTE is revoked from PUBLIC), so it does this
+// itself; creating a trigger runs none of the table owner's code.
+void install_guard(const SwapSpec& spec, const std::string& table, const std::string& phase);
 
 }  // namespace backfill::pg

@@ -4,6 +4,55 @@
 
 namespace backfill::pg {
 
+namespace {
+
+int guc_scopes_open = 0;
+const std::string* box_path = nullptr;
+
+// Sets a GUC at the current nest level, as a SET would.
+void set_guc(const char* name, const std::string& value, GucAction action) {
+    pg_guard([&]() {
+        set_config_option(name, value.c_str(), PGC_USERSET, PGC_S_SESSION, action, true, 0, false);
+    });
+}
+
+}  // namespace
+
+GucScope::GucScope() {
+    level_ = pg_guard([]() { return NewGUCNestLevel(); });
+    guc_scopes_open++;
+}
+
+GucScope::~GucScope() {
+    guc_scopes_open--;
+    AtEOXact_GUC(false, level_);
+}
+
+void GucScope::set(const char* name, const std::string& value) {
+    set_guc(name, value, GUC_ACTION_SAVE);
+}
+
+int open_guc_scopes() { return guc_scopes_open; }
+
+RoleSwitch::RoleSwitch(Oid role, int flags) {
+    GetUserIdAndSecContext(&saved_user_, &saved_context_);
+    SetUserIdAndSecContext(role, saved_context_ | flags);
+}
+
+RoleSwitch::~RoleSwitch() { SetUserIdAndSecContext(saved_user_, saved_context_); }
+
+OwnerBox::OwnerBox(Oid owner, const std::string& search_path)
+    : role_(owner, SECURITY_RESTRICTED_OPERATION | SECURITY_LOCAL_USERID_CHANGE),
+      outer_path_(box_path),
+      path_(search_path) {
+    gucs_.set("search_path", path_);
+    box_path = &path_;
+}
+
+OwnerBox::~OwnerBox() { box_path = outer_path_; }
+
+const char* statement_search_path() { return box_path ? box_path->c_str() : kSafeSearchPath; }
+
 // The owner of the backfill schema: the role the control tables belong to.
 Oid extension_owner() {
     return pg_guard([]() {
@@ -17,37 +66,14 @@ Oid extension_owner() {
     });
 }
 
-AsRole::AsRole(Oid role) {
-    GetUserIdAndSecContext(&saved_user_, &saved_context_);
-    SetUserIdAndSecContext(role, saved_context_ | SECURITY_LOCAL_USERID_CHANGE);
-}
-
-AsRole::~AsRole() { SetUserIdAndSecContext(saved_user_, saved_context_); }
-
-ScopedSearchPath::ScopedSearchPath(const std::string& path) {
-    level_ = pg_guard([&]() {
-        int level = NewGUCNestLevel();
-        set_config_option("search_path", path.c_str(), PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-                          true, 0, false);
-        return level;
-    });
-}
-
-ScopedSearchPath::~ScopedSearchPath() { AtEOXact_GUC(true, level_); }
-
-void set_local_search_path(const std::string& path) {
-    pg_guard([&]() {
-        set_config_option("search_path", path.c_str(), PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
-                          true, 0, false);
-    });
-}
+AsExtensionOwner::AsExtensionOwner() : role_(extension_owner(), SECURITY_LOCAL_USERID_CHANGE) {}
 
 void set_local_lock_timeout_ms(long ms) {
-    std::string value = std::to_string(ms);
-    pg_guard([&]() {
-        set_config_option("lock_timeout", value.c_str(), PGC_USERSET, PGC_S_SESSION,
-                          GUC_ACTION_LOCAL, true, 0, false);
-    });
+    set_guc("lock_timeout", std::to_string(ms), GUC_ACTION_LOCAL);
+}
+
+std::string session_search_path() {
+    return pg_guard([]() { return std::string(namespace_search_path); });
 }
 
 Oid current_role() { return GetUserId(); }

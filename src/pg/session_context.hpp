@@ -1,6 +1,12 @@
-// Who and where the extension's SQL runs as: the extension owner for the
-// control tables, a fixed search_path for our own statements, the job's
-// search_path for the user's source.
+// Who and where SQL runs. Three boxes, and nothing runs outside them:
+//  - the extension's own statements (control tables, catalog reads): every
+//    SPI statement runs in a GUC nest level of its own with the search_path
+//    of the innermost box, pg_catalog, pg_temp by default (see spi.cpp);
+//  - the control tables are written as the extension owner (ExtensionOwner);
+//  - everything a job owner wrote (source, throttle_query, validate rules)
+//    and every DDL on the owner's tables runs in an OwnerBox: as the job's
+//    owner, SECURITY_RESTRICTED_OPERATION, in a GUC nest level that is
+//    discarded afterwards, so nothing it sets survives it.
 #pragma once
 
 #include <string>
@@ -9,50 +15,80 @@
 
 namespace backfill::pg {
 
-// While alive, SQL runs as the given role (SET ROLE is refused meanwhile).
-// Restores the previous user on exit.
-class AsRole {
+inline constexpr const char* kSafeSearchPath = "pg_catalog, pg_temp";
+
+// While alive, every GUC change (SET or SET LOCAL, by us or by code we
+// call) is undone when it ends. Must not span a commit (commit_step checks).
+class GucScope {
 public:
-    explicit AsRole(Oid role);
-    ~AsRole();
-    AsRole(const AsRole&) = delete;
-    AsRole& operator=(const AsRole&) = delete;
+    GucScope();
+    ~GucScope();
+    GucScope(const GucScope&) = delete;
+    GucScope& operator=(const GucScope&) = delete;
+
+    // Sets a GUC inside this scope only.
+    void set(const char* name, const std::string& value);
+
+private:
+    int level_;
+};
+
+// How many GucScopes are open: commit_step refuses to commit inside one.
+int open_guc_scopes();
+
+// While alive, the current user is role with extra security flags; the
+// previous user and flags come back on exit.
+class RoleSwitch {
+public:
+    RoleSwitch(Oid role, int flags);
+    ~RoleSwitch();
+    RoleSwitch(const RoleSwitch&) = delete;
+    RoleSwitch& operator=(const RoleSwitch&) = delete;
 
 private:
     Oid saved_user_;
     int saved_context_;
 };
 
+// The box for a job owner's SQL and for DDL on the owner's tables: runs as
+// owner, restricted (no SET ROLE, no temporary objects, no cursors left
+// behind), with search_path, all GUC changes discarded at the end.
+class OwnerBox {
+public:
+    OwnerBox(Oid owner, const std::string& search_path);
+    ~OwnerBox();
+    OwnerBox(const OwnerBox&) = delete;
+    OwnerBox& operator=(const OwnerBox&) = delete;
+
+private:
+    RoleSwitch role_;
+    GucScope gucs_;
+    const std::string* outer_path_;
+    std::string path_;
+};
+
+// The search_path SPI statements run with now: the innermost OwnerBox's,
+// or pg_catalog, pg_temp outside any.
+const char* statement_search_path();
+
 // The owner of the backfill schema, who owns the control tables.
 Oid extension_owner();
 
 // While alive, SQL runs as the extension owner, so the control tables need
-// no grants to ordinary roles.
-class AsExtensionOwner : public AsRole {
+// no grants to ordinary roles. Runs only our own statements.
+class AsExtensionOwner {
 public:
-    AsExtensionOwner() : AsRole(extension_owner()) {}
-};
-
-// While alive, search_path is the given value (a new GUC nest level);
-// restored on exit.
-class ScopedSearchPath {
-public:
-    explicit ScopedSearchPath(const std::string& path);
-    ~ScopedSearchPath();
-    ScopedSearchPath(const ScopedSearchPath&) = delete;
-    ScopedSearchPath& operator=(const ScopedSearchPath&) = delete;
+    AsExtensionOwner();
 
 private:
-    int level_;
+    RoleSwitch role_;
 };
-
-inline constexpr const char* kSafeSearchPath = "pg_catalog, pg_temp";
-
-// Sets search_path for the rest of the current transaction (SET LOCAL).
-void set_local_search_path(const std::string& path);
 
 // Sets lock_timeout for the rest of the current (sub)transaction.
 void set_local_lock_timeout_ms(long ms);
+
+// The caller's search_path as the session has it now.
+std::string session_search_path();
 
 Oid current_role();
 bool current_role_is_superuser();

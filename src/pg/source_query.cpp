@@ -74,7 +74,7 @@ void check_source(const std::string& source, const TargetInfo& target,
     check_source_parameters(source);
     PreparedShape shape;
     try {
-        ScopedSearchPath path(search_path);
+        OwnerBox box(current_role(), search_path);
         shape = prepare_shape(source.c_str(), target.key_type, target.column_types.data(),
                               static_cast<int>(target.column_types.size()));
     } catch (PgError& e) {
@@ -110,7 +110,7 @@ void check_source(const std::string& source, const TargetInfo& target,
 
 void check_throttle_query(const std::string& query_text, const std::string& search_path) {
     try {
-        ScopedSearchPath path(search_path);
+        OwnerBox box(current_role(), search_path);
         std::string sql = "SELECT (" + query_text + "\n)::boolean";
         prepare_only(sql);
     } catch (PgError& e) {

@@ -2,6 +2,7 @@
 
 #include "pg/pg_error.hpp"
 #include "pg/pg_headers.hpp"
+#include "pg/session_context.hpp"
 
 namespace backfill::pg {
 
@@ -14,9 +15,22 @@ struct RawResult {
     char** cells = nullptr;  // processed * ncols, NULL for SQL NULL
 };
 
-// Executes sql with text parameters; all PostgreSQL calls happen here, so
-// it owns no C++ objects.
+// Every statement runs in a GUC nest level of its own with the search_path
+// of the box it is in: whatever an earlier statement or the session left
+// behind, ours resolve names the same way, and nothing a statement sets
+// outlives it.
+class StatementScope {
+public:
+    StatementScope() { gucs_.set("search_path", statement_search_path()); }
+
+private:
+    GucScope gucs_;
+};
+
+// Executes sql with text parameters; all PostgreSQL calls happen in the
+// guarded lambda, which owns no C++ objects.
 RawResult run_spi(const char* sql, int nparams, const char* const* params) {
+    StatementScope scope;
     return pg_guard([&]() {
         RawResult raw;
         Oid* types = nparams ? static_cast<Oid*>(palloc(sizeof(Oid) * nparams)) : nullptr;
@@ -78,22 +92,13 @@ std::uint64_t execute(const std::string& sql, const std::vector<Value>& params) 
 }
 
 void execute_quietly(const std::string& sql) {
-    int level = pg_guard([]() {
-        int l = NewGUCNestLevel();
-        set_config_option("client_min_messages", "warning", PGC_USERSET, PGC_S_SESSION,
-                          GUC_ACTION_SAVE, true, 0, false);
-        return l;
-    });
-    try {
-        execute(sql);
-    } catch (...) {
-        AtEOXact_GUC(true, level);
-        throw;
-    }
-    AtEOXact_GUC(true, level);
+    GucScope quiet;
+    quiet.set("client_min_messages", "warning");
+    execute(sql);
 }
 
 void prepare_only(const std::string& sql) {
+    StatementScope scope;
     pg_guard([&]() {
         SPIPlanPtr plan = SPI_prepare(sql.c_str(), 0, nullptr);
         if (plan == nullptr)

@@ -29,7 +29,7 @@ std::optional<std::int64_t> opt_int(const Value& v) {
 void probe_throttle_query(const Job& job, ServerSignals& s) {
     try {
         in_subtransaction([&]() {
-            ScopedSearchPath path(job.search_path);
+            OwnerBox box(job.owner, job.search_path);
             auto v = scalar("SELECT (" + *job.options.throttle_query + "\n)::boolean");
             s.throttle_query = v && *v == "t";
         });

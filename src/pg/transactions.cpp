@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <random>
+#include <stdexcept>
 
 #include "pg/session_context.hpp"
 
@@ -31,6 +32,10 @@ bool own_snapshot = false;
 }
 
 void commit_step() {
+    // A commit ends every GUC nest level: one still open here would be
+    // closed twice, and a box's settings would outlive it.
+    if (open_guc_scopes() != 0)
+        throw std::logic_error("backfill: commit inside a GUC scope");
     pg_guard([]() {
         if (own_snapshot)
             PopActiveSnapshot();
@@ -38,7 +43,6 @@ void commit_step() {
         if (own_snapshot)
             PushActiveSnapshot(GetTransactionSnapshot());
     });
-    set_local_search_path(kSafeSearchPath);
 }
 
 void begin_worker_transaction() {

@@ -14,8 +14,8 @@ namespace backfill::pg {
 // (and the exception rethrown) if f throws.
 void in_subtransaction(const std::function<void()>& f);
 
-// Commits the current transaction and starts the next one (SPI_commit),
-// re-applying the safe search_path.
+// Commits the current transaction and starts the next one (SPI_commit).
+// Refused inside a GucScope, whose nest level the commit would end.
 void commit_step();
 
 // Background workers have no portal to hold a snapshot for SPI: they keep

@@ -7,6 +7,7 @@
 #include "pg/chunk_runner.hpp"
 #include "pg/pg_error.hpp"
 #include "pg/pg_headers.hpp"
+#include "pg/runner_common.hpp"
 #include "pg/session_context.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
@@ -133,20 +134,15 @@ void clean_up_after_error(std::int64_t job_id, const std::string& message) {
     try {
         begin_worker_transaction();
         spi_connect();
-        set_local_search_path(kSafeSearchPath);
         auto job = load_job_by_id(job_id);
         if (job && job->state == backfill::JobState::Cancelled && chunk > 0) {
             auto rows = control_query(
-                "SELECT pg_catalog.quote_ident(part_schema) || '.' ||"
-                " pg_catalog.quote_ident(shadow_name), state FROM backfill.chunk"
-                " WHERE job_id = $1::bigint AND chunk_no = $2::int",
+                "SELECT state FROM backfill.chunk WHERE job_id = $1::bigint AND chunk_no = $2::int",
                 {std::to_string(job_id), std::to_string(chunk)});
-            if (!rows.empty() && *rows[0][1] != "published") {
-                execute_quietly("DROP TABLE IF EXISTS " + *rows[0][0]);
-                control_execute(
-                    "UPDATE backfill.chunk SET state = 'pending', shadow_exists = false"
-                    " WHERE job_id = $1::bigint AND chunk_no = $2::int",
-                    {std::to_string(job_id), std::to_string(chunk)});
+            if (!rows.empty() && *rows[0][0] != "published") {
+                backfill::pg::ChunkRow row;
+                row.chunk_no = chunk;
+                discard_shadow(*job, row);
             }
         } else if (job && job->state == backfill::JobState::Paused && chunk > 0) {
             // pause() cancelled this worker's build: it does not count as an
@@ -260,7 +256,6 @@ void backfill_scanner_main(Datum main_arg) {
     try {
         begin_worker_transaction();
         spi_connect();
-        set_local_search_path(kSafeSearchPath);
         if (scalar("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'backfill'")) {
             auto orphans = query(
                 "SELECT j.id, (j.options ->> 'max_concurrency')::int FROM backfill.job j"

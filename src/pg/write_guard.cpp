@@ -2,7 +2,9 @@
 // written to (phase 'build': while its shadow was being built, so the swap
 // must not happen; phase 'live': after publication, so a rollback would lose
 // the write). Once per (sub)transaction and chunk, to stay cheap on bulk
-// writes. Runs as the extension owner to write the control table.
+// writes. Runs as the extension owner to write the control table, and
+// records a write only when it fires on the very table its chunk guards
+// (by OID): a trigger someone else pointed at the function forges nothing.
 #include <stdexcept>
 
 #include "pg/pg_error.hpp"
@@ -49,13 +51,17 @@ Datum backfill_guard(PG_FUNCTION_ARGS) {
         std::string args = job + "/" + chunk + "/" + phase;
         if (last_mark.xid == xid && last_mark.subxid == subxid && last_mark.args == args)
             return pass_through;
+        std::string table = std::to_string(RelationGetRelid(trig->tg_relation));
         spi_connect();
         {
             AsExtensionOwner owner;
             execute(
                 "INSERT INTO backfill.chunk_write (job_id, chunk_no, phase)"
-                " VALUES ($1::bigint, $2::int, $3)",
-                {job, chunk, phase});
+                " SELECT $1::bigint, $2::int, $3 FROM backfill.chunk c"
+                " WHERE c.job_id OPERATOR(pg_catalog.=) $1::bigint"
+                " AND c.chunk_no OPERATOR(pg_catalog.=) $2::int"
+                " AND c.live_oid OPERATOR(pg_catalog.=) $4::oid",
+                {job, chunk, phase, table});
         }
         spi_finish();
         last_mark = LastMark{xid, subxid, args};

@@ -2,7 +2,7 @@
 -- arguments, views and their columns, and the security properties that
 -- are easier to assert than to diff (fixed search_path, no write grants).
 BEGIN;
-SELECT plan(31);
+SELECT plan(34);
 
 SELECT has_schema('backfill');
 
@@ -44,8 +44,8 @@ SELECT col_type_is('backfill', 'jobs', 'target', 'regclass', 'jobs.target is a r
 SELECT col_type_is('backfill', 'chunks', 'swap_ms', 'numeric', 'chunks.swap_ms is numeric');
 
 -- Every function but the procedure run (which commits, and so cannot carry
--- a SET clause) and the one-argument SQL wrapper plan(spec) has a fixed
--- search_path.
+-- a SET clause) and plan(spec) (which reads the caller's search_path) has
+-- a fixed search_path; both fix it for their own statements in C.
 SELECT is_empty($$
     SELECT p.oid::regprocedure::text FROM pg_proc p
     WHERE p.pronamespace = 'backfill'::regnamespace AND p.prokind = 'f'
@@ -67,7 +67,33 @@ SELECT throws_ok($$INSERT INTO backfill.job (name, owner, target, key_column, ke
                    search_path, options, state)
                    VALUES ('x', 10, 1, 'k', 23, 's', 'p', '{}', 'interrupted')$$,
                  '23514', NULL, 'a job state outside the contract is refused');
-SELECT lives_ok($$SELECT backfill._bar(42.0)$$, 'the progress bar renders');
+
+-- Internals are not callable: no function outside the contract (every
+-- internal one starts with "_") is executable by PUBLIC, nor by a role
+-- that was granted nothing.
+SELECT is_empty($$
+    SELECT p.oid::regprocedure::text FROM pg_proc p
+    WHERE p.pronamespace = 'backfill'::regnamespace AND p.proname LIKE '\_%'
+      AND (p.proacl IS NULL OR EXISTS (
+           SELECT 1 FROM aclexplode(p.proacl) a
+           WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE'))
+$$, 'no internal function is executable by PUBLIC');
+CREATE ROLE backfill_pgtap_nobody;
+SELECT is(has_function_privilege('backfill_pgtap_nobody', 'backfill._guard()', 'EXECUTE'), false,
+          'the write guard is not executable by an ordinary role');
+SELECT isnt_empty($$
+    SELECT 1 FROM pg_proc p WHERE p.pronamespace = 'backfill'::regnamespace
+      AND p.proname LIKE '\_%'
+$$, 'the internal functions exist (the check above has something to check)');
+
+-- The audit trail refuses changes even where ordinary triggers are off.
+INSERT INTO backfill.release_log (job_id, job_name, action, dataset, range_from, range_to,
+                                  requested_by, published_by, chunks)
+VALUES (0, 'pgtap', 'publish', 'public.t', '1', '2', 'someone', 'someone', '{1}');
+SET LOCAL session_replication_role = replica;
+SELECT throws_ok($$UPDATE backfill.release_log SET reason = 'x'$$, '42501', NULL,
+                 'release_log refuses UPDATE under session_replication_role = replica');
+RESET session_replication_role;
 
 SELECT * FROM finish();
 ROLLBACK;

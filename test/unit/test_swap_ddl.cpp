@@ -80,8 +80,8 @@ TEST(SwapDdl, LoadShadow) {
               ") AS backfill_source");
 }
 
-// After the load: constraint indexes, plain indexes, foreign keys, the
-// live guard and ANALYZE, in that order.
+// After the load: constraint indexes, plain indexes, foreign keys and
+// ANALYZE, in that order (no guard: it is attached separately).
 TEST(SwapDdl, FinishShadow) {
     EXPECT_EQ(
         finish_shadow_statements(spec()),
@@ -92,22 +92,17 @@ TEST(SwapDdl, FinishShadow) {
             "(amount)",
             "ALTER TABLE public.events_2024_01_bf7_3_new ADD CONSTRAINT events_customer_fk FOREIGN "
             "KEY (customer_id) REFERENCES public.customers(id)",
-            "CREATE TRIGGER backfill_guard_7 AFTER INSERT OR UPDATE OR DELETE ON "
-            "public.events_2024_01_bf7_3_new FOR EACH ROW EXECUTE FUNCTION backfill.guard('7', "
-            "'3', 'live')",
-            "CREATE TRIGGER backfill_guard_7_t AFTER TRUNCATE ON public.events_2024_01_bf7_3_new "
-            "FOR EACH STATEMENT EXECUTE FUNCTION backfill.guard('7', '3', 'live')",
             "ANALYZE public.events_2024_01_bf7_3_new"}));
 }
 
-// A table with no index or foreign key still gets its guard and ANALYZE.
+// A table with no index or foreign key still gets ANALYZE.
 TEST(SwapDdl, FinishShadowWithoutIndexes) {
     SwapSpec s = spec();
     s.indexes.clear();
     s.foreign_keys.clear();
     const Statements out = finish_shadow_statements(s);
-    ASSERT_EQ(out.size(), 3u);
-    EXPECT_EQ(out[2], "ANALYZE public.events_2024_01_bf7_3_new");
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0], "ANALYZE public.events_2024_01_bf7_3_new");
 }
 
 // Index definitions are pointed at the new table; ONLY is dropped.
@@ -155,13 +150,17 @@ TEST(SwapDdl, RewriteIndexDefinitionMismatch) {
 // quotes with the suffix inside.
 TEST(SwapDdl, GuardTriggers) {
     SwapSpec s = spec();
-    EXPECT_EQ(guard_trigger_statements(s, "public.events_2024_01", "build"),
-              (Statements{"CREATE TRIGGER backfill_guard_7 AFTER INSERT OR UPDATE OR DELETE ON "
-                          "public.events_2024_01 FOR EACH ROW EXECUTE FUNCTION backfill.guard('7', "
-                          "'3', 'build')",
-                          "CREATE TRIGGER backfill_guard_7_t AFTER TRUNCATE ON "
-                          "public.events_2024_01 FOR EACH STATEMENT EXECUTE FUNCTION "
-                          "backfill.guard('7', '3', 'build')"}));
+    EXPECT_EQ(
+        guard_trigger_statements(s, "public.events_2024_01", "build"),
+        (Statements{"CREATE TRIGGER backfill_guard_7 AFTER INSERT OR UPDATE OR DELETE ON "
+                    "public.events_2024_01 FOR EACH ROW EXECUTE FUNCTION backfill.guard('7', "
+                    "'3', 'build')",
+                    "CREATE TRIGGER backfill_guard_7_t AFTER TRUNCATE ON "
+                    "public.events_2024_01 FOR EACH STATEMENT EXECUTE FUNCTION "
+                    "backfill.guard('7', '3', 'build')",
+                    "ALTER TABLE public.events_2024_01 ENABLE ALWAYS TRIGGER backfill_guard_7",
+                    "ALTER TABLE public.events_2024_01 ENABLE ALWAYS TRIGGER "
+                    "backfill_guard_7_t"}));
     EXPECT_EQ(drop_guard_statements(s, "public.events_2024_01"),
               (Statements{"DROP TRIGGER IF EXISTS backfill_guard_7 ON public.events_2024_01",
                           "DROP TRIGGER IF EXISTS backfill_guard_7_t ON public.events_2024_01"}));
