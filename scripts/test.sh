@@ -21,15 +21,17 @@
 #   BF_LAYERS                 layers to run, for a quick check while
 #                             developing [unit build regress pgtap tap]
 #   BF_TAP_TESTS              Perl TAP files to run [test/tap/*.pl]
-# Runs hold /tmp/backfill-test.lock: the extension is installed into the one
-# PostgreSQL of the machine, so two runs at once would test each other's build.
+# Runs hold a lock per PostgreSQL installation (/tmp/backfill-test.<hash>.lock):
+# the extension is installed into it, so two runs against the same one at
+# once would test each other's build. (A copy of the installation, with
+# PG_CONFIG pointing at its pg_config, gets a lock of its own.)
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_root "${BASH_SOURCE[0]}" "$@"
 cd "$BF_ROOT"
-exec 9>/tmp/backfill-test.lock
+exec 9>"/tmp/backfill-test.$( ("$PG_CONFIG" --pkglibdir 2>/dev/null || echo none) | md5sum | cut -c1-12).lock"
 flock 9
 LAYERS=" ${BF_LAYERS:-unit build regress pgtap tap} "
 # wanted LAYER: whether this run includes LAYER

@@ -76,7 +76,7 @@ void prepare_build(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
             OwnerBox box(job.owner, kSafeSearchPath);
             drop_own_table(chunk.shadow_oid);
         }
-        require_name_free(spec.schema, spec.shadow, InvalidOid,
+        require_name_free(chunk.part_schema, chunk.shadow_name, InvalidOid,
                           "the shadow of " + chunk_label(chunk));
         control_execute(
             "DELETE FROM backfill.chunk_write WHERE job_id = $1::bigint AND chunk_no = $2::int",
@@ -104,7 +104,7 @@ Outcome build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
         std::string rows_before =
             *scalar("SELECT count(*) FROM " + spec.schema + "." + spec.partition);
         run_all(create_shadow_statements(spec));
-        Oid shadow_oid = relation_named(spec.schema, spec.shadow)->oid;
+        Oid shadow_oid = relation_named(chunk.part_schema, chunk.shadow_name).value().oid;
         auto unvalidated = not_valid_checks(lc.live.oid);
         for (const auto& c : unvalidated)
             execute("ALTER TABLE " + shadow + " DROP CONSTRAINT " + c.name);

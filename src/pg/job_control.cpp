@@ -4,6 +4,7 @@
 #include "core/swap_ddl.hpp"
 #include "core/user_error.hpp"
 #include "pg/chunk_lock.hpp"
+#include "pg/job_planning.hpp"
 #include "pg/job_store.hpp"
 #include "pg/job_tables.hpp"
 #include "pg/key_values.hpp"
@@ -90,6 +91,22 @@ void require_own_published(const Job& job, const ChunkRow& c, Oid live_oid) {
             "It was dropped, renamed or replaced; this chunk cannot be rolled back.");
     require_name_free(c.part_schema, c.shadow_name, InvalidOid,
                       "the rolled-back table of chunk " + std::to_string(c.chunk_no));
+}
+
+// Rollback would lose rows written to a published chunk since: refused
+// (unless forced). Checked under the parent's lock with a fresh snapshot,
+// so a write committed just before is seen whatever the caller's isolation.
+void refuse_if_written_since_publication(const Job& job) {
+    auto written = control_query_latest(
+        "SELECT pg_catalog.string_agg(DISTINCT chunk_no::text, ', ') FROM backfill.chunk_write"
+        " WHERE job_id = $1::bigint AND phase = 'live'",
+        {key(job)});
+    if (written[0][0])
+        throw UserError(ErrorKind::WrongState,
+                        "rows were written to published chunk(s) " + *written[0][0] +
+                            " of backfill job \"" + job.name + "\" after they were published",
+                        "Rolling back would lose those writes. Copy them out first, then call "
+                        "backfill.rollback(name, force => true).");
 }
 
 }  // namespace
@@ -253,6 +270,11 @@ void set_job_options(const std::string& name, const std::string& options_json) {
         "SELECT (options || $2::jsonb)::text FROM backfill.job WHERE id = $1::bigint",
         {key(job), options_json})[0][0];
     JobOptions options = options_from_json(merged);
+    {
+        // The same checks as create(), as the job's owner.
+        OwnerBox box(job.owner, kSafeSearchPath);
+        check_option_queries(options, parent_name(job), job.search_path);
+    }
     if (options.max_concurrency != job.options.max_concurrency && job.state == JobState::Running)
         notice("max_concurrency applies to workers started from now on (resume, retry)");
     control_execute("UPDATE backfill.job SET options = $2::jsonb WHERE id = $1::bigint",
@@ -347,16 +369,6 @@ int rollback_job(const std::string& name, bool force) {
                 "chunk " + std::to_string(c.chunk_no) + " of backfill job \"" + job.name +
                     "\" has no retained original",
                 "The job ran with retain = false or was purged; it cannot be rolled back.");
-    auto written = control_query(
-        "SELECT pg_catalog.string_agg(DISTINCT chunk_no::text, ', ') FROM backfill.chunk_write"
-        " WHERE job_id = $1::bigint AND phase = 'live'",
-        {key(job)});
-    if (!force && written[0][0])
-        throw UserError(ErrorKind::WrongState,
-                        "rows were written to published chunk(s) " + *written[0][0] +
-                            " of backfill job \"" + job.name + "\" after they were published",
-                        "Rolling back would lose those writes. Copy them out first, then call "
-                        "backfill.rollback(name, force => true).");
     std::vector<SwapSpec> specs;
     for (const auto& c : published) {
         auto live = live_partition(job.target, c.part_schema, c.part_name);
@@ -378,9 +390,18 @@ int rollback_job(const std::string& name, bool force) {
         if (specs.empty())
             return;
         execute(lock_parent_statement(specs.front()));
+        if (!force)
+            refuse_if_written_since_publication(job);
         for (std::size_t i = 0; i < specs.size(); i++) {
             auto live =
                 live_partition(job.target, published[i].part_schema, published[i].part_name);
+            if (!live)
+                throw UserError(ErrorKind::WrongState,
+                                "partition " +
+                                    qualified(published[i].part_schema, published[i].part_name) +
+                                    " was detached while the rollback waited for its lock",
+                                "Reattach it, then roll back.");
+            require_own_published(job, published[i], live->oid);
             for (const auto& s : restore_statements(specs[i], live->bound_spec))
                 execute_quietly(s);
         }

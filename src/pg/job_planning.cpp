@@ -32,11 +32,16 @@ PlannedJob plan_job(Oid target, const std::string& source,
         parts.push_back(c.partition_index);
     preflight_neighbours(p.target, parts);
     check_source(source, p.target, search_path);
-    if (p.options.throttle_query)
-        check_throttle_query(*p.options.throttle_query, search_path);
-    if (!p.options.validate.empty())
-        check_validation_rules(p.options.validate, p.target.qualified, search_path);
+    check_option_queries(p.options, p.target.qualified, search_path);
     return p;
+}
+
+void check_option_queries(const JobOptions& options, const std::string& target,
+                          const std::string& search_path) {
+    if (options.throttle_query)
+        check_throttle_query(*options.throttle_query, search_path);
+    if (!options.validate.empty())
+        check_validation_rules(options.validate, target, search_path);
 }
 
 SpecJob plan_spec_job(const std::string& spec_json, const std::string& search_path) {

@@ -33,6 +33,11 @@ struct SpecJob {
 
 // Maps the document onto the same checks and plan as create(); refuses a
 // partition_key that is not the target's key, unknown or missing fields.
+// Prepares the SQL an options object carries (throttle_query, validate
+// rules) against the target: what create() and set() both refuse.
+void check_option_queries(const JobOptions& options, const std::string& target,
+                          const std::string& search_path);
+
 SpecJob plan_spec_job(const std::string& spec_json, const std::string& search_path);
 
 }  // namespace backfill::pg

@@ -53,6 +53,11 @@ std::vector<Row> control_query(const std::string& sql, const std::vector<Value>&
     return query(sql, params);
 }
 
+std::vector<Row> control_query_latest(const std::string& sql, const std::vector<Value>& params) {
+    AsExtensionOwner owner;
+    return query_latest(sql, params);
+}
+
 namespace {
 
 const char* kJobColumns =

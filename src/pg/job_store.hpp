@@ -66,6 +66,7 @@ std::string int_array(const std::vector<int>& values);
 // Runs a statement on the control tables as the extension owner.
 std::uint64_t control_execute(const std::string& sql, const std::vector<Value>& params);
 std::vector<Row> control_query(const std::string& sql, const std::vector<Value>& params);
+std::vector<Row> control_query_latest(const std::string& sql, const std::vector<Value>& params);
 
 void set_job_state(const Job& job, JobState state);
 void log_event(const Job& job, std::optional<int> chunk_no, const std::string& event,

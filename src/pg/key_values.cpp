@@ -2,6 +2,7 @@
 
 #include "core/user_error.hpp"
 #include "pg/pg_error.hpp"
+#include "pg/session_context.hpp"
 #include "pg/spi.hpp"
 
 namespace backfill::pg {
@@ -82,6 +83,22 @@ struct RawDatum {
     RawKey key;
 };
 
+// Bound texts are stored and read back by other sessions with other
+// settings: they are rendered in ISO with an explicit UTC offset, which
+// every TimeZone / DateStyle reads back as the same value.
+class CanonicalFormats {
+public:
+    CanonicalFormats() {
+        gucs_.set("DateStyle", "ISO, YMD");
+        gucs_.set("TimeZone", "UTC");
+        gucs_.set("IntervalStyle", "postgres");
+        gucs_.set("extra_float_digits", "3");
+    }
+
+private:
+    GucScope gucs_;
+};
+
 }  // namespace
 
 PartitionBounds bounds_from_node(const std::string& relpartbound, Oid key_type) {
@@ -89,6 +106,7 @@ PartitionBounds bounds_from_node(const std::string& relpartbound, Oid key_type) 
         bool is_default;
         RawDatum lower, upper;
     };
+    CanonicalFormats formats;
     RawBounds raw = pg_guard([&]() {
         RawBounds r{};
         Node* node = static_cast<Node*>(stringToNode(relpartbound.c_str()));
@@ -130,25 +148,38 @@ Bound bound_from_text(const std::string& argument, const std::string& text, Oid 
         bool ok;
         RawKey key;
     };
-    Parsed parsed = pg_guard([&]() {
-        Parsed p{};
+    // The user's text is read with the caller's settings (it is written
+    // in them); the bound is then rendered canonically.
+    struct Read {
+        bool ok;
+        Datum value;
+    };
+    Read read = pg_guard([&]() {
+        Read r{};
         Oid in_func, ioparam;
         getTypeInputInfo(key_type, &in_func, &ioparam);
-        Datum value;
         MemoryContext ctx = CurrentMemoryContext;
         PG_TRY();
         {
-            value = OidInputFunctionCall(in_func, const_cast<char*>(text.c_str()), ioparam, -1);
-            p.ok = true;
-            p.key = raw_key(value, key_type);
+            r.value = OidInputFunctionCall(in_func, const_cast<char*>(text.c_str()), ioparam, -1);
+            r.ok = true;
         }
         PG_CATCH();
         {
             MemoryContextSwitchTo(ctx);
             FlushErrorState();
-            p.ok = false;
+            r.ok = false;
         }
         PG_END_TRY();
+        return r;
+    });
+    CanonicalFormats formats;
+    Parsed parsed = pg_guard([&]() {
+        Parsed p{};
+        if (!read.ok)
+            return p;
+        p.key = raw_key(read.value, key_type);
+        p.ok = true;
         return p;
     });
     if (!parsed.ok)

@@ -24,7 +24,8 @@ struct MustRebuild {
 // What one try of a unit's publishing transaction did.
 struct UnitTry {
     std::vector<int> published;
-    bool cancelled = false;
+    bool cancelled = false;  // the job ended (cancelled, rolled back...)
+    bool paused = false;     // the job is paused: keep the built shadows
     std::chrono::steady_clock::time_point locked_at;
 };
 
@@ -32,15 +33,23 @@ struct UnitTry {
 // with_lock_retries. Chunks no longer built (published meanwhile by another
 // runner) are skipped; the parent's lock serialises publishers.
 void publish_try(const Job& job, const std::vector<ChunkRow>& unit,
-                 const std::vector<ChunkPlan>& plans, UnitTry& t) {
+                 const std::vector<ChunkPlan>& plans, bool manual, UnitTry& t) {
     t = UnitTry{};
     OwnerBox box(job.owner, kSafeSearchPath);
     execute(lock_parent_statement(plans.front().spec));
     t.locked_at = std::chrono::steady_clock::now();
     auto state =
         control_query("SELECT state FROM backfill.job WHERE id = $1::bigint", {job_key(job)});
-    if (is_terminal(parse_job_state(*state[0][0]))) {
+    // Checked under the parent's lock: nothing is published once the job
+    // was paused (except by backfill.publish on a paused job), cancelled or
+    // rolled back, however long the runner waited to get here.
+    JobState now_state = parse_job_state(*state[0][0]);
+    if (is_terminal(now_state)) {
         t.cancelled = true;
+        return;
+    }
+    if (now_state == JobState::Paused && !manual) {
+        t.paused = true;
         return;
     }
     for (std::size_t i = 0; i < unit.size(); i++) {
@@ -62,15 +71,15 @@ void publish_try(const Job& job, const std::vector<ChunkRow>& unit,
         if (!now[0][1] || std::to_string(live->oid) != *now[0][1])
             throw MustRebuild{c.chunk_no,
                               "partition " + qname + " was replaced after its shadow was built"};
-        auto shadow = relation_named(spec.schema, spec.shadow);
+        auto shadow = relation_named(c.part_schema, c.shadow_name);
         if (!shadow || !now[0][2] || std::to_string(shadow->oid) != *now[0][2])
             throw MustRebuild{c.chunk_no, "the shadow of " + chunk_label(c) +
                                               " is not the table this chunk built"};
-        auto squatter = relation_named(spec.schema, spec.retained);
+        auto squatter = relation_named(c.part_schema, c.retained_name);
         if (squatter)
             throw PermanentFailure(
                 ErrorKind::WrongState,
-                "relation " + qualified(spec.schema, spec.retained) + " (owned by role " +
+                "relation " + qualified(c.part_schema, c.retained_name) + " (owned by role " +
                     squatter->owner +
                     ") already exists, and backfill needs this name for the "
                     "retained original of " +
@@ -78,7 +87,7 @@ void publish_try(const Job& job, const std::vector<ChunkRow>& unit,
                 "backfill never drops or renames a table it did not create. Rename or drop that "
                 "relation, then SELECT backfill.retry(name).");
         execute(detach_statement(spec));
-        auto writes = control_query(
+        auto writes = control_query_latest(
             "SELECT count(*) FROM backfill.chunk_write WHERE job_id = $1::bigint"
             " AND chunk_no = $2::int AND phase = 'build'",
             {job_key(job), no});
@@ -177,7 +186,7 @@ PublishResult publish_unit(const Job& job, const std::vector<ChunkRow>& unit,
     bool locked;
     try {
         locked = with_lock_retries(job.options.lock_timeout_us, job.options.swap_retries,
-                                   [&]() { publish_try(job, unit, plans, t); });
+                                   [&]() { publish_try(job, unit, plans, false, t); });
     } catch (const MustRebuild& w) {
         for (const auto& c : unit)
             if (c.chunk_no == w.chunk_no) {
@@ -201,6 +210,10 @@ PublishResult publish_unit(const Job& job, const std::vector<ChunkRow>& unit,
     if (t.cancelled) {
         for (const auto& c : unit)
             discard_shadow(job, c);
+        commit_step();
+        return PublishResult{0, true};
+    }
+    if (t.paused) {
         commit_step();
         return PublishResult{0, true};
     }
@@ -254,7 +267,7 @@ int publish_all_built(const Job& job) {
     bool locked;
     try {
         locked = with_lock_retries(job.options.lock_timeout_us, job.options.swap_retries,
-                                   [&]() { publish_try(job, unit, plans, t); });
+                                   [&]() { publish_try(job, unit, plans, true, t); });
     } catch (const MustRebuild& w) {
         for (const auto& c : unit)
             if (c.chunk_no == w.chunk_no)

@@ -29,7 +29,8 @@ private:
 
 // Executes sql with text parameters; all PostgreSQL calls happen in the
 // guarded lambda, which owns no C++ objects.
-RawResult run_spi(const char* sql, int nparams, const char* const* params) {
+RawResult run_spi(const char* sql, int nparams, const char* const* params,
+                  bool latest_snapshot = false) {
     StatementScope scope;
     return pg_guard([&]() {
         RawResult raw;
@@ -41,7 +42,17 @@ RawResult run_spi(const char* sql, int nparams, const char* const* params) {
             values[i] = params[i] ? CStringGetTextDatum(params[i]) : (Datum)0;
             nulls[i] = params[i] ? ' ' : 'n';
         }
-        int rc = SPI_execute_with_args(sql, nparams, types, values, nulls, false, 0);
+        int rc;
+        if (latest_snapshot) {
+            SPIPlanPtr plan = SPI_prepare(sql, nparams, types);
+            if (plan == nullptr)
+                elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+            rc = SPI_execute_snapshot(plan, values, nulls, GetLatestSnapshot(), InvalidSnapshot,
+                                      true, false, 0);
+            SPI_freeplan(plan);
+        } else {
+            rc = SPI_execute_with_args(sql, nparams, types, values, nulls, false, 0);
+        }
         if (rc < 0)
             elog(ERROR, "SPI failed (%d) running: %s", rc, sql);
         raw.processed = SPI_processed;
@@ -66,11 +77,8 @@ std::vector<const char*> c_params(const std::vector<Value>& params) {
     return out;
 }
 
-}  // namespace
-
-std::vector<Row> query(const std::string& sql, const std::vector<Value>& params) {
-    auto cp = c_params(params);
-    RawResult raw = run_spi(sql.c_str(), static_cast<int>(cp.size()), cp.data());
+// Converts a raw result into rows of optional strings.
+std::vector<Row> to_rows(const RawResult& raw) {
     std::vector<Row> rows;
     if (raw.cells == nullptr)
         return rows;
@@ -84,6 +92,19 @@ std::vector<Row> query(const std::string& sql, const std::vector<Value>& params)
         rows.push_back(std::move(row));
     }
     return rows;
+}
+
+}  // namespace
+
+std::vector<Row> query(const std::string& sql, const std::vector<Value>& params) {
+    auto cp = c_params(params);
+    return to_rows(run_spi(sql.c_str(), static_cast<int>(cp.size()), cp.data()));
+}
+
+std::vector<Row> query_latest(const std::string& sql, const std::vector<Value>& params) {
+    auto cp = c_params(params);
+    RawResult raw = run_spi(sql.c_str(), static_cast<int>(cp.size()), cp.data(), true);
+    return to_rows(raw);
 }
 
 std::uint64_t execute(const std::string& sql, const std::vector<Value>& params) {

@@ -15,6 +15,11 @@ using Row = std::vector<Value>;
 // Runs sql; $n parameters are passed as text (cast them in the SQL).
 std::vector<Row> query(const std::string& sql, const std::vector<Value>& params = {});
 
+// Runs sql with a snapshot taken now, whatever the transaction's isolation
+// level: for checks that must see every write committed before them (a
+// REPEATABLE READ caller's transaction snapshot may predate them).
+std::vector<Row> query_latest(const std::string& sql, const std::vector<Value>& params = {});
+
 // Runs sql and returns the number of rows it processed.
 std::uint64_t execute(const std::string& sql, const std::vector<Value>& params = {});
 

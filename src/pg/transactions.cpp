@@ -29,7 +29,19 @@ void in_subtransaction(const std::function<void()>& f) {
 
 namespace {
 bool own_snapshot = false;
+
+// Every runner transaction after the first is READ COMMITTED, whatever
+// default_transaction_isolation says: each statement then sees what was
+// committed before it, so the publishing transaction's check for writes
+// made during the build runs with a snapshot taken after the parent is
+// locked. Must run before the transaction takes its first snapshot.
+void read_committed() {
+    pg_guard([]() {
+        set_config_option("transaction_isolation", "read committed", PGC_USERSET, PGC_S_SESSION,
+                          GUC_ACTION_LOCAL, true, 0, false);
+    });
 }
+}  // namespace
 
 void commit_step() {
     // A commit ends every GUC nest level: one still open here would be
@@ -40,16 +52,16 @@ void commit_step() {
         if (own_snapshot)
             PopActiveSnapshot();
         SPI_commit();
-        if (own_snapshot)
-            PushActiveSnapshot(GetTransactionSnapshot());
     });
+    read_committed();
+    if (own_snapshot)
+        pg_guard([]() { PushActiveSnapshot(GetTransactionSnapshot()); });
 }
 
 void begin_worker_transaction() {
-    pg_guard([]() {
-        StartTransactionCommand();
-        PushActiveSnapshot(GetTransactionSnapshot());
-    });
+    pg_guard([]() { StartTransactionCommand(); });
+    read_committed();
+    pg_guard([]() { PushActiveSnapshot(GetTransactionSnapshot()); });
     own_snapshot = true;
 }
 
