@@ -65,10 +65,10 @@ sub mallory_job
 # the statement, and the same after. Returns (before, after, rc, err).
 sub session_around
 {
-	my ($sql) = @_;
+	my ($sql, $timeout) = @_;
 	my $probe = "SELECT current_setting('search_path') || '|' || current_user || '|'"
 	  . " || current_setting('role') || '|' || coalesce(current_setting('mallory.marker', true), '');";
-	my ($rc, $out, $err) = q_as('mallory', "$probe\n$sql;\n$probe", stop => 0, timeout => 90);
+	my ($rc, $out, $err) = q_as('mallory', "$probe\n$sql;\n$probe", stop => 0, timeout => ($timeout // 90));
 	my @lines = grep { /\|/ } split /\n/, $out;
 	return ($lines[0] // '', $lines[-1] // '', $rc, $err);
 }
@@ -163,8 +163,12 @@ BEGIN
     RETURN false;
 END
 $f$;});
-	mallory_job('m_thr_role', 'mallory.t15b', '{"throttle_query": "SELECT mallory.become_minion()"}');
-	my ($before, $after, $rc, $err) = session_around("CALL backfill.run('m_thr_role')");
+	mallory_job('m_thr_role', 'mallory.t15b',
+		'{"max_attempts": 1, "throttle_query": "SELECT mallory.become_minion()"}');
+	my ($before, $after, $rc, $err) = session_around("CALL backfill.run('m_thr_role')", 25);
+	# a run that hung is stopped here, so that it does not disturb what follows
+	q_as(undef, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+		  . " WHERE query LIKE '%backfill.run(''m_thr_role'')%' AND pid <> pg_backend_pid()");
 	is($rc, 0, 'the run ends without error') or diag($err);
 	is($after, $before, 'current_user and role after the run are those before it');
 	is(job_state($node, 'postgres', 'm_thr_role'), 'completed',
