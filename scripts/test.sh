@@ -2,10 +2,16 @@
 # Run every test layer of backfill; this is what CI runs (.ci/run).
 #
 #   1. C++ core unit tests   GoogleTest through CMake/CTest (no server)
-#   2. extension build       make WERROR=1 && make install (PGXS)
-#   3. pg_regress            sql/ + expected/ against a throwaway cluster
-#   4. pgTAP                 test/pgtap/*.sql with pg_prove, same cluster
-#   5. Perl TAP              test/tap/*.pl with PostgreSQL::Test::Cluster
+#   2. upgrade, part 1       the last release built from git history and
+#                            installed; a job half done with it on a cluster
+#                            of its own (test/upgrade/upgrade_test.sh)
+#   3. extension build       make WERROR=1 && make install (PGXS)
+#   4. upgrade, part 2       that cluster again: ALTER EXTENSION UPDATE, the
+#                            job finishes, rolls back, purges; the updated
+#                            schema must equal a fresh CREATE EXTENSION
+#   5. pg_regress            sql/ + expected/ against a throwaway cluster
+#   6. pgTAP                 test/pgtap/*.sql with pg_prove, same cluster
+#   7. Perl TAP              test/tap/*.pl with PostgreSQL::Test::Cluster
 #
 # Must run as root (re-execs through sudo otherwise): it installs packages and
 # the extension, and starts clusters as the unprivileged user "bfrunner"
@@ -19,7 +25,8 @@
 #                             cluster [pg_cron]; "" for none
 #   PG_CONFIG                 pg_config to build against [PostgreSQL 15's]
 #   BF_LAYERS                 layers to run, for a quick check while
-#                             developing [unit build regress pgtap tap]
+#                             developing [unit upgrade build regress pgtap tap];
+#                             the build layer always runs
 #   BF_TAP_TESTS              Perl TAP files to run [test/tap/*.pl]
 # Runs hold a lock per PostgreSQL installation (/tmp/backfill-test.<hash>.lock):
 # the extension is installed into it, so two runs against the same one at
@@ -33,7 +40,7 @@ require_root "${BASH_SOURCE[0]}" "$@"
 cd "$BF_ROOT"
 exec 9>"/tmp/backfill-test.$( ("$PG_CONFIG" --pkglibdir 2>/dev/null || echo none) | md5sum | cut -c1-12).lock"
 flock 9
-LAYERS=" ${BF_LAYERS:-unit build regress pgtap tap} "
+LAYERS=" ${BF_LAYERS:-unit upgrade build regress pgtap tap} "
 # wanted LAYER: whether this run includes LAYER
 wanted() { [[ "$LAYERS" == *" $1 "* ]]; }
 
@@ -41,6 +48,8 @@ declare -a SUMMARY=()
 FAILED=0
 WORK=""
 CLUSTER=""
+UPGRADE_STATE=""  # the upgrade layer's directory (its cluster, logs, snapshots)
+INSTALLED=0       # 1 once the build layer installed the current tree
 T0=$SECONDS
 
 # record LAYER STATUS [note]
@@ -64,12 +73,21 @@ print_summary() {
 cleanup() {
     local rc=$?
     if [ -n "$CLUSTER" ]; then stop_cluster "$CLUSTER"; fi
+    if [ -n "$UPGRADE_STATE" ]; then
+        stop_cluster "$UPGRADE_STATE/cluster"
+        # Never leave the release installed: put back what was there before.
+        if [ "$INSTALLED" -eq 0 ]; then
+            BF_TEST_LOCKED=1 "$BF_ROOT/test/upgrade/upgrade_test.sh" restore "$UPGRADE_STATE" || true
+        fi
+    fi
     print_summary
     if [ "$rc" -eq 0 ] && [ "$FAILED" -eq 0 ]; then
         [ -n "$WORK" ] && rm -rf "$WORK"
+        [ -n "$UPGRADE_STATE" ] && rm -rf "$UPGRADE_STATE"
         ok_msg "ALL TESTS PASSED"
     else
         [ -n "$WORK" ] && info "Test work directory kept for inspection: $WORK"
+        [ -n "$UPGRADE_STATE" ] && info "Upgrade test directory kept for inspection: $UPGRADE_STATE"
         fail_msg "TESTS FAILED"
         [ "$rc" -ne 0 ] || rc=1
     fi
@@ -116,12 +134,42 @@ else
     fi
 fi
 
+# ------------------------------------------------------------------ upgrade, part 1
+# The upgrade layer brackets the build: the last release is installed and a
+# job half done with it here, the build layer installs the current tree over
+# it, and part 2 updates the extension and finishes the job. Both parts run
+# under this run's lock; the cleanup puts back the previous install if the
+# current tree never got installed.
+UPGRADE_NOTE=""
+if ! wanted upgrade; then
+    section "Upgrade test (test/upgrade/upgrade_test.sh)"
+    record upgrade SKIP "not in BF_LAYERS"
+else
+    UPGRADE_STATE="$(mktemp -d /tmp/backfill-upgrade.XXXXXX)"
+    if ! BF_TEST_LOCKED=1 "$BF_ROOT/test/upgrade/upgrade_test.sh" old "$UPGRADE_STATE"; then
+        UPGRADE_NOTE="part 1 (the release's half-done job) failed, see above"
+        fail_msg "upgrade: $UPGRADE_NOTE"
+    fi
+fi
+
 # ------------------------------------------------------------------ build
 section "Extension build (PGXS, warnings are errors) and install"
 make PG_CONFIG="$PG_CONFIG" clean >/dev/null
 make PG_CONFIG="$PG_CONFIG" WERROR=1 -j"$JOBS" || abort build "make WERROR=1"
 make PG_CONFIG="$PG_CONFIG" install || abort build "make install"
+INSTALLED=1
 record build PASS
+
+# ------------------------------------------------------------------ upgrade, part 2
+if wanted upgrade; then
+    if [ -n "$UPGRADE_NOTE" ]; then
+        record upgrade FAIL "$UPGRADE_NOTE"
+    elif BF_TEST_LOCKED=1 "$BF_ROOT/test/upgrade/upgrade_test.sh" new "$UPGRADE_STATE"; then
+        record upgrade PASS "half-done job finished after ALTER EXTENSION UPDATE; schema = fresh install"
+    else
+        record upgrade FAIL "part 2 (update, finish, schema comparison), see above"
+    fi
+fi
 
 # ------------------------------------------------------------------ copy
 section "Working copy for user $BF_USER"

@@ -29,7 +29,7 @@ SELECT pg_describe_object(d.classid, d.objid, d.objsubid) AS member
 FROM pg_depend d
 JOIN pg_extension e ON d.refclassid = 'pg_extension'::regclass AND d.refobjid = e.oid
 WHERE e.extname = 'backfill' AND d.deptype = 'e'
-ORDER BY 1 COLLATE "C";
+ORDER BY pg_describe_object(d.classid, d.objid, d.objsubid) COLLATE "C";
 
 \echo '==== schema'
 SELECT n.nspname, pg_get_userbyid(n.nspowner) AS owner, n.nspacl
@@ -46,13 +46,18 @@ ORDER BY c.oid::regclass::text COLLATE "C";
 
 \echo '==== columns (position, name, type, not null, default, identity, generated, collation, ACL, storage)'
 SELECT relation, pos, attname, type, attnotnull, coldefault, attidentity, attgenerated,
-       collation, attacl, attoptions, attstorage, attcompression
+       collname, attacl, attoptions, attstorage, attcompression
 FROM (SELECT a.attrelid::regclass::text AS relation,
              row_number() OVER (PARTITION BY a.attrelid ORDER BY a.attnum) AS pos,
              a.attname, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull,
              pg_get_expr(ad.adbin, ad.adrelid) AS coldefault, a.attidentity, a.attgenerated,
-             CASE WHEN a.attcollation <> 0 THEN a.attcollation::regcollation::text END AS collation,
-             a.attacl, a.attoptions, a.attstorage, a.attcompression
+             CASE WHEN a.attcollation <> 0 THEN a.attcollation::regcollation::text END AS collname,
+             a.attacl,
+             -- this server stamps every column with a pg_attver option of its
+             -- own (a different number in every table): not part of the schema
+             NULLIF(ARRAY(SELECT o FROM unnest(a.attoptions) o WHERE o NOT LIKE 'pg_attver=%'
+                          ORDER BY o COLLATE "C"), '{}') AS attoptions,
+             a.attstorage, a.attcompression
       FROM pg_attribute a
       JOIN pg_class c ON c.oid = a.attrelid
       LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
@@ -78,34 +83,36 @@ SELECT CASE WHEN co.conrelid <> 0 THEN co.conrelid::regclass::text ELSE '-' END 
        co.condeferrable, co.condeferred, co.convalidated, co.conislocal
 FROM pg_constraint co
 WHERE co.connamespace = 'backfill'::regnamespace
-ORDER BY 1 COLLATE "C", co.conname COLLATE "C";
+ORDER BY co.conrelid::regclass::text COLLATE "C", co.conname COLLATE "C";
 
 \echo '==== indexes (definition with the name taken out, then the name)'
-SELECT i.indrelid::regclass AS relation,
-       regexp_replace(pg_get_indexdef(i.indexrelid), '^(CREATE (UNIQUE )?INDEX )\S+ ', '\1<name> ')
-           AS definition,
-       ic.relname AS name, i.indisprimary, i.indisunique, i.indisvalid, i.indimmediate,
-       ic.reloptions,
-       (SELECT co.conname FROM pg_constraint co WHERE co.conindid = i.indexrelid
-          AND co.conrelid = i.indrelid) AS constraint_name
-FROM pg_index i
-JOIN pg_class ic ON ic.oid = i.indexrelid
-WHERE ic.relnamespace = 'backfill'::regnamespace
-ORDER BY 1::text COLLATE "C", 2 COLLATE "C", 3 COLLATE "C";
+SELECT relation, definition, name, indisprimary, indisunique, indisvalid, indimmediate,
+       reloptions, constraint_name
+FROM (SELECT i.indrelid::regclass::text AS relation,
+             regexp_replace(pg_get_indexdef(i.indexrelid), '^(CREATE (UNIQUE )?INDEX )\S+ ',
+                            '\1<name> ') AS definition,
+             ic.relname AS name, i.indisprimary, i.indisunique, i.indisvalid, i.indimmediate,
+             ic.reloptions,
+             (SELECT co.conname FROM pg_constraint co WHERE co.conindid = i.indexrelid
+                AND co.conrelid = i.indrelid) AS constraint_name
+      FROM pg_index i
+      JOIN pg_class ic ON ic.oid = i.indexrelid
+      WHERE ic.relnamespace = 'backfill'::regnamespace) idx
+ORDER BY relation COLLATE "C", definition COLLATE "C", name COLLATE "C";
 
 \echo '==== triggers (name, enabled, definition)'
 SELECT t.tgrelid::regclass AS relation, t.tgname, t.tgenabled, pg_get_triggerdef(t.oid) AS definition
 FROM pg_trigger t
 JOIN pg_class c ON c.oid = t.tgrelid
 WHERE c.relnamespace = 'backfill'::regnamespace AND NOT t.tgisinternal
-ORDER BY 1::text COLLATE "C", t.tgname COLLATE "C";
+ORDER BY t.tgrelid::regclass::text COLLATE "C", t.tgname COLLATE "C";
 
 \echo '==== rules other than the views'' own'
 SELECT r.ev_class::regclass AS relation, r.rulename, r.ev_enabled, pg_get_ruledef(r.oid) AS definition
 FROM pg_rewrite r
 JOIN pg_class c ON c.oid = r.ev_class
 WHERE c.relnamespace = 'backfill'::regnamespace AND r.rulename <> '_RETURN'
-ORDER BY 1::text COLLATE "C", r.rulename COLLATE "C";
+ORDER BY r.ev_class::regclass::text COLLATE "C", r.rulename COLLATE "C";
 
 \echo '==== row-level security policies'
 SELECT p.polrelid::regclass AS relation, p.polname, p.polcmd, p.polpermissive,
@@ -116,7 +123,7 @@ SELECT p.polrelid::regclass AS relation, p.polname, p.polcmd, p.polpermissive,
 FROM pg_policy p
 JOIN pg_class c ON c.oid = p.polrelid
 WHERE c.relnamespace = 'backfill'::regnamespace
-ORDER BY 1::text COLLATE "C", p.polname COLLATE "C";
+ORDER BY p.polrelid::regclass::text COLLATE "C", p.polname COLLATE "C";
 
 \echo '==== views (definition)'
 SELECT '---- view ' || c.oid::regclass::text || E'\n' || pg_get_viewdef(c.oid, true)
@@ -126,13 +133,13 @@ ORDER BY c.oid::regclass::text COLLATE "C";
 
 \echo '==== functions and procedures (signature, attributes, ACL, body)'
 SELECT '---- ' || p.oid::regprocedure::text
-       || E'\n  kind ' || p.prokind || ', language ' || l.lanname
+       || E'\n  kind ' || p.prokind::text || ', language ' || l.lanname
        || ', owner ' || pg_get_userbyid(p.proowner)
        || E'\n  returns ' || coalesce(pg_get_function_result(p.oid), '-')
        || E'\n  arguments ' || pg_get_function_arguments(p.oid)
-       || E'\n  volatile ' || p.provolatile || ', strict ' || p.proisstrict
+       || E'\n  volatile ' || p.provolatile::text || ', strict ' || p.proisstrict::text
        || ', security definer ' || p.prosecdef || ', leakproof ' || p.proleakproof
-       || ', parallel ' || p.proparallel || ', cost ' || p.procost || ', rows ' || p.prorows
+       || ', parallel ' || p.proparallel::text || ', cost ' || p.procost || ', rows ' || p.prorows
        || E'\n  config ' || coalesce(p.proconfig::text, '<null>')
        || E'\n  acl ' || coalesce(p.proacl::text, '<null>')
        || E'\n  probin ' || coalesce(p.probin, '<null>')
@@ -160,7 +167,7 @@ WHERE (d.classoid = 'pg_class'::regclass
    OR (d.classoid = 'pg_namespace'::regclass AND d.objoid = 'backfill'::regnamespace)
    OR (d.classoid = 'pg_extension'::regclass
        AND d.objoid = (SELECT e.oid FROM pg_extension e WHERE e.extname = 'backfill'))
-ORDER BY 1 COLLATE "C";
+ORDER BY pg_describe_object(d.classoid, d.objoid, d.objsubid) COLLATE "C";
 
 \echo '==== initial privileges (pg_init_privs: what pg_dump takes as the extension''s own)'
 SELECT pg_describe_object(ip.classoid, ip.objoid, ip.objsubid) AS object, ip.privtype,
@@ -172,4 +179,4 @@ WHERE ip.objoid = 'backfill'::regnamespace
                                  AND d.refobjid = e.oid
               WHERE e.extname = 'backfill' AND d.deptype = 'e'
                 AND d.classid = ip.classoid AND d.objid = ip.objoid)
-ORDER BY 1 COLLATE "C", ip.objsubid;
+ORDER BY pg_describe_object(ip.classoid, ip.objoid, ip.objsubid) COLLATE "C", ip.objsubid;
