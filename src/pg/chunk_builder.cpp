@@ -57,6 +57,24 @@ std::string describe_build_error(const PgError& e, const Job& job, const ChunkRo
     return e.message;
 }
 
+// Every name the chunk will give a table or an index (shadow, retained
+// original, their indexes) must be free before the build starts: a table
+// someone else put there is reported with its owner, never dropped.
+void require_names_free(const Job& job, const ChunkRow& chunk, const LiveChunk& lc) {
+    const std::string& schema = chunk.part_schema;
+    require_name_free(schema, chunk.shadow_name, InvalidOid, "the shadow of " + chunk_label(chunk));
+    require_name_free(schema, chunk.retained_name, InvalidOid,
+                      "the retained original of " + chunk_label(chunk));
+    int k = 0;
+    for (const auto& index : live_indexes(lc.live.oid)) {
+        k++;
+        require_name_free(schema, shadow_index_name(chunk.part_name, job.id, chunk.chunk_no, k),
+                          InvalidOid, "an index of the shadow of " + chunk_label(chunk));
+        require_name_free(schema, retained_index_name(index.name, job.id, chunk.chunk_no, k),
+                          InvalidOid, "an index of the retained original of " + chunk_label(chunk));
+    }
+}
+
 // Step 1: the guard trigger on the live partition (whose OID the guard
 // checks), a clean slate for the shadow (the one this chunk built before,
 // by OID; a table someone else put at its name is refused, never dropped),
@@ -76,8 +94,7 @@ void prepare_build(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
             OwnerBox box(job.owner, kSafeSearchPath);
             drop_own_table(chunk.shadow_oid);
         }
-        require_name_free(chunk.part_schema, chunk.shadow_name, InvalidOid,
-                          "the shadow of " + chunk_label(chunk));
+        require_names_free(job, chunk, lc);
         control_execute(
             "DELETE FROM backfill.chunk_write WHERE job_id = $1::bigint AND chunk_no = $2::int",
             {job_key(job), std::to_string(chunk.chunk_no)});

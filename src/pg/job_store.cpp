@@ -85,11 +85,14 @@ Job job_from_row(const Row& r) {
 }  // namespace
 
 Job load_job(const std::string& name, bool for_update) {
-    bool superuser = current_role_is_superuser();
-    auto rows = control_query(std::string(kJobColumns) +
-                                  "WHERE name = $1 AND ($2::boolean OR owner = $3::oid)" +
-                                  (for_update ? " FOR UPDATE" : ""),
-                              {name, superuser ? "t" : "f", std::to_string(current_role())});
+    // The caller's own job first: a superuser's own job stays reachable
+    // by name even when a tenant picks the same one.
+    std::string role = std::to_string(current_role());
+    std::string lock = for_update ? " FOR UPDATE" : "";
+    auto rows = control_query(
+        std::string(kJobColumns) + "WHERE name = $1 AND owner = $2::oid" + lock, {name, role});
+    if (rows.empty() && current_role_is_superuser())
+        rows = control_query(std::string(kJobColumns) + "WHERE name = $1" + lock, {name});
     if (rows.empty())
         throw UserError(ErrorKind::InvalidParameter, "backfill job \"" + name + "\" does not exist",
                         "See SELECT name, state FROM backfill.jobs for your jobs.");

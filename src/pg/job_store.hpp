@@ -42,9 +42,10 @@ struct ChunkRow {
 // Parses an options jsonb (as text) with the core's rules.
 JobOptions options_from_json(const std::string& json);
 
-// The caller's job called name (a superuser's: anyone's, unless two roles
-// use the name); otherwise an error as if it did not exist, so that no role
-// learns another's job names. for_update locks the row.
+// The caller's job called name (a superuser without one of that name:
+// anyone's, unless two roles use the name); otherwise an error as if it did
+// not exist, so that no role learns another's job names. for_update locks
+// the row.
 Job load_job(const std::string& name, bool for_update = false);
 
 // The job with this id, whoever owns it (for workers, which run as its
