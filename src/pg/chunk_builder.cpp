@@ -89,6 +89,14 @@ void prepare_build(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
         throw UserError(ErrorKind::WrongState,
                         "could not lock partition " + live + " to install the write guard",
                         "Long transactions on the partition block it; retry later.");
+    // The attempt is counted outside the subtransaction below, so that a
+    // step failing there still uses one up (and a squatted name ends in a
+    // failed chunk, not in a retry loop).
+    control_execute(
+        "UPDATE backfill.chunk SET state = 'running', attempts = attempts + 1, error = NULL,"
+        " started_at = coalesce(started_at, now()), shadow_exists = false"
+        " WHERE job_id = $1::bigint AND chunk_no = $2::int",
+        {job_key(job), std::to_string(chunk.chunk_no)});
     in_subtransaction([&]() {
         {
             OwnerBox box(job.owner, kSafeSearchPath);
@@ -99,9 +107,7 @@ void prepare_build(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
             "DELETE FROM backfill.chunk_write WHERE job_id = $1::bigint AND chunk_no = $2::int",
             {job_key(job), std::to_string(chunk.chunk_no)});
         control_execute(
-            "UPDATE backfill.chunk SET state = 'running', attempts = attempts + 1, error = NULL,"
-            " started_at = coalesce(started_at, now()), shadow_exists = false,"
-            " live_oid = $3::oid, shadow_oid = NULL"
+            "UPDATE backfill.chunk SET live_oid = $3::oid, shadow_oid = NULL"
             " WHERE job_id = $1::bigint AND chunk_no = $2::int",
             {job_key(job), std::to_string(chunk.chunk_no), std::to_string(lc.live.oid)});
     });
@@ -155,11 +161,7 @@ Outcome build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
             " WHERE job_id = $1::bigint AND chunk_no = $2::int",
             {job_key(job), std::to_string(chunk.chunk_no), rows_before, std::to_string(rows_after),
              std::to_string(ms_since(t0)),
-             scalar("SELECT pg_catalog.array_agg(i.relname ORDER BY i.relname)::text"
-                    " FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i"
-                    " ON i.oid = x.indexrelid WHERE x.indrelid = $1::oid",
-                    {std::to_string(lc.live.oid)})
-                 .value_or("{}"),
+             index_name_array(lc.live.oid),
              passed ? "built" : "failed", verdict ? Value(verdict->figures_json) : std::nullopt,
              failures, std::to_string(pg_guard([]() { return GetTopTransactionId(); })),
              std::to_string(shadow_oid)});

@@ -6,6 +6,7 @@
 #include "pg/pg_error.hpp"
 #include "pg/releases.hpp"
 #include "pg/session_context.hpp"
+#include "pg/swap_spec.hpp"
 #include "pg/transactions.hpp"
 
 namespace backfill::pg {
@@ -57,7 +58,7 @@ void publish_try(const Job& job, const std::vector<ChunkRow>& unit,
         const SwapSpec& spec = plans[i].spec;
         std::string no = std::to_string(c.chunk_no);
         auto now = control_query(
-            "SELECT state, live_oid, shadow_oid FROM backfill.chunk"
+            "SELECT state, live_oid, shadow_oid, index_names::text FROM backfill.chunk"
             " WHERE job_id = $1::bigint AND chunk_no = $2::int FOR UPDATE",
             {job_key(job), no});
         if (*now[0][0] != "built")
@@ -71,6 +72,9 @@ void publish_try(const Job& job, const std::vector<ChunkRow>& unit,
         if (!now[0][1] || std::to_string(live->oid) != *now[0][1])
             throw MustRebuild{c.chunk_no,
                               "partition " + qname + " was replaced after its shadow was built"};
+        if (index_name_array(live->oid) != *now[0][3])
+            throw MustRebuild{c.chunk_no, "the indexes of partition " + qname +
+                                              " changed after its shadow was built"};
         auto shadow = relation_named(c.part_schema, c.shadow_name);
         if (!shadow || !now[0][2] || std::to_string(shadow->oid) != *now[0][2])
             throw MustRebuild{c.chunk_no, "the shadow of " + chunk_label(c) +

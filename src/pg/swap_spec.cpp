@@ -51,6 +51,15 @@ std::vector<LiveIndex> live_indexes(Oid relid) {
     return out;
 }
 
+std::string index_name_array(Oid relid) {
+    return scalar(
+               "SELECT pg_catalog.array_agg(i.relname ORDER BY i.relname)::name[]::text"
+               " FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i"
+               " ON i.oid = x.indexrelid WHERE x.indrelid = $1::oid",
+               {std::to_string(relid)})
+        .value_or("{}");
+}
+
 void describe_live_partition(Oid relid, const Job& job, const ChunkRow& chunk, SwapSpec& spec) {
     std::string oid = std::to_string(relid);
     auto indexes = live_indexes(relid);

@@ -25,6 +25,11 @@ struct LiveIndex {
 };
 std::vector<LiveIndex> live_indexes(Oid relid);
 
+// The names of a table's indexes as a sorted name[] literal: recorded at
+// build time, compared at publication (an index added or dropped in
+// between means the shadow no longer matches).
+std::string index_name_array(Oid relid);
+
 // Fills spec.indexes, spec.foreign_keys, spec.create_options, spec.unlogged
 // from the live partition.
 void describe_live_partition(Oid relid, const Job& job, const ChunkRow& chunk, SwapSpec& spec);
