@@ -104,16 +104,28 @@ Blocker oldest_of(const std::vector<OlderXact>& older) {
     return Blocker{std::stoi(*rows[0][0]), rows[0][1]};
 }
 
+// Pause and cancel end the wait: the job may no longer publish.
 bool job_running(const Job& job) {
     auto now = load_job_by_id(job.id);
     return now && now->state == JobState::Running;
 }
 
-void set_throttled_by(const Job& job, const Value& reason) {
-    control_execute("UPDATE backfill.job SET throttled_by = $2 WHERE id = $1::bigint",
-                    {job_key(job), reason});
+// Writes throttled_by only when it says something else: another runner of
+// the job that ends its own wait clears it, and this one puts it back.
+void show_reason(const Job& job, const std::string& reason) {
+    control_execute(
+        "UPDATE backfill.job SET throttled_by = $2 WHERE id = $1::bigint"
+        " AND (throttled_by IS NULL OR throttled_by OPERATOR(pg_catalog.<>) $2::text)",
+        {job_key(job), reason});
 }
 
+// The wait is over: the view stops naming the backend.
+void clear_reason(const Job& job) {
+    control_execute("UPDATE backfill.job SET throttled_by = NULL WHERE id = $1::bigint",
+                    {job_key(job)});
+}
+
+// What the publisher does once the wait has ended at step.
 SnapshotWait outcome_of(SnapshotWaitStep step) {
     switch (step) {
         case SnapshotWaitStep::Publish:
@@ -152,23 +164,22 @@ SnapshotWait wait_for_older_snapshots(const Job& job, const std::vector<ChunkRow
         if (step == SnapshotWaitStep::Wait) {
             if (!shown || older.size() != described) {
                 Blocker b = oldest_of(older);
-                if (!shown || shown->pid != b.pid) {
-                    set_throttled_by(job, snapshot_wait_reason(b.pid, b.since));
+                if (!shown || shown->pid != b.pid)
                     report_activity("backfill job \"" + job.name +
                                     "\": waiting for transactions older than the build to end "
                                     "(pid " +
                                     std::to_string(b.pid) + ")");
-                }
                 shown = b;
                 described = older.size();
             }
+            show_reason(job, snapshot_wait_reason(shown->pid, shown->since));
             commit_step();
             sleep_ms(poll_ms);
             poll_ms = std::min(poll_ms * 2, kPollMs);
             continue;
         }
         if (shown)
-            set_throttled_by(job, std::nullopt);
+            clear_reason(job);
         if (step == SnapshotWaitStep::TimedOut) {
             Blocker b = oldest_of(older);
             log_event(job, unit.front().chunk_no, "snapshot_wait_timeout",

@@ -18,8 +18,8 @@ enum class SnapshotWait {
 
 // Waits at most budget_us (0: only looks) for the transactions of this
 // database whose snapshot is older than the newest build of the unit,
-// polling at most every 100 ms, in committed steps. While it waits, throttled_by
-// names the oldest of them; a wait that runs out is logged.
+// polling at most every 100 ms, in committed steps. While it waits,
+// throttled_by names the oldest of them; a wait that runs out is logged.
 SnapshotWait wait_for_older_snapshots(const Job& job, const std::vector<ChunkRow>& unit,
                                       std::int64_t budget_us);
 
