@@ -92,7 +92,7 @@ void work_job(const Job& initial, std::optional<int> max_chunks) {
         if (max_chunks && processed >= *max_chunks) {
             // The last chunks may have been the job's last: finish it now
             // rather than at the next scheduled run.
-            publish_ready(job, parent, job.options.snapshot_wait_us);
+            publish_ready(job, parent, snapshot_wait_budget_us(job.options, snapshots_ran_out));
             settle(job);
             commit_step();
             break;
