@@ -25,8 +25,9 @@ constexpr std::int64_t kHour = 3600 * 1000 * kMillisecond;
 constexpr std::int64_t kDay = 24 * kHour;
 
 const char* const kKnownOptions =
-    "Known options are mode, max_concurrency, sleep, lock_timeout, swap_retries, max_attempts, "
-    "on_failure, retain, statement_timeout, nice_ratio, max_active_backends, max_replication_lag, "
+    "Known options are mode, max_concurrency, sleep, lock_timeout, swap_retries, snapshot_wait, "
+    "max_attempts, on_failure, retain, statement_timeout, nice_ratio, max_active_backends, "
+    "max_replication_lag, "
     "max_replication_lag_bytes, max_wal_rate, window, throttle_query, publish, "
     "partitions_per_batch, validate and release.";
 
@@ -299,6 +300,12 @@ JobOptions parse_options(const std::vector<OptionInput>& input) {
             options.swap_retries = integer_option(
                 in, 1, 1000,
                 "It is how many times the publishing transaction is tried before the chunk fails.");
+        } else if (in.key == "snapshot_wait") {
+            options.snapshot_wait_us = duration_option(
+                in, 1000 * kMillisecond, 7 * kDay, "between 1s and 7d",
+                "It bounds how long publishing waits for transactions older than the build, such "
+                "as an idle REPEATABLE READ transaction; past it the chunk stays built and is "
+                "published later.");
         } else if (in.key == "max_attempts") {
             options.max_attempts = integer_option(
                 in, 1, 100, "It is how many times a chunk is attempted before it is failed.");
@@ -460,6 +467,7 @@ std::string options_to_json(const JobOptions& options) {
     out += ", \"sleep\": " + json_quote(format_duration(options.sleep_us));
     out += ", \"lock_timeout\": " + json_quote(format_duration(options.lock_timeout_us));
     out += ", \"swap_retries\": " + std::to_string(options.swap_retries);
+    out += ", \"snapshot_wait\": " + json_quote(format_duration(options.snapshot_wait_us));
     out += ", \"max_attempts\": " + std::to_string(options.max_attempts);
     out += ", \"on_failure\": ";
     out += options.on_failure == OnFailure::Stop ? "\"stop\"" : "\"continue\"";

@@ -44,6 +44,7 @@ struct JobOptions {
     std::int64_t sleep_us = 0;
     std::int64_t lock_timeout_us = 100000;
     int swap_retries = 50;
+    std::int64_t snapshot_wait_us = 600000000;  // wait for older snapshots before publishing
     int max_attempts = 3;
     OnFailure on_failure = OnFailure::Stop;
     bool retain = true;

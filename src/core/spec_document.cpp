@@ -25,7 +25,7 @@ const char* const kRequiredFields =
 
 const char* const kExecutionFields =
     "execution takes job options: mode, max_concurrency, sleep, lock_timeout, swap_retries, "
-    "max_attempts, on_failure, statement_timeout, nice_ratio, max_active_backends, "
+    "snapshot_wait, max_attempts, on_failure, statement_timeout, nice_ratio, max_active_backends, "
     "max_replication_lag, max_replication_lag_bytes, max_wal_rate, window, throttle_query, "
     "publish and partitions_per_batch.";
 

@@ -1,5 +1,6 @@
 #include "pg/chunk_runner.hpp"
 
+#include "core/snapshot_wait.hpp"
 #include "pg/chunk_builder.hpp"
 #include "pg/chunk_lock.hpp"
 #include "pg/publisher.hpp"
@@ -78,16 +79,20 @@ void settle(const Job& job) {
 
 // The loop every runner shares: publish what is ready, claim a chunk,
 // build it, until the job is no longer running, nothing is left to claim,
-// or max_chunks chunks were built.
+// or max_chunks chunks were built. Once older snapshots outlived
+// snapshot_wait, publishing only looks while chunks are left to build, and
+// waits the whole bound again when none is: a running job never loses its
+// runner to a reader that stays idle.
 void work_job(const Job& initial, std::optional<int> max_chunks) {
     Job job = initial;
     std::string parent = parent_name(job);
     int processed = 0;
+    bool snapshots_ran_out = false;
     for (;;) {
         if (max_chunks && processed >= *max_chunks) {
             // The last chunks may have been the job's last: finish it now
             // rather than at the next scheduled run.
-            publish_ready(job, parent);
+            publish_ready(job, parent, snapshot_wait_budget_us(job.options, snapshots_ran_out));
             settle(job);
             commit_step();
             break;
@@ -98,9 +103,16 @@ void work_job(const Job& initial, std::optional<int> max_chunks) {
                    (now ? to_string(now->state) : std::string("gone")) + "; stopping");
             break;
         }
-        if (publish_ready(job, parent).stopped)
+        PublishResult ready =
+            publish_ready(job, parent, snapshot_wait_budget_us(job.options, snapshots_ran_out));
+        if (ready.stopped)
             break;
+        snapshots_ran_out = ready.deferred;
         auto chunk = claim_next(job);
+        if (!chunk && snapshots_ran_out) {
+            snapshots_ran_out = false;
+            continue;
+        }
         if (!chunk) {
             settle(job);
             commit_step();
@@ -113,8 +125,11 @@ void work_job(const Job& initial, std::optional<int> max_chunks) {
         unlock_chunk();
         if (outcome == Outcome::Built) {
             report_activity("backfill job \"" + job.name + "\": publishing");
-            if (publish_ready(job, parent).stopped)
+            PublishResult built =
+                publish_ready(job, parent, snapshot_wait_budget_us(job.options, snapshots_ran_out));
+            if (built.stopped)
                 break;
+            snapshots_ran_out = built.deferred;
         }
         add_job_wal(job, wal_insert_position() - wal_before);
         commit_step();

@@ -1,11 +1,11 @@
 #include "pg/publisher.hpp"
 
 #include "core/publication.hpp"
-#include "pg/chunk_lock.hpp"
 #include "pg/job_tables.hpp"
 #include "pg/pg_error.hpp"
 #include "pg/releases.hpp"
 #include "pg/session_context.hpp"
+#include "pg/snapshot_wait.hpp"
 #include "pg/swap_spec.hpp"
 #include "pg/transactions.hpp"
 
@@ -129,52 +129,10 @@ void record_swap(const Job& job, const UnitTry& t, double swap_ms) {
     }
 }
 
-// Snapshots taken before a shadow was loaded do not see its rows; once it
-// is swapped in, a REPEATABLE READ or SERIALIZABLE transaction holding such
-// a snapshot would find the partition empty. So, like CREATE INDEX
-// CONCURRENTLY, publishing first waits for every transaction of this
-// database whose snapshot is older than the newest build of the unit.
-// Sessions that only run single statements under fresh snapshots are
-// exempt: backfill runners (their job lock) and backfill.wait() callers
-// (their waiter lock); otherwise wait() would hold up the very job it waits
-// for.
-void wait_for_older_snapshots(const Job& job, const std::vector<ChunkRow>& unit) {
-    std::string numbers;
-    for (const auto& c : unit)
-        numbers += (numbers.empty() ? "" : ",") + std::to_string(c.chunk_no);
-    auto xids = control_query(
-        "SELECT build_xid::text FROM backfill.chunk WHERE job_id = $1::bigint"
-        " AND chunk_no = ANY(('{' || $2 || '}')::int[]) AND build_xid IS NOT NULL",
-        {job_key(job), numbers});
-    TransactionId newest = InvalidTransactionId;
-    for (const auto& r : xids) {
-        auto xid = static_cast<TransactionId>(std::stoul(*r[0]));
-        if (!TransactionIdIsValid(newest) || TransactionIdFollows(xid, newest))
-            newest = xid;
-    }
-    if (!TransactionIdIsValid(newest))
-        return;
-    std::vector<int> exempt = exempt_session_pids();
-    report_activity("backfill job \"" + job.name +
-                    "\": waiting for transactions older than the build to end");
-    pg_guard([&]() {
-        int n = 0;
-        VirtualTransactionId* old = GetCurrentVirtualXIDs(
-            newest, true, false, PROC_IS_AUTOVACUUM | PROC_IN_VACUUM | PROC_IN_SAFE_IC, &n);
-        for (int i = 0; i < n; i++) {
-            PGPROC* proc = BackendIdGetProc(old[i].backendId);
-            bool skip = proc == nullptr;
-            for (int pid : exempt)
-                skip = skip || (proc != nullptr && proc->pid == pid);
-            if (!skip)
-                VirtualXactLock(old[i], true);
-        }
-    });
-}
-
-// Publishes one unit in its own committed transaction, from a runner.
+// Publishes one unit in its own committed transaction, from a runner,
+// once the older snapshots are gone (waiting at most budget_us for them).
 PublishResult publish_unit(const Job& job, const std::vector<ChunkRow>& unit,
-                           const std::string& parent) {
+                           const std::string& parent, std::int64_t budget_us) {
     std::vector<ChunkPlan> plans;
     for (const auto& c : unit) {
         try {
@@ -185,7 +143,14 @@ PublishResult publish_unit(const Job& job, const std::vector<ChunkRow>& unit,
         }
     }
     commit_step();
-    wait_for_older_snapshots(job, unit);
+    switch (wait_for_older_snapshots(job, unit, budget_us)) {
+        case SnapshotWait::Clear:
+            break;
+        case SnapshotWait::Deferred:
+            return PublishResult{0, false, true};
+        case SnapshotWait::Stopped:
+            return PublishResult{0, true};
+    }
     UnitTry t;
     bool locked;
     try {
@@ -233,15 +198,21 @@ PublishResult publish_unit(const Job& job, const std::vector<ChunkRow>& unit,
 
 }  // namespace
 
-PublishResult publish_ready(const Job& job, const std::string& parent) {
+PublishResult publish_ready(const Job& job, const std::string& parent,
+                            std::int64_t snapshot_budget_us) {
     PublishResult total;
     for (const auto& numbers :
          ready_units(job.options.publish, job.options.partitions_per_batch, chunk_states(job.id))) {
         std::vector<ChunkRow> unit = load_chunks(job.id, int_array(numbers));
-        PublishResult r = publish_unit(job, unit, parent);
+        PublishResult r = publish_unit(job, unit, parent, snapshot_budget_us);
         total.published += r.published;
         if (r.stopped)
             return PublishResult{total.published, true};
+        // The snapshots that held this unit back are older than the later
+        // builds too: waiting for them again, unit after unit, would only
+        // multiply the bound.
+        if (r.deferred)
+            return PublishResult{total.published, false, true};
     }
     return total;
 }

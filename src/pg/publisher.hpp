@@ -9,13 +9,17 @@
 namespace backfill::pg {
 
 struct PublishResult {
-    int published = 0;     // chunks published
-    bool stopped = false;  // the job was cancelled meanwhile
+    int published = 0;      // chunks published
+    bool stopped = false;   // the job was cancelled (or paused) meanwhile
+    bool deferred = false;  // older snapshots outlived the wait: built chunks wait
 };
 
 // Publishes every unit that is ready under the job's publish mode (each,
-// batch, end; never manual). Each unit commits on its own.
-PublishResult publish_ready(const Job& job, const std::string& parent);
+// batch, end; never manual). Each unit commits on its own, after waiting at
+// most snapshot_budget_us (0: only a look) for older snapshots; the first
+// unit they hold back ends the round, deferred.
+PublishResult publish_ready(const Job& job, const std::string& parent,
+                            std::int64_t snapshot_budget_us);
 
 // backfill.publish(): every built chunk of a job, in ONE transaction, the
 // caller's (no commit). Throws when a chunk is not built yet.

@@ -12,7 +12,8 @@ namespace {
 
 const char* const kDefaultsJson =
     "{\"mode\": \"swap\", \"max_concurrency\": 1, \"sleep\": \"0\", \"lock_timeout\": \"100ms\", "
-    "\"swap_retries\": 50, \"max_attempts\": 3, \"on_failure\": \"stop\", \"retain\": true, "
+    "\"swap_retries\": 50, \"snapshot_wait\": \"10min\", \"max_attempts\": 3, \"on_failure\": "
+    "\"stop\", \"retain\": true, "
     "\"statement_timeout\": null, \"nice_ratio\": 0, \"max_active_backends\": null, "
     "\"max_replication_lag\": null, \"max_replication_lag_bytes\": null, \"max_wal_rate\": null, "
     "\"window\": null, \"throttle_query\": null, \"publish\": \"each\", "
@@ -124,6 +125,7 @@ TEST(ParseOptions, EmptyGivesDefaults) {
     EXPECT_EQ(o.sleep_us, 0);
     EXPECT_EQ(o.lock_timeout_us, 100000);
     EXPECT_EQ(o.swap_retries, 50);
+    EXPECT_EQ(o.snapshot_wait_us, 600000000);
     EXPECT_EQ(o.max_attempts, 3);
     EXPECT_EQ(o.on_failure, OnFailure::Stop);
     EXPECT_TRUE(o.retain);
@@ -143,9 +145,9 @@ TEST(ParseOptions, EmptyGivesDefaults) {
 TEST(ParseOptions, EveryKeySet) {
     JobOptions o = parse_options(
         {str("mode", "swap"), num("max_concurrency", "4"), str("sleep", "1min 30s"),
-         str("lock_timeout", "250ms"), num("swap_retries", "10"), num("max_attempts", "5"),
-         str("on_failure", "continue"), boolean("retain", false), str("statement_timeout", "1h"),
-         num("nice_ratio", "0.5"), num("max_active_backends", "8"),
+         str("lock_timeout", "250ms"), num("swap_retries", "10"), str("snapshot_wait", "2s"),
+         num("max_attempts", "5"), str("on_failure", "continue"), boolean("retain", false),
+         str("statement_timeout", "1h"), num("nice_ratio", "0.5"), num("max_active_backends", "8"),
          str("max_replication_lag", "5s"), num("max_replication_lag_bytes", "1000000"),
          num("max_wal_rate", "5000000"), array("window", "22:00-06:00,12:00-13:30"),
          str("throttle_query", "SELECT false")});
@@ -153,6 +155,7 @@ TEST(ParseOptions, EveryKeySet) {
     EXPECT_EQ(o.sleep_us, 90000000);
     EXPECT_EQ(o.lock_timeout_us, 250000);
     EXPECT_EQ(o.swap_retries, 10);
+    EXPECT_EQ(o.snapshot_wait_us, 2000000);
     EXPECT_EQ(o.max_attempts, 5);
     EXPECT_EQ(o.on_failure, OnFailure::Continue);
     EXPECT_FALSE(o.retain);
@@ -171,7 +174,8 @@ TEST(ParseOptions, EveryKeySet) {
     EXPECT_EQ(o.throttle_query, "SELECT false");
     EXPECT_EQ(options_to_json(o),
               "{\"mode\": \"swap\", \"max_concurrency\": 4, \"sleep\": \"1min 30s\", "
-              "\"lock_timeout\": \"250ms\", \"swap_retries\": 10, \"max_attempts\": 5, "
+              "\"lock_timeout\": \"250ms\", \"swap_retries\": 10, \"snapshot_wait\": \"2s\", "
+              "\"max_attempts\": 5, "
               "\"on_failure\": \"continue\", \"retain\": false, \"statement_timeout\": \"1h\", "
               "\"nice_ratio\": 0.5, \"max_active_backends\": 8, \"max_replication_lag\": \"5s\", "
               "\"max_replication_lag_bytes\": 1000000, \"max_wal_rate\": 5000000, "
@@ -213,7 +217,7 @@ TEST(ParseOptions, UnknownKey) {
     EXPECT_STREQ(e.what(), "unknown option \"foo\"");
     EXPECT_EQ(e.hint(),
               "Known options are mode, max_concurrency, sleep, lock_timeout, swap_retries, "
-              "max_attempts, on_failure, retain, statement_timeout, nice_ratio, "
+              "snapshot_wait, max_attempts, on_failure, retain, statement_timeout, nice_ratio, "
               "max_active_backends, max_replication_lag, max_replication_lag_bytes, max_wal_rate, "
               "window, throttle_query, publish, partitions_per_batch, validate and release.");
     EXPECT_STREQ(refused({str("Mode", "swap")}).what(), "unknown option \"Mode\"");
@@ -318,6 +322,39 @@ TEST(ParseOptions, StatementTimeoutRange) {
               "option \"statement_timeout\" must be between 1ms and 24d, not \"30d\"");
 }
 
+// snapshot_wait: a duration from 1s to 7d, 10min by default; never null,
+// so that no reader can hold a job for ever.
+TEST(ParseOptions, SnapshotWait) {
+    EXPECT_EQ(parse_options({}).snapshot_wait_us, 600000000);
+    EXPECT_EQ(parse_options({str("snapshot_wait", "2s")}).snapshot_wait_us, 2000000);
+    EXPECT_EQ(parse_options({str("snapshot_wait", "1 min 30 s")}).snapshot_wait_us, 90000000);
+    EXPECT_EQ(parse_options({str("snapshot_wait", "1s")}).snapshot_wait_us, 1000000);
+    EXPECT_EQ(parse_options({str("snapshot_wait", "7d")}).snapshot_wait_us, 604800000000);
+    EXPECT_NE(options_to_json(parse_options({str("snapshot_wait", "00:01:30")}))
+                  .find("\"swap_retries\": 50, \"snapshot_wait\": \"1min 30s\", "),
+              std::string::npos);
+
+    UserError e = refused({str("snapshot_wait", "500ms")});
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter);
+    EXPECT_STREQ(e.what(), "option \"snapshot_wait\" must be between 1s and 7d, not \"500ms\"");
+    EXPECT_EQ(e.hint(),
+              "It bounds how long publishing waits for transactions older than the build, such "
+              "as an idle REPEATABLE READ transaction; past it the chunk stays built and is "
+              "published later.");
+    EXPECT_EQ(message({str("snapshot_wait", "8d")}),
+              "option \"snapshot_wait\" must be between 1s and 7d, not \"8d\"");
+    EXPECT_EQ(message({str("snapshot_wait", "0")}),
+              "option \"snapshot_wait\" must be between 1s and 7d, not \"0\"");
+    UserError bad = refused({str("snapshot_wait", "forever")});
+    EXPECT_STREQ(bad.what(),
+                 "option \"snapshot_wait\" must be a duration such as '100ms', not \"forever\"");
+    EXPECT_EQ(bad.hint(), kDurationHint);
+    EXPECT_EQ(message({num("snapshot_wait", "10")}),
+              "option \"snapshot_wait\" must be a duration such as '100ms', not 10");
+    EXPECT_EQ(message({null("snapshot_wait")}),
+              "option \"snapshot_wait\" must be a duration such as '100ms', not null");
+}
+
 // on_failure and retain have fixed values.
 TEST(ParseOptions, OnFailureAndRetainErrors) {
     UserError e = refused({str("on_failure", "halt")});
@@ -343,7 +380,8 @@ TEST(OptionsToJson, EscapesStrings) {
     EXPECT_EQ(
         options_to_json(o),
         "{\"mode\": \"a\\\"b\\\\c\\nd\\te\\u0001\", \"max_concurrency\": 1, \"sleep\": \"0\", "
-        "\"lock_timeout\": \"100ms\", \"swap_retries\": 50, \"max_attempts\": 3, "
+        "\"lock_timeout\": \"100ms\", \"swap_retries\": 50, \"snapshot_wait\": \"10min\", "
+        "\"max_attempts\": 3, "
         "\"on_failure\": \"stop\", \"retain\": true, \"statement_timeout\": null, "
         "\"nice_ratio\": 0, \"max_active_backends\": null, \"max_replication_lag\": null, "
         "\"max_replication_lag_bytes\": null, \"max_wal_rate\": null, \"window\": null, "
@@ -773,13 +811,24 @@ TEST(OptionsToJson, EchoParsesBack) {
     std::vector<JobOptions> cases;
     cases.push_back(parse_options({}));
     cases.push_back(parse_options(
-        {str("mode", "swap"), num("max_concurrency", "4"), str("sleep", "1min 30s"),
-         str("lock_timeout", "250ms"), num("swap_retries", "10"), num("max_attempts", "5"),
-         str("on_failure", "continue"), boolean("retain", false), str("statement_timeout", "1h"),
-         num("nice_ratio", "0.5"), num("max_active_backends", "8"),
-         str("max_replication_lag", "5s"), num("max_replication_lag_bytes", "1000000"),
-         num("max_wal_rate", "5000000"), array("window", "22:00-06:00,12:00-13:30"),
-         str("throttle_query", "SELECT 'a\"b\\\\c'\n"), num("partitions_per_batch", "7"),
+        {str("mode", "swap"),
+         num("max_concurrency", "4"),
+         str("sleep", "1min 30s"),
+         str("lock_timeout", "250ms"),
+         num("swap_retries", "10"),
+         str("snapshot_wait", "2s"),
+         num("max_attempts", "5"),
+         str("on_failure", "continue"),
+         boolean("retain", false),
+         str("statement_timeout", "1h"),
+         num("nice_ratio", "0.5"),
+         num("max_active_backends", "8"),
+         str("max_replication_lag", "5s"),
+         num("max_replication_lag_bytes", "1000000"),
+         num("max_wal_rate", "5000000"),
+         array("window", "22:00-06:00,12:00-13:30"),
+         str("throttle_query", "SELECT 'a\"b\\\\c'\n"),
+         num("partitions_per_batch", "7"),
          object(
              "validate",
              "{\"row_count_tolerance\": 0.001, \"aggregates\": [{\"expr\": \"sum(\\\"Net\\\")\", "
@@ -796,7 +845,7 @@ TEST(OptionsToJson, EchoParsesBack) {
         const std::string json = options_to_json(o);
         EXPECT_EQ(options_to_json(parse_options(inputs(json))), json);
     }
-    EXPECT_EQ(inputs(options_to_json(cases[1])).size(), 20u);
+    EXPECT_EQ(inputs(options_to_json(cases[1])).size(), 21u);
 }
 
 }  // namespace

@@ -49,7 +49,7 @@ const char* const kProductExample = R"j({
 
 const char* const kExecutionHint =
     "execution takes job options: mode, max_concurrency, sleep, lock_timeout, swap_retries, "
-    "max_attempts, on_failure, statement_timeout, nice_ratio, max_active_backends, "
+    "snapshot_wait, max_attempts, on_failure, statement_timeout, nice_ratio, max_active_backends, "
     "max_replication_lag, max_replication_lag_bytes, max_wal_rate, window, throttle_query, "
     "publish and partitions_per_batch.";
 
@@ -251,7 +251,7 @@ TEST(MapSpec, ExecutionAndRollback) {
 TEST(MapSpec, EveryExecutionOption) {
     SpecMapping m = map_spec(minimal(R"j("execution": {
         "mode": "swap", "max_concurrency": 2, "sleep": "1s", "lock_timeout": "1s",
-        "swap_retries": 3, "max_attempts": 3, "on_failure": "continue",
+        "swap_retries": 3, "snapshot_wait": "1min", "max_attempts": 3, "on_failure": "continue",
         "statement_timeout": "1h", "nice_ratio": 0.5, "max_active_backends": 3,
         "max_replication_lag": "5s", "max_replication_lag_bytes": 100, "max_wal_rate": 100,
         "window": "22:00-06:00", "throttle_query": "SELECT false", "publish": "batch",
@@ -259,6 +259,7 @@ TEST(MapSpec, EveryExecutionOption) {
     JobOptions o = options_of(m);
     EXPECT_EQ(o.on_failure, OnFailure::Continue);
     EXPECT_EQ(o.max_wal_rate, 100);
+    EXPECT_EQ(o.snapshot_wait_us, 60000000);
     EXPECT_EQ(o.partitions_per_batch, 3);
 }
 

@@ -1,0 +1,194 @@
+#include "pg/snapshot_wait.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "core/snapshot_wait.hpp"
+#include "pg/chunk_lock.hpp"
+#include "pg/runner_common.hpp"
+#include "pg/transactions.hpp"
+
+namespace backfill::pg {
+
+namespace {
+
+// Polls start at kFirstPollMs (a reader's statement often ends at once)
+// and slow down to kPollMs.
+constexpr std::int64_t kFirstPollMs = 10;
+constexpr std::int64_t kPollMs = 100;
+
+// One transaction older than the build, and the backend running it.
+struct OlderXact {
+    VirtualTransactionId vxid;
+    int pid;
+};
+
+// The backend people are told about: the one whose transaction began first.
+struct Blocker {
+    int pid = 0;
+    std::optional<std::string> since;
+};
+
+// Snapshots taken before a shadow was loaded do not see its rows; once it
+// is swapped in, a REPEATABLE READ or SERIALIZABLE transaction holding such
+// a snapshot would find the partition empty. The newest build of the unit
+// says which snapshots are too old; invalid when none is recorded.
+TransactionId newest_build_xid(const Job& job, const std::vector<ChunkRow>& unit) {
+    std::vector<int> numbers;
+    for (const auto& c : unit)
+        numbers.push_back(c.chunk_no);
+    auto xids = control_query(
+        "SELECT build_xid::text FROM backfill.chunk WHERE job_id = $1::bigint"
+        " AND chunk_no OPERATOR(pg_catalog.=) ANY ($2::int[]) AND build_xid IS NOT NULL",
+        {job_key(job), int_array(numbers)});
+    TransactionId newest = InvalidTransactionId;
+    for (const auto& r : xids) {
+        auto xid = static_cast<TransactionId>(std::stoul(*r[0]));
+        if (!TransactionIdIsValid(newest) || TransactionIdFollows(xid, newest))
+            newest = xid;
+    }
+    return newest;
+}
+
+// The transactions of this database whose snapshot is older than xid.
+// Sessions that only run single statements under fresh snapshots are left
+// out: backfill runners (their job lock) and backfill.wait() callers (their
+// waiter lock); otherwise wait() would hold up the very job it waits for.
+std::vector<OlderXact> older_transactions(TransactionId xid) {
+    std::vector<int> exempt = exempt_session_pids();
+    int n = 0;
+    VirtualTransactionId* found = pg_guard([&]() {
+        return GetCurrentVirtualXIDs(xid, true, false,
+                                     PROC_IS_AUTOVACUUM | PROC_IN_VACUUM | PROC_IN_SAFE_IC, &n);
+    });
+    std::vector<OlderXact> older;
+    for (int i = 0; i < n; i++) {
+        PGPROC* proc = BackendIdGetProc(found[i].backendId);
+        bool skip = proc == nullptr;
+        for (int pid : exempt)
+            skip = skip || (proc != nullptr && proc->pid == pid);
+        if (!skip)
+            older.push_back(OlderXact{found[i], proc->pid});
+    }
+    return older;
+}
+
+// Leaves out the transactions that ended since the last look (a lock test
+// that does not wait).
+void drop_ended(std::vector<OlderXact>& older) {
+    std::vector<OlderXact> left;
+    for (const auto& o : older) {
+        VirtualTransactionId vxid = o.vxid;
+        if (!pg_guard([&]() { return VirtualXactLock(vxid, false); }))
+            left.push_back(o);
+    }
+    older.swap(left);
+}
+
+// The oldest of the transactions by xact_start, read from pg_stat_activity
+// as the extension owner (the job's owner may not see other roles' rows).
+Blocker oldest_of(const std::vector<OlderXact>& older) {
+    std::vector<int> pids;
+    for (const auto& o : older)
+        pids.push_back(o.pid);
+    pg_guard([]() { pgstat_clear_snapshot(); });
+    auto rows = control_query(
+        "SELECT pid, pg_catalog.date_trunc('second', xact_start)::text"
+        " FROM pg_catalog.pg_stat_activity WHERE pid OPERATOR(pg_catalog.=) ANY ($1::int[])"
+        " ORDER BY xact_start NULLS LAST, pid LIMIT 1",
+        {int_array(pids)});
+    if (rows.empty())
+        return Blocker{older.front().pid, std::nullopt};
+    return Blocker{std::stoi(*rows[0][0]), rows[0][1]};
+}
+
+// Pause and cancel end the wait: the job may no longer publish.
+bool job_running(const Job& job) {
+    auto now = load_job_by_id(job.id);
+    return now && now->state == JobState::Running;
+}
+
+// Writes throttled_by only when it says something else: another runner of
+// the job that ends its own wait clears it, and this one puts it back.
+void show_reason(const Job& job, const std::string& reason) {
+    control_execute(
+        "UPDATE backfill.job SET throttled_by = $2 WHERE id = $1::bigint"
+        " AND (throttled_by IS NULL OR throttled_by OPERATOR(pg_catalog.<>) $2::text)",
+        {job_key(job), reason});
+}
+
+// The wait is over: the view stops naming the backend.
+void clear_reason(const Job& job) {
+    control_execute("UPDATE backfill.job SET throttled_by = NULL WHERE id = $1::bigint",
+                    {job_key(job)});
+}
+
+// What the publisher does once the wait has ended at step.
+SnapshotWait outcome_of(SnapshotWaitStep step) {
+    switch (step) {
+        case SnapshotWaitStep::Publish:
+            return SnapshotWait::Clear;
+        case SnapshotWaitStep::Stop:
+            return SnapshotWait::Stopped;
+        case SnapshotWaitStep::TimedOut:
+        case SnapshotWaitStep::Busy:
+        case SnapshotWaitStep::Wait:
+            break;
+    }
+    return SnapshotWait::Deferred;
+}
+
+}  // namespace
+
+// A reader that never ends must not stall the job: the wait polls instead
+// of sleeping on the other transaction's lock, so that it can end at the
+// bound or when the job is paused or cancelled.
+SnapshotWait wait_for_older_snapshots(const Job& job, const std::vector<ChunkRow>& unit,
+                                      std::int64_t budget_us) {
+    TransactionId newest = newest_build_xid(job, unit);
+    if (!TransactionIdIsValid(newest))
+        return SnapshotWait::Clear;
+    std::vector<OlderXact> older = older_transactions(newest);
+    auto started = std::chrono::steady_clock::now();
+    std::optional<Blocker> shown;  // the backend throttled_by names
+    std::size_t described = 0;     // how many were left when it was chosen
+    std::int64_t poll_ms = kFirstPollMs;
+    for (;;) {
+        drop_ended(older);
+        auto waited_us = static_cast<std::int64_t>(ms_since(started) * 1000);
+        SnapshotWaitStep step =
+            next_snapshot_wait_step(static_cast<int>(older.size()),
+                                    older.empty() || job_running(job), waited_us, budget_us);
+        if (step == SnapshotWaitStep::Wait) {
+            if (!shown || older.size() != described) {
+                Blocker b = oldest_of(older);
+                if (!shown || shown->pid != b.pid)
+                    report_activity("backfill job \"" + job.name +
+                                    "\": waiting for transactions older than the build to end "
+                                    "(pid " +
+                                    std::to_string(b.pid) + ")");
+                shown = b;
+                described = older.size();
+            }
+            show_reason(job, snapshot_wait_reason(shown->pid, shown->since));
+            commit_step();
+            sleep_ms(poll_ms);
+            poll_ms = std::min(poll_ms * 2, kPollMs);
+            continue;
+        }
+        if (shown)
+            clear_reason(job);
+        if (step == SnapshotWaitStep::TimedOut) {
+            Blocker b = oldest_of(older);
+            log_event(job, unit.front().chunk_no, "snapshot_wait_timeout",
+                      snapshot_wait_timeout_detail(b.pid, b.since, budget_us));
+        }
+        if (shown || step == SnapshotWaitStep::TimedOut)
+            commit_step();
+        return outcome_of(step);
+    }
+}
+
+}  // namespace backfill::pg
