@@ -77,9 +77,9 @@ SELECT backfill.create('vw_done', 'vw_other.events',
 SELECT backfill.create('vw_theirs', 'vw_other.events',
     'SELECT id, day, v * 10 FROM vw_other.events WHERE day >= $1 AND day < $2') > 0 AS created;
 CALL backfill.run('vw_theirs');
-SELECT name, state, owner, chunks_done, rows_written FROM backfill.jobs;
-SELECT job_name, chunk_no, state, partition FROM backfill.chunks ORDER BY chunk_no;
-SELECT name, pct, bar FROM backfill.progress;
+SELECT name, state, owner, chunks_done, rows_written FROM backfill.jobs ORDER BY id;
+SELECT job_name, chunk_no, state, partition FROM backfill.chunks ORDER BY chunk_no, job_id;
+SELECT name, pct, bar FROM backfill.progress ORDER BY name DESC;
 SELECT DISTINCT job_name FROM backfill.log;
 SELECT sum(v) FROM vw_other.events;
 SELECT regexp_replace(relname, '_bf[0-9]+_', '_bf<id>_') AS relname,
@@ -194,7 +194,7 @@ SELECT backfill.cancel('vw_pending');
 SELECT name, backfill.purge(name) AS dropped FROM backfill.jobs
 WHERE name IN ('vw_done', 'vw_two_thirds', 'vw_pending') ORDER BY name;
 SELECT name, state FROM backfill.jobs
-WHERE name LIKE 'vw\_%' OR name LIKE 'x%' OR name LIKE 'Quoted%' ORDER BY name;
+WHERE name LIKE 'vw\_%' OR name LIKE 'x%' OR name LIKE 'Quoted%' ORDER BY name, state;
 SELECT count(*) AS leftovers FROM pg_class WHERE relname LIKE 'vw\_%\_bf%';
 SELECT count(*) AS guards FROM pg_trigger WHERE tgname LIKE 'backfill\_%';
 DROP TABLE vw_events, vw_t, vw_long, "My Schema"."Events";
