@@ -8,7 +8,7 @@ namespace backfill::pg {
 extern int max_workers;
 
 // backfill.max_workers_per_role: of those, what the workers of one role may
-// use at once (superuser only); -1 means half of max_workers, at least 1.
+// use at once (postgresql.conf); -1 means half of max_workers, at least 1.
 extern int max_workers_per_role;
 
 // backfill.launcher_naptime: seconds between two looks of the launcher for
