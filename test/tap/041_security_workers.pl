@@ -201,8 +201,10 @@ is( poll_until($na, 'postgres', "SELECT backfill.wait('fair', '60s')", 'complete
 	1, "(a) the neighbour's job completed");
 is( poll_until($na, 'postgres', "SELECT backfill.wait('greedy1', '60s')", 'completed', 70),
 	1, "(a) the tenant's first job completed");
-($ret, $out, $err) = $na->psql('postgres', 'SHOW backfill.max_workers_per_role');
-like($out, qr/^-?\d+$/, '(a) backfill.max_workers_per_role exists') or diag($err);
+($ret, $out, $err) =
+  $na->psql('postgres', "LOAD 'backfill'; SHOW backfill.max_workers_per_role");
+is($out, '-1', '(a) backfill.max_workers_per_role defaults to -1 (half of max_workers)')
+  or diag($err);
 ok( poll_until($na, 'postgres',
 		"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'backfill worker'", '0', 10),
 	'(a) every worker gone at the end');
