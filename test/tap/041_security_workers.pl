@@ -304,6 +304,9 @@ is($nb->safe_psql('postgres', "SELECT state FROM backfill.jobs WHERE name = 'twi
 	'completed', '(c) the job completed after the restart') or dump_state($nb, 'postgres');
 ok($seen > 0, '(c) workers were relaunched');
 cmp_ok($max_c, '<=', 2, "(c) never more than max_concurrency = 2 workers (max seen $max_c)");
+note($nb->safe_psql('postgres',
+		"SELECT string_agg(event || ': ' || detail, '; ' ORDER BY at) FROM backfill.log"
+		  . " WHERE job_name = 'twice' AND event IN ('launched', 'relaunched')"));
 note(sprintf('(c) took %.1f s', time() - $t0));
 
 # ================================================================ (d) throttle gives the slot back
