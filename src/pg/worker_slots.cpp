@@ -103,7 +103,7 @@ void startup_hook() {
 // space every main shared memory segment keeps for late allocations,
 // under AddinShmemInitLock, with an LWLock of a tranche allocated at that
 // moment: every backend maps that segment, the limits hold exactly as when
-// preloaded, and the few hundred bytes fit easily (if they did not, the
+// preloaded, and the two kilobytes or so fit easily (if they did not, the
 // launch fails with "out of shared memory" rather than exceed a limit).
 SlotTable* slot_table() {
     if (table == nullptr) {
