@@ -97,7 +97,10 @@ void work_job(const Job& initial, std::optional<int> max_chunks) {
             commit_step();
             break;
         }
-        if (!wait_until_allowed(job)) {
+        Gate gate = wait_until_allowed(job);
+        if (gate == Gate::GaveBack)
+            break;
+        if (gate == Gate::Stopped) {
             auto now = load_job_by_id(job.id);
             notice("backfill job \"" + job.name + "\" is " +
                    (now ? to_string(now->state) : std::string("gone")) + "; stopping");

@@ -183,7 +183,8 @@ void launch_for(const Job& job, int wanted) {
         throw UserError(
             ErrorKind::WrongState,
             "could not start a background worker for backfill job \"" + job.name + "\"",
-            "All of max_worker_processes or backfill.max_workers are in use. Raise them, "
+            "All of max_worker_processes, backfill.max_workers or this role's share of them "
+            "(backfill.max_workers_per_role) are in use. Wait for a job to end, ask for more, "
             "or run the job in the foreground with CALL backfill.run(name).");
     log_event(job, std::nullopt, "launched", std::to_string(launched) + " worker(s)");
     if (launched < wanted)

@@ -1,9 +1,13 @@
 #include "pg/throttle_probe.hpp"
 
+#include <chrono>
+
 #include "core/throttle.hpp"
+#include "core/worker_budget.hpp"
 #include "pg/key_values.hpp"
 #include "pg/session_context.hpp"
 #include "pg/transactions.hpp"
+#include "pg/worker_slots.hpp"
 
 namespace backfill::pg {
 
@@ -115,10 +119,43 @@ void set_throttled_by(const Job& job, const Value& reason) {
                     {key(job), reason});
 }
 
+// The job this session already found not held; see clear_inherited_hold.
+std::int64_t found_free_job = 0;
+
+// A worker that gave its slot back leaves throttled_by set (the launcher
+// reads it as "probe with one worker"); the first runner after it that
+// finds the job free clears it, once.
+void clear_inherited_hold(const Job& job) {
+    if (found_free_job == job.id)
+        return;
+    control_execute(
+        "UPDATE backfill.job SET throttled_by = NULL WHERE id = $1::bigint"
+        " AND throttled_by IS NOT NULL",
+        {key(job)});
+    found_free_job = job.id;
+}
+
+// A held worker keeps a slot of backfill.max_workers that other jobs could
+// use: past the hold limit it leaves, and the launcher relaunches the job
+// (throttled_by stays set, which tells it to probe with one worker).
+bool give_back_slot(const Job& job, const std::string& reason,
+                    std::chrono::steady_clock::time_point held_since) {
+    auto held_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::steady_clock::now() - held_since)
+                       .count();
+    if (!should_give_back(held_ms, holds_worker_slot(), launcher_running()))
+        return false;
+    log_event(job, std::nullopt, "throttle_yield",
+              "held " + std::to_string(held_ms / 1000) + " s by " + reason +
+                  "; the worker gives its slot back and the launcher relaunches the job");
+    return true;
+}
+
 }  // namespace
 
-bool wait_until_allowed(Job& job) {
+Gate wait_until_allowed(Job& job) {
     bool holding = false;
+    auto held_since = std::chrono::steady_clock::now();
     int clear_checks = 0;
     std::string last_reason;
     for (;;) {
@@ -127,7 +164,7 @@ bool wait_until_allowed(Job& job) {
             if (holding)
                 set_throttled_by(job, std::nullopt);
             commit_step();
-            return false;
+            return Gate::Stopped;
         }
         job.options = fresh->options;
         ThrottleDecision d = decide(job.options, measure(job));
@@ -143,19 +180,26 @@ bool wait_until_allowed(Job& job) {
             if (holding) {
                 set_throttled_by(job, std::nullopt);
                 log_event(job, std::nullopt, "throttle_release", "");
+            } else {
+                clear_inherited_hold(job);
             }
             commit_step();
-            return true;
+            return Gate::Go;
         }
         clear_checks = 0;
         if (!holding) {
             log_event(job, std::nullopt, "throttle_hold", d.reason);
             holding = true;
+            held_since = std::chrono::steady_clock::now();
         }
         if (d.reason != last_reason) {
             set_throttled_by(job, d.reason);
             last_reason = d.reason;
             report_throttle(job, d.reason);
+        }
+        if (give_back_slot(job, d.reason, held_since)) {
+            commit_step();
+            return Gate::GaveBack;
         }
         commit_step();
         sleep_ms(250);

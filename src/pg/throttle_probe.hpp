@@ -8,12 +8,21 @@
 
 namespace backfill::pg {
 
+// What wait_until_allowed found.
+enum class Gate {
+    Go,        // the throttle lets the job work
+    Stopped,   // the job is no longer running (paused, cancelled)
+    GaveBack,  // held too long: this worker gives its slot back and stops
+};
+
 // Before a chunk: re-reads the job's options (backfill.set may have changed
 // them), and while the throttle holds, records why in throttled_by and the
-// log, and waits on the latch, checking again at least every 250 ms.
-// Returns false when the job stopped being running meanwhile (paused,
-// cancelled). job.options is refreshed.
-bool wait_until_allowed(Job& job);
+// log, and waits on the latch, checking again at least every 250 ms. A
+// background worker held for kGiveBackAfterMs gives its worker slot back
+// (GaveBack) when a launcher runs to relaunch the job; without one (the
+// library not preloaded) nobody would, so it keeps waiting. job.options is
+// refreshed.
+Gate wait_until_allowed(Job& job);
 
 // The pause between two chunks (sleep, nice_ratio), in slices of at most
 // 250 ms so that pause and cancel act at once. False when the job stopped

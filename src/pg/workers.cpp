@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstring>
 
+#include "core/worker_budget.hpp"
 #include "pg/chunk_lock.hpp"
 #include "pg/chunk_runner.hpp"
 #include "pg/pg_error.hpp"
@@ -12,6 +13,7 @@
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
 #include "pg/transactions.hpp"
+#include "pg/worker_slots.hpp"
 
 namespace backfill::pg {
 
@@ -23,27 +25,9 @@ struct WorkerArgs {
     Oid owner;
     std::int64_t job_id;
     TransactionId launched_by;  // wait for this transaction before starting
+    SlotClaim slot;             // the worker slot reserved for it
 };
 static_assert(sizeof(WorkerArgs) <= BGW_EXTRALEN, "worker arguments fit in bgw_extra");
-
-// Fills the parts common to every worker of ours.
-BackgroundWorker worker_template(const char* function, const char* type) {
-    BackgroundWorker w;
-    std::memset(&w, 0, sizeof(w));
-    w.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-    w.bgw_start_time = BgWorkerStart_RecoveryFinished;
-    w.bgw_restart_time = BGW_NEVER_RESTART;
-    std::snprintf(w.bgw_library_name, BGW_MAXLEN, "backfill");
-    std::snprintf(w.bgw_function_name, BGW_MAXLEN, "%s", function);
-    std::snprintf(w.bgw_type, BGW_MAXLEN, "%s", type);
-    return w;
-}
-
-// Backfill workers alive in the whole cluster.
-int live_workers() {
-    return std::stoi(*scalar(
-        "SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE backend_type = 'backfill worker'"));
-}
 
 std::vector<int> pending_cancels;
 bool callback_registered = false;
@@ -58,24 +42,72 @@ void on_transaction_end(XactEvent event, void*) {
         pending_cancels.clear();
 }
 
+// Chunks of the job that still need a runner.
+int open_chunks(const Job& job) {
+    return std::stoi(
+        *control_query("SELECT count(*) FROM backfill.chunk WHERE job_id = $1::bigint"
+                       " AND state IN ('pending', 'running', 'built')",
+                       {std::to_string(job.id)})[0][0]);
+}
+
+// Registers the workers for the reserved slots; a slot whose worker cannot
+// be registered (max_worker_processes is full) is given back at once.
+int register_workers(const Job& job, const std::vector<SlotClaim>& claims) {
+    WorkerArgs args{MyDatabaseId, job.owner, job.id,
+                    pg_guard([]() { return GetTopTransactionId(); }), SlotClaim{}};
+    std::size_t registered = 0;
+    try {
+        for (; registered < claims.size(); registered++) {
+            BackgroundWorker w = worker_template("backfill_worker_main", "backfill worker");
+            std::snprintf(w.bgw_name, BGW_MAXLEN, "backfill worker for job %lld",
+                          static_cast<long long>(job.id));
+            args.slot = claims[registered];
+            std::memcpy(w.bgw_extra, &args, sizeof(args));
+            if (!pg_guard([&]() { return RegisterDynamicBackgroundWorker(&w, nullptr); }))
+                break;
+        }
+    } catch (...) {
+        for (std::size_t i = registered; i < claims.size(); i++)
+            release_worker_slot(claims[i]);
+        throw;
+    }
+    for (std::size_t i = registered; i < claims.size(); i++)
+        release_worker_slot(claims[i]);
+    return static_cast<int>(registered);
+}
+
 }  // namespace
 
-int launch_workers(const Job& job, int count) {
-    int room = std::max(0, max_workers - live_workers());
-    count = std::min(count, room);
-    WorkerArgs args{MyDatabaseId, job.owner, job.id,
-                    pg_guard([]() { return GetTopTransactionId(); })};
-    int launched = 0;
-    for (int i = 0; i < count; i++) {
-        BackgroundWorker w = worker_template("backfill_worker_main", "backfill worker");
-        std::snprintf(w.bgw_name, BGW_MAXLEN, "backfill worker for job %lld",
-                      static_cast<long long>(job.id));
-        std::memcpy(w.bgw_extra, &args, sizeof(args));
-        bool ok = pg_guard([&]() { return RegisterDynamicBackgroundWorker(&w, nullptr); });
-        if (!ok)
-            break;
-        launched++;
+BackgroundWorker worker_template(const char* function, const char* type) {
+    BackgroundWorker w;
+    std::memset(&w, 0, sizeof(w));
+    w.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+    w.bgw_start_time = BgWorkerStart_RecoveryFinished;
+    w.bgw_restart_time = BGW_NEVER_RESTART;
+    std::snprintf(w.bgw_library_name, BGW_MAXLEN, "backfill");
+    std::snprintf(w.bgw_function_name, BGW_MAXLEN, "%s", function);
+    std::snprintf(w.bgw_type, BGW_MAXLEN, "%s", type);
+    return w;
+}
+
+int launch_workers(const Job& job, int count, bool probe_only) {
+    SlotRequest request;
+    request.role = job.owner;
+    request.job_id = job.id;
+    request.budget.max_workers = max_workers;
+    request.budget.max_per_role = per_role_limit(max_workers, max_workers_per_role);
+    request.budget.max_concurrency = job.options.max_concurrency;
+    request.budget.open_chunks = open_chunks(job);
+    request.budget.probe_only = probe_only;
+    request.runner_pids = job_runner_pids(job);
+    SlotGrant grant = reserve_worker_slots(request);
+    // count only caps what the job may have (the caller's view of it).
+    while (static_cast<int>(grant.claims.size()) > std::max(0, count)) {
+        release_worker_slot(grant.claims.back());
+        grant.claims.pop_back();
     }
+    int launched = register_workers(job, grant.claims);
+    note_database(MyDatabaseId, true);
     if (launched > 0)
         control_execute("UPDATE backfill.job SET launched_at = now() WHERE id = $1::bigint",
                         {std::to_string(job.id)});
@@ -110,14 +142,6 @@ void cancel_sessions_on_commit(const std::vector<int>& pids) {
         callback_registered = true;
     }
     pending_cancels.insert(pending_cancels.end(), pids.begin(), pids.end());
-}
-
-void register_launcher() {
-    BackgroundWorker w = worker_template("backfill_launcher_main", "backfill launcher");
-    w.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-    w.bgw_restart_time = 5;
-    std::snprintf(w.bgw_name, BGW_MAXLEN, "backfill launcher");
-    RegisterBackgroundWorker(&w);
 }
 
 }  // namespace backfill::pg
@@ -171,8 +195,6 @@ void clean_up_after_error(std::int64_t job_id, const std::string& message) {
 extern "C" {
 
 PGDLLEXPORT void backfill_worker_main(Datum main_arg);
-PGDLLEXPORT void backfill_launcher_main(Datum main_arg);
-PGDLLEXPORT void backfill_scanner_main(Datum main_arg);
 
 // A job worker: connects as the job's owner, waits for the transaction
 // that launched it, then works the job until nothing is left to claim.
@@ -181,6 +203,16 @@ void backfill_worker_main(Datum) {
     std::memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
     pqsignal(SIGTERM, die);
     BackgroundWorkerUnblockSignals();
+    // First of all: take over the reserved slot, so that it is given back
+    // whatever happens next. A reservation that expired is not ours.
+    bool attached = false;
+    try {
+        attached = attach_worker_slot(args.slot);
+    } catch (const std::exception& e) {
+        elog(LOG, "backfill worker could not take its worker slot: %s", e.what());
+    }
+    if (!attached)
+        proc_exit(0);
     BackgroundWorkerInitializeConnectionByOid(args.database, args.owner, 0);
     if (TransactionIdIsValid(args.launched_by)) {
         StartTransactionCommand();
@@ -203,86 +235,6 @@ void backfill_worker_main(Datum) {
              failure.c_str());
         clean_up_after_error(args.job_id, failure);
     }
-    proc_exit(0);
-}
-
-// The launcher: at start and every backfill.launcher_naptime, starts one
-// scanner per database that accepts connections.
-void backfill_launcher_main(Datum) {
-    pqsignal(SIGTERM, die);
-    pqsignal(SIGHUP, SignalHandlerForConfigReload);
-    BackgroundWorkerUnblockSignals();
-    BackgroundWorkerInitializeConnection(nullptr, nullptr, 0);
-    for (;;) {
-        CHECK_FOR_INTERRUPTS();
-        if (ConfigReloadPending) {
-            ConfigReloadPending = false;
-            ProcessConfigFile(PGC_SIGHUP);
-        }
-        StartTransactionCommand();
-        Relation rel = table_open(DatabaseRelationId, AccessShareLock);
-        TableScanDesc scan = table_beginscan_catalog(rel, 0, nullptr);
-        HeapTuple tup;
-        List* databases = NIL;
-        while ((tup = heap_getnext(scan, ForwardScanDirection)) != nullptr) {
-            Form_pg_database db = (Form_pg_database)GETSTRUCT(tup);
-            if (db->datallowconn && !db->datistemplate)
-                databases = lappend_oid(databases, db->oid);
-        }
-        table_endscan(scan);
-        table_close(rel, AccessShareLock);
-        CommitTransactionCommand();
-        ListCell* lc;
-        foreach (lc, databases) {
-            BackgroundWorker w = worker_template("backfill_scanner_main", "backfill scanner");
-            std::snprintf(w.bgw_name, BGW_MAXLEN, "backfill scanner for database %u",
-                          lfirst_oid(lc));
-            w.bgw_main_arg = ObjectIdGetDatum(lfirst_oid(lc));
-            RegisterDynamicBackgroundWorker(&w, nullptr);
-        }
-        list_free(databases);
-        (void)WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-                        launcher_naptime_s * 1000L, PG_WAIT_EXTENSION);
-        ResetLatch(MyLatch);
-    }
-}
-
-// A scanner: in one database, relaunches workers for every running job
-// that has none (after a restart, a crash or a killed worker).
-void backfill_scanner_main(Datum main_arg) {
-    pqsignal(SIGTERM, die);
-    BackgroundWorkerUnblockSignals();
-    BackgroundWorkerInitializeConnectionByOid(DatumGetObjectId(main_arg), InvalidOid, 0);
-    try {
-        begin_worker_transaction();
-        spi_connect();
-        if (scalar("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'backfill'")) {
-            auto orphans = query(
-                "SELECT j.id, (j.options ->> 'max_concurrency')::int FROM backfill.job j"
-                " WHERE j.state = 'running' AND (SELECT r.rolcanlogin FROM pg_catalog.pg_roles r "
-                "WHERE r.oid = j.owner)"
-                " AND coalesce(j.launched_at < now() - interval '15 seconds', true)"
-                " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l"
-                "  WHERE l.locktype = 'advisory' AND l.objsubid = 16967 AND l.granted"
-                "  AND l.classid = j.id::oid AND l.objid = 0 AND l.database = $1::oid)",
-                {std::to_string(MyDatabaseId)});
-            for (const auto& r : orphans) {
-                auto job = load_job_by_id(std::stoll(*r[0]));
-                if (!job)
-                    continue;
-                int launched = launch_workers(*job, std::stoi(*r[1]));
-                if (launched > 0)
-                    log_event(*job, std::nullopt, "relaunched",
-                              std::to_string(launched) + " worker(s) started by the launcher");
-            }
-        }
-        spi_finish();
-    } catch (const std::exception& e) {
-        elog(LOG, "backfill scanner: %s", e.what());
-        end_worker_transaction(false);
-        proc_exit(0);
-    }
-    end_worker_transaction(true);
     proc_exit(0);
 }
 
