@@ -66,7 +66,12 @@ Oid extension_owner() {
     });
 }
 
-AsExtensionOwner::AsExtensionOwner() : role_(extension_owner(), SECURITY_LOCAL_USERID_CHANGE) {}
+AsExtensionOwner::AsExtensionOwner()
+    : role_(extension_owner(), SECURITY_LOCAL_USERID_CHANGE), outer_path_(box_path) {
+    box_path = nullptr;
+}
+
+AsExtensionOwner::~AsExtensionOwner() { box_path = outer_path_; }
 
 void set_local_lock_timeout_ms(long ms) {
     set_guc("lock_timeout", std::to_string(ms), GUC_ACTION_LOCAL);

@@ -75,13 +75,18 @@ const char* statement_search_path();
 Oid extension_owner();
 
 // While alive, SQL runs as the extension owner, so the control tables need
-// no grants to ordinary roles. Runs only our own statements.
+// no grants to ordinary roles. Runs only our own statements: even inside an
+// OwnerBox, they get pg_catalog, pg_temp, never the box's search_path.
 class AsExtensionOwner {
 public:
     AsExtensionOwner();
+    ~AsExtensionOwner();
+    AsExtensionOwner(const AsExtensionOwner&) = delete;
+    AsExtensionOwner& operator=(const AsExtensionOwner&) = delete;
 
 private:
     RoleSwitch role_;
+    const std::string* outer_path_;
 };
 
 // Sets lock_timeout for the rest of the current (sub)transaction.
