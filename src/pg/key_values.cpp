@@ -84,16 +84,11 @@ struct RawDatum {
 };
 
 // Bound texts are stored and read back by other sessions with other
-// settings: they are rendered in ISO with an explicit UTC offset, which
-// every TimeZone / DateStyle reads back as the same value.
+// settings: rendered canonically (ISO with an explicit UTC offset), every
+// TimeZone / DateStyle reads them back as the same value.
 class CanonicalFormats {
 public:
-    CanonicalFormats() {
-        gucs_.set("DateStyle", "ISO, YMD");
-        gucs_.set("TimeZone", "UTC");
-        gucs_.set("IntervalStyle", "postgres");
-        gucs_.set("extra_float_digits", "3");
-    }
+    CanonicalFormats() { set_canonical_formats(gucs_); }
 
 private:
     GucScope gucs_;

@@ -34,6 +34,13 @@ void GucScope::set(const char* name, const std::string& value) {
 
 int open_guc_scopes() { return guc_scopes_open; }
 
+void set_canonical_formats(GucScope& scope) {
+    scope.set("DateStyle", "ISO, YMD");
+    scope.set("TimeZone", "UTC");
+    scope.set("IntervalStyle", "postgres");
+    scope.set("extra_float_digits", "3");
+}
+
 RoleSwitch::RoleSwitch(Oid role, int flags) {
     GetUserIdAndSecContext(&saved_user_, &saved_context_);
     SetUserIdAndSecContext(role, saved_context_ | flags);

@@ -18,10 +18,16 @@ struct RawResult {
 // Every statement runs in a GUC nest level of its own with the search_path
 // of the box it is in: whatever an earlier statement or the session left
 // behind, ours resolve names the same way, and nothing a statement sets
-// outlives it.
+// outlives it. backfill's own statements (the safe path) also get the
+// canonical formats; a job owner's SQL keeps the session's.
 class StatementScope {
 public:
-    StatementScope() { gucs_.set("search_path", statement_search_path()); }
+    StatementScope() {
+        const char* path = statement_search_path();
+        gucs_.set("search_path", path);
+        if (std::string(path) == kSafeSearchPath)
+            set_canonical_formats(gucs_);
+    }
 
 private:
     GucScope gucs_;
