@@ -171,8 +171,7 @@ SnapshotWait outcome_of(SnapshotWaitStep step) {
 }
 
 // backfill.publish() gave up: the caller learns why and whom to ask.
-void warn_nothing_published(const Job& job, const Blocker& b, std::int64_t budget_us) {
-    std::string text = manual_snapshot_wait_warning(job.name, b.pid, b.since, budget_us);
+void warn_nothing_published(const std::string& text) {
     pg_guard([&]() {
         ereport(WARNING, (errmsg("%s", text.c_str()),
                           errhint("Once that transaction ends (or with a longer snapshot_wait), "
@@ -218,20 +217,25 @@ SnapshotWait wait_for_older_snapshots(const Job& job, const std::vector<ChunkRow
                 shown = b;
                 described = pids.size();
             }
-            show_reason(job, snapshot_wait_reason(shown->pid, shown->since));
+            // An update of the job row in the caller's transaction would
+            // hold up pause and cancel for as long as publish() waits.
+            if (!manual)
+                show_reason(job, snapshot_wait_reason(shown->pid, shown->since));
             step_done();
             sleep_ms(poll_ms);
             poll_ms = std::min(poll_ms * 2, kPollMs);
             continue;
         }
-        if (shown)
+        if (shown && !manual)
             clear_reason(job);
         if (step == SnapshotWaitStep::TimedOut || (manual && step == SnapshotWaitStep::Busy)) {
             Blocker b = oldest_of(pids);
-            log_event(job, unit.front().chunk_no, "snapshot_wait_timeout",
-                      snapshot_wait_timeout_detail(b.pid, b.since, budget_us));
+            std::string detail =
+                manual ? manual_snapshot_wait_warning(job.name, b.pid, b.since, budget_us)
+                       : snapshot_wait_timeout_detail(b.pid, b.since, budget_us);
+            log_event(job, unit.front().chunk_no, "snapshot_wait_timeout", detail);
             if (manual)
-                warn_nothing_published(job, b, budget_us);
+                warn_nothing_published(detail);
         }
         if (shown || step == SnapshotWaitStep::TimedOut)
             step_done();

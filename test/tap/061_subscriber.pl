@@ -42,7 +42,7 @@ END
 $$;
 INSERT INTO gate_closed VALUES ('2024-01-01'), ('2024-01-02');
 });
-my $connstr = $publisher->connstr($db);
+(my $connstr = $publisher->connstr($db)) =~ s/'/''/g;
 $subscriber->safe_psql($db,
 	"CREATE SUBSCRIPTION sub CONNECTION '$connstr' PUBLICATION pub WITH (copy_data = false)");
 $publisher->wait_for_catchup('sub');
