@@ -213,7 +213,10 @@ FROM unnest(ARRAY['2024-01-01 18:30:00+00', '2024-01-02 00:00:00+00', '2024-01-0
 			  . " SELECT backfill.create('$job', 'm', \$src\$SELECT id, ts, v, $expr FROM m"
 			  . " WHERE ts >= \$1 AND ts < \$2\$src\$, NULL, NULL, '{}');"
 			  . " SELECT backfill.resume('$job');");
-		is(sql($db, "SELECT backfill.wait('$job', '60s')"), 'completed', "$what: the job completes");
+		is(sql($db, "SELECT backfill.wait('$job', '60s')"), 'completed', "$what: the job completes")
+		  or diag(activity_report($node, $db)
+			  . sql($db, "SELECT string_agg(event || ': ' || coalesce(detail, ''), E'\\n' ORDER BY id) FROM backfill.log WHERE job_name = '$job'")
+			  . "\n" . sql($db, "SELECT coalesce(throttled_by, '-') || ' ' || coalesce(last_error, '-') FROM backfill.jobs WHERE name = '$job'"));
 		is( sql($db,
 				"SET DateStyle = 'ISO'; SELECT chunk_no || '|' || partition::regclass || '|' || (lower_bound::timestamptz AT TIME ZONE 'UTC')::text || '+00|'"
 				  . " || (upper_bound::timestamptz AT TIME ZONE 'UTC')::text || '+00' FROM backfill.chunks"
@@ -248,7 +251,7 @@ INSERT INTO n VALUES (0.2, 1), (7, 2);
 		  . " backfill.plan('$t', 'SELECT $cols FROM $t WHERE "
 		  . ($t eq 'm' ? 'ts' : 'x') . " >= \$1 AND " . ($t eq 'm' ? 'ts' : 'x')
 		  . " < \$2') ORDER BY chunk_no"
-	} ([ 'm', 'id, ts, v, v' ], [ 'd', 'x, v' ], [ 't', 'x, v' ], [ 'n', 'x, v' ]);
+	} ([ 'm', 'id, ts, v, v AS v2' ], [ 'd', 'x, v' ], [ 't', 'x, v' ], [ 'n', 'x, v' ]);
 	my $base_settings = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1;";
 	my %base = map { $_ => sql($db, "$base_settings $plan_q{$_}") } keys %plan_q;
 	is(scalar(split /\n/, $base{$_}), { m => 4, d => 2, t => 2, n => 2 }->{$_}, "plan($_) lists every partition")
