@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/options.hpp"
+#include "core/states.hpp"
 
 namespace backfill {
 
@@ -25,6 +26,16 @@ enum class SnapshotWaitStep {
 SnapshotWaitStep next_snapshot_wait_step(int older_left, bool job_running, std::int64_t waited_us,
                                          std::int64_t budget_us);
 
+// Whether the job may still publish once the wait ends: a runner only
+// while the job runs; backfill.publish() also on a paused job (a job
+// awaiting publication is paused).
+bool may_publish_after_wait(JobState state, bool manual);
+
+// Whether a standby whose hot_standby_feedback reported xmin (0: none) may
+// still hold a snapshot in which build_xid is running, i.e. one that would
+// see the shadow empty: xmin does not follow build_xid (modulo 2^32).
+bool standby_xmin_holds_build(std::uint32_t standby_xmin, std::uint32_t build_xid);
+
 // How long a publication may wait this time: the whole snapshot_wait, or
 // only a look (0) once a wait ran out and other chunks are being built, so
 // that building goes on; the runner waits the whole bound again once
@@ -39,6 +50,12 @@ std::string snapshot_wait_reason(int pid, const std::optional<std::string>& sinc
 // The detail of the snapshot_wait_timeout event: who held the publication
 // back, for how long, and what happens now.
 std::string snapshot_wait_timeout_detail(int pid, const std::optional<std::string>& since,
+                                         std::int64_t budget_us);
+
+// The WARNING of a backfill.publish() whose wait ran out: nothing was
+// published, who held it back, and what to do.
+std::string manual_snapshot_wait_warning(const std::string& job, int pid,
+                                         const std::optional<std::string>& since,
                                          std::int64_t budget_us);
 
 }  // namespace backfill

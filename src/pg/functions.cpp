@@ -267,8 +267,11 @@ Datum backfill_retry(PG_FUNCTION_ARGS) {
 }
 
 // backfill.wait(): blocks (sleeping on the latch) until a terminal state.
-// The session is marked as a waiter meanwhile, so that publishing does not
-// wait for its snapshot (see publisher.cpp).
+// A READ COMMITTED session is marked as a waiter meanwhile, so that
+// publishing does not wait for its snapshot (see snapshot_wait.cpp): its
+// next statement takes a fresh one. A REPEATABLE READ or SERIALIZABLE
+// transaction keeps its snapshot after wait() returns; it is not marked,
+// and the job waits for it like for any other reader.
 Datum backfill_wait(PG_FUNCTION_ARGS) {
     return guarded_entry([&]() {
         std::string name = required_text(fcinfo, 0, "name");
@@ -278,7 +281,8 @@ Datum backfill_wait(PG_FUNCTION_ARGS) {
         Interval* timeout = PG_GETARG_INTERVAL_P(1);
         double ms = timeout->time / 1e3 + (timeout->day + timeout->month * 30.0) * 86400e3;
         spi_connect();
-        mark_waiter();
+        if (!IsolationUsesXactSnapshot())
+            mark_waiter();
         std::string state;
         try {
             state = wait_job(name, static_cast<std::int64_t>(std::max(0.0, ms)));

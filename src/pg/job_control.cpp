@@ -250,8 +250,10 @@ std::string wait_job(const std::string& name, std::int64_t timeout_ms) {
     Job job = load_job(name);
     TimestampTz deadline = GetCurrentTimestamp() + timeout_ms * 1000;
     for (;;) {
-        std::string state = *control_query("SELECT state FROM backfill.job WHERE id = $1::bigint",
-                                           {key(job)})[0][0];
+        // A fresh snapshot each time: in a REPEATABLE READ transaction the
+        // transaction's own would show the state as of its start for ever.
+        std::string state = *control_query_latest(
+            "SELECT state FROM backfill.job WHERE id = $1::bigint", {key(job)})[0][0];
         if (is_terminal(parse_job_state(state)))
             return state;
         std::int64_t left = (deadline - GetCurrentTimestamp()) / 1000;

@@ -143,7 +143,7 @@ PublishResult publish_unit(const Job& job, const std::vector<ChunkRow>& unit,
         }
     }
     commit_step();
-    switch (wait_for_older_snapshots(job, unit, budget_us)) {
+    switch (wait_for_older_snapshots(job, unit, budget_us, false)) {
         case SnapshotWait::Clear:
             break;
         case SnapshotWait::Deferred:
@@ -234,6 +234,11 @@ int publish_all_built(const Job& job) {
                         "Wait until the job has built every chunk (it pauses, awaiting "
                         "publication), then publish.");
     if (unit.empty())
+        return 0;
+    // Like a runner, for the older snapshots, at most snapshot_wait; a job
+    // cancelled meanwhile is refused under the parent's lock below.
+    if (wait_for_older_snapshots(job, unit, job.options.snapshot_wait_us, true) ==
+        SnapshotWait::Deferred)
         return 0;
     std::vector<ChunkPlan> plans;
     for (const auto& c : unit)

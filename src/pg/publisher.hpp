@@ -22,7 +22,9 @@ PublishResult publish_ready(const Job& job, const std::string& parent,
                             std::int64_t snapshot_budget_us);
 
 // backfill.publish(): every built chunk of a job, in ONE transaction, the
-// caller's (no commit). Throws when a chunk is not built yet.
+// caller's (no commit), once the older snapshots are gone; publishes
+// nothing (0, with a WARNING) when they outlive snapshot_wait. Throws when
+// a chunk is not built yet.
 int publish_all_built(const Job& job);
 
 }  // namespace backfill::pg

@@ -87,12 +87,31 @@ void drop_ended(std::vector<OlderXact>& older) {
     older.swap(left);
 }
 
-// The oldest of the transactions by xact_start, read from pg_stat_activity
-// as the extension owner (the job's owner may not see other roles' rows).
-Blocker oldest_of(const std::vector<OlderXact>& older) {
+// Standbys with hot_standby_feedback report the oldest xmin of their
+// snapshots to their walsender (pg_stat_replication.backend_xmin) or, with
+// a physical slot, to the slot: the walsenders whose standby may still
+// hold a snapshot in which build xid is running. Logical walsenders (with
+// a database) are left out. Read as the extension owner.
+std::vector<int> lagging_standbys(TransactionId xid) {
+    pg_guard([]() { pgstat_clear_snapshot(); });
+    auto rows = control_query(
+        "SELECT r.pid, r.backend_xmin::text FROM pg_catalog.pg_stat_replication r"
+        " JOIN pg_catalog.pg_stat_activity a USING (pid)"
+        " WHERE r.backend_xmin IS NOT NULL AND a.datid IS NULL"
+        " UNION ALL SELECT s.active_pid, s.xmin::text FROM pg_catalog.pg_replication_slots s"
+        " WHERE s.active AND s.slot_type OPERATOR(pg_catalog.=) 'physical' AND s.xmin IS NOT NULL",
+        {});
     std::vector<int> pids;
-    for (const auto& o : older)
-        pids.push_back(o.pid);
+    for (const auto& r : rows)
+        if (standby_xmin_holds_build(static_cast<std::uint32_t>(std::stoul(*r[1])), xid))
+            pids.push_back(std::stoi(*r[0]));
+    return pids;
+}
+
+// The oldest of the backends by xact_start, read from pg_stat_activity as
+// the extension owner (the job's owner may not see other roles' rows); a
+// walsender has no transaction, so local readers are named first.
+Blocker oldest_of(const std::vector<int>& pids) {
     pg_guard([]() { pgstat_clear_snapshot(); });
     auto rows = control_query(
         "SELECT pid, pg_catalog.date_trunc('second', xact_start)::text"
@@ -100,14 +119,25 @@ Blocker oldest_of(const std::vector<OlderXact>& older) {
         " ORDER BY xact_start NULLS LAST, pid LIMIT 1",
         {int_array(pids)});
     if (rows.empty())
-        return Blocker{older.front().pid, std::nullopt};
+        return Blocker{pids.front(), std::nullopt};
     return Blocker{std::stoi(*rows[0][0]), rows[0][1]};
 }
 
-// Pause and cancel end the wait: the job may no longer publish.
-bool job_running(const Job& job) {
+// Every backend the publication waits for: local transactions first.
+std::vector<int> blocking_pids(const std::vector<OlderXact>& older,
+                               const std::vector<int>& standbys) {
+    std::vector<int> pids;
+    for (const auto& o : older)
+        pids.push_back(o.pid);
+    pids.insert(pids.end(), standbys.begin(), standbys.end());
+    return pids;
+}
+
+// Pause (for a runner), cancel and rollback end the wait: the job may no
+// longer publish.
+bool may_publish(const Job& job, bool manual) {
     auto now = load_job_by_id(job.id);
-    return now && now->state == JobState::Running;
+    return now && may_publish_after_wait(now->state, manual);
 }
 
 // Writes throttled_by only when it says something else: another runner of
@@ -140,13 +170,23 @@ SnapshotWait outcome_of(SnapshotWaitStep step) {
     return SnapshotWait::Deferred;
 }
 
+// backfill.publish() gave up: the caller learns why and whom to ask.
+void warn_nothing_published(const std::string& text) {
+    pg_guard([&]() {
+        ereport(WARNING, (errmsg("%s", text.c_str()),
+                          errhint("Once that transaction ends (or with a longer snapshot_wait), "
+                                  "SELECT backfill.publish(name) again.")));
+    });
+}
+
 }  // namespace
 
 // A reader that never ends must not stall the job: the wait polls instead
 // of sleeping on the other transaction's lock, so that it can end at the
-// bound or when the job is paused or cancelled.
+// bound or when the job is paused or cancelled. backfill.publish() runs in
+// its caller's transaction: it waits without committing.
 SnapshotWait wait_for_older_snapshots(const Job& job, const std::vector<ChunkRow>& unit,
-                                      std::int64_t budget_us) {
+                                      std::int64_t budget_us, bool manual) {
     TransactionId newest = newest_build_xid(job, unit);
     if (!TransactionIdIsValid(newest))
         return SnapshotWait::Clear;
@@ -155,38 +195,50 @@ SnapshotWait wait_for_older_snapshots(const Job& job, const std::vector<ChunkRow
     std::optional<Blocker> shown;  // the backend throttled_by names
     std::size_t described = 0;     // how many were left when it was chosen
     std::int64_t poll_ms = kFirstPollMs;
+    auto step_done = [&]() {
+        if (!manual)
+            commit_step();
+    };
     for (;;) {
         drop_ended(older);
+        std::vector<int> pids = blocking_pids(older, lagging_standbys(newest));
         auto waited_us = static_cast<std::int64_t>(ms_since(started) * 1000);
         SnapshotWaitStep step =
-            next_snapshot_wait_step(static_cast<int>(older.size()),
-                                    older.empty() || job_running(job), waited_us, budget_us);
+            next_snapshot_wait_step(static_cast<int>(pids.size()),
+                                    pids.empty() || may_publish(job, manual), waited_us, budget_us);
         if (step == SnapshotWaitStep::Wait) {
-            if (!shown || older.size() != described) {
-                Blocker b = oldest_of(older);
+            if (!shown || pids.size() != described) {
+                Blocker b = oldest_of(pids);
                 if (!shown || shown->pid != b.pid)
                     report_activity("backfill job \"" + job.name +
                                     "\": waiting for transactions older than the build to end "
                                     "(pid " +
                                     std::to_string(b.pid) + ")");
                 shown = b;
-                described = older.size();
+                described = pids.size();
             }
-            show_reason(job, snapshot_wait_reason(shown->pid, shown->since));
-            commit_step();
+            // An update of the job row in the caller's transaction would
+            // hold up pause and cancel for as long as publish() waits.
+            if (!manual)
+                show_reason(job, snapshot_wait_reason(shown->pid, shown->since));
+            step_done();
             sleep_ms(poll_ms);
             poll_ms = std::min(poll_ms * 2, kPollMs);
             continue;
         }
-        if (shown)
+        if (shown && !manual)
             clear_reason(job);
-        if (step == SnapshotWaitStep::TimedOut) {
-            Blocker b = oldest_of(older);
-            log_event(job, unit.front().chunk_no, "snapshot_wait_timeout",
-                      snapshot_wait_timeout_detail(b.pid, b.since, budget_us));
+        if (step == SnapshotWaitStep::TimedOut || (manual && step == SnapshotWaitStep::Busy)) {
+            Blocker b = oldest_of(pids);
+            std::string detail =
+                manual ? manual_snapshot_wait_warning(job.name, b.pid, b.since, budget_us)
+                       : snapshot_wait_timeout_detail(b.pid, b.since, budget_us);
+            log_event(job, unit.front().chunk_no, "snapshot_wait_timeout", detail);
+            if (manual)
+                warn_nothing_published(detail);
         }
         if (shown || step == SnapshotWaitStep::TimedOut)
-            commit_step();
+            step_done();
         return outcome_of(step);
     }
 }

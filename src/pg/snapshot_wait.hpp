@@ -20,7 +20,10 @@ enum class SnapshotWait {
 // database whose snapshot is older than the newest build of the unit,
 // polling at most every 100 ms, in committed steps. While it waits,
 // throttled_by names the oldest of them; a wait that runs out is logged.
+// Standbys count too, by the xmin hot_standby_feedback reports. Manual
+// (backfill.publish()): no commits, a paused job may publish, and a wait
+// that runs out says so in a WARNING.
 SnapshotWait wait_for_older_snapshots(const Job& job, const std::vector<ChunkRow>& unit,
-                                      std::int64_t budget_us);
+                                      std::int64_t budget_us, bool manual);
 
 }  // namespace backfill::pg

@@ -56,3 +56,35 @@ TEST(SnapshotWaitText, TimeoutDetail) {
               "waited 10min for the snapshot of pid 7, older than the build; the chunk stays built "
               "and is published once it ends");
 }
+
+// A runner publishes only while the job runs; backfill.publish() also on a
+// job paused awaiting publication; nobody once the job has ended.
+TEST(SnapshotWaitMayPublish, RunnerAndManual) {
+    EXPECT_TRUE(may_publish_after_wait(JobState::Running, false));
+    EXPECT_TRUE(may_publish_after_wait(JobState::Running, true));
+    EXPECT_FALSE(may_publish_after_wait(JobState::Paused, false));
+    EXPECT_TRUE(may_publish_after_wait(JobState::Paused, true));
+    for (JobState s : {JobState::Cancelled, JobState::RolledBack, JobState::Completed,
+                       JobState::Failed, JobState::Pending}) {
+        EXPECT_FALSE(may_publish_after_wait(s, false));
+        EXPECT_FALSE(may_publish_after_wait(s, true));
+    }
+}
+
+// A standby holds the build back until its reported xmin passes the
+// build's xid; no report holds nothing; xids wrap around.
+TEST(SnapshotWaitStandby, XminMustPassTheBuild) {
+    EXPECT_FALSE(standby_xmin_holds_build(0, 1000));
+    EXPECT_TRUE(standby_xmin_holds_build(900, 1000));
+    EXPECT_TRUE(standby_xmin_holds_build(1000, 1000));
+    EXPECT_FALSE(standby_xmin_holds_build(1001, 1000));
+    EXPECT_FALSE(standby_xmin_holds_build(5, 4294967290u));
+    EXPECT_TRUE(standby_xmin_holds_build(4294967290u, 5));
+}
+
+// What backfill.publish() says when it gave up.
+TEST(SnapshotWaitText, ManualWarning) {
+    EXPECT_EQ(manual_snapshot_wait_warning("j", 77, std::string("2026-05-01 10:00:00+00"), 2000000),
+              "nothing was published: backfill job \"j\" waited 2s for the snapshot of pid 77 "
+              "(since 2026-05-01 10:00:00+00), older than the build");
+}
