@@ -163,8 +163,7 @@ Outcome build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
             " finished_at = CASE WHEN $7 = 'failed' THEN now() END"
             " WHERE job_id = $1::bigint AND chunk_no = $2::int",
             {job_key(job), std::to_string(chunk.chunk_no), rows_before, std::to_string(rows_after),
-             std::to_string(ms_since(t0)),
-             index_name_array(lc.live.oid),
+             std::to_string(ms_since(t0)), index_name_array(lc.live.oid),
              passed ? "built" : "failed", verdict ? Value(verdict->figures_json) : std::nullopt,
              failures, std::to_string(pg_guard([]() { return GetTopTransactionId(); })),
              std::to_string(shadow_oid)});

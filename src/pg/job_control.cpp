@@ -37,10 +37,10 @@ std::optional<std::pair<Job, Transition>> begin_command(const std::string& name,
 // The names recorded for a chunk's indexes (column "index_names") or
 // extended statistics ("statistics_names"), in recorded order.
 std::vector<std::string> names_of(const Job& job, int chunk_no, const std::string& column) {
-    auto rows = control_query(
-        "SELECT pg_catalog.unnest(" + column +
-            ") FROM backfill.chunk WHERE job_id = $1::bigint AND chunk_no = $2::int",
-        {key(job), std::to_string(chunk_no)});
+    auto rows =
+        control_query("SELECT pg_catalog.unnest(" + column +
+                          ") FROM backfill.chunk WHERE job_id = $1::bigint AND chunk_no = $2::int",
+                      {key(job), std::to_string(chunk_no)});
     std::vector<std::string> out;
     for (const auto& r : rows)
         out.push_back(*r[0]);

@@ -134,8 +134,7 @@ void complete_unit_indexes(const Job& job, const std::vector<ChunkRow>& unit,
             const ChunkRow& c = unit[i];
             auto shadow = relation_named(c.part_schema, c.shadow_name);
             if (c.state == ChunkState::Built && shadow && shadow->oid == c.shadow_oid)
-                complete_shadow_indexes(job, c, plans[i].spec, plans[i].live.live.oid,
-                                        shadow->oid);
+                complete_shadow_indexes(job, c, plans[i].spec, plans[i].live.live.oid, shadow->oid);
         }
     });
 }
@@ -143,10 +142,10 @@ void complete_unit_indexes(const Job& job, const std::vector<ChunkRow>& unit,
 // A shadow that cannot get an index its partition gained (a new unique
 // index its rows violate, for one) is built again from the source.
 void record_index_failure(const Job& job, const std::vector<ChunkRow>& unit, const PgError& e) {
-    record_failure(job, unit.front(),
-                   "the shadow could not get an index its partition gained since the build: " +
-                       e.message,
-                   false);
+    record_failure(
+        job, unit.front(),
+        "the shadow could not get an index its partition gained since the build: " + e.message,
+        false);
 }
 
 // How many times an index appearing while a unit waits for the parent's

@@ -47,15 +47,15 @@ struct LiveStatistics {
 };
 std::vector<LiveStatistics> live_statistics(Oid relid) {
     std::vector<LiveStatistics> out;
-    for (const auto& r : query(
-             "SELECT s.stxname, s.stxkind::text || ' ON ' ||"
-             " pg_catalog.pg_get_statisticsobjdef_columns(s.oid),"
-             " (SELECT pg_catalog.string_agg(CASE k WHEN 'd' THEN 'ndistinct'"
-             "   WHEN 'f' THEN 'dependencies' WHEN 'm' THEN 'mcv' END, ', ')"
-             "  FROM pg_catalog.unnest(s.stxkind) k WHERE k <> 'e'),"
-             " pg_catalog.pg_get_statisticsobjdef_columns(s.oid)"
-             " FROM pg_catalog.pg_statistic_ext s WHERE s.stxrelid = $1::oid ORDER BY s.stxname",
-             {std::to_string(relid)}))
+    for (const auto& r :
+         query("SELECT s.stxname, s.stxkind::text || ' ON ' ||"
+               " pg_catalog.pg_get_statisticsobjdef_columns(s.oid),"
+               " (SELECT pg_catalog.string_agg(CASE k WHEN 'd' THEN 'ndistinct'"
+               "   WHEN 'f' THEN 'dependencies' WHEN 'm' THEN 'mcv' END, ', ')"
+               "  FROM pg_catalog.unnest(s.stxkind) k WHERE k <> 'e'),"
+               " pg_catalog.pg_get_statisticsobjdef_columns(s.oid)"
+               " FROM pg_catalog.pg_statistic_ext s WHERE s.stxrelid = $1::oid ORDER BY s.stxname",
+               {std::to_string(relid)}))
         out.push_back(LiveStatistics{*r[0], *r[1], r[2].value_or(""), *r[3]});
     return out;
 }
@@ -97,10 +97,9 @@ std::vector<std::string> pair_statistics(const Job& job, const ChunkRow& chunk, 
     for (std::size_t i : p.live_only) {
         std::string name = "bf" + std::to_string(job.id) + "_" + std::to_string(chunk.chunk_no) +
                            "_s" + std::to_string(i + 1);
-        execute_quietly(
-            "CREATE STATISTICS " + spec.schema + "." + quote_ident(name) +
-            (on_live[i].kinds.empty() ? "" : " (" + on_live[i].kinds + ")") + " ON " +
-            on_live[i].columns + " FROM " + spec.schema + "." + spec.shadow);
+        execute_quietly("CREATE STATISTICS " + spec.schema + "." + quote_ident(name) +
+                        (on_live[i].kinds.empty() ? "" : " (" + on_live[i].kinds + ")") + " ON " +
+                        on_live[i].columns + " FROM " + spec.schema + "." + spec.shadow);
         live_to_shadow.emplace_back(on_live[i].name, name);
     }
     spec.statistics.clear();
@@ -124,8 +123,8 @@ void build_index(const SwapSpec& spec, const IndexSpec& idx, const std::string& 
     execute_quietly(index_build_statement(spec, idx, table));
 }
 
-void complete_shadow_indexes(const Job& job, const ChunkRow& chunk, const SwapSpec& spec,
-                             Oid live, Oid shadow) {
+void complete_shadow_indexes(const Job& job, const ChunkRow& chunk, const SwapSpec& spec, Oid live,
+                             Oid shadow) {
     OwnerBox box(job.owner, kSafeSearchPath);
     auto on_live = live_indexes(live);
     auto on_shadow = live_indexes(shadow);
@@ -149,9 +148,10 @@ PairedNames pair_for_publication(const Job& job, const ChunkRow& chunk, SwapSpec
     auto on_shadow = live_indexes(shadow);
     Pairing p = pair_by_identity(identities(on_live), identities(on_shadow));
     if (!p.live_only.empty())
-        throw IndexesChanged{chunk.chunk_no, "index " + qualified(chunk.part_schema, on_live[p.live_only[0]].name) +
-                             " was created after the shadow of " + chunk_label(chunk) +
-                             " was built"};
+        throw IndexesChanged{chunk.chunk_no,
+                             "index " + qualified(chunk.part_schema, on_live[p.live_only[0]].name) +
+                                 " was created after the shadow of " + chunk_label(chunk) +
+                                 " was built"};
     for (std::size_t j : p.shadow_only)
         drop_shadow_index(spec, on_shadow[j]);
     spec.indexes.clear();
@@ -162,8 +162,7 @@ PairedNames pair_for_publication(const Job& job, const ChunkRow& chunk, SwapSpec
         IndexSpec idx;
         idx.original = quote_ident(on_live[i].name);
         idx.shadow = quote_ident(on_shadow[j].name);
-        idx.retained =
-            quote_ident(retained_index_name(on_live[i].name, job.id, chunk.chunk_no, k));
+        idx.retained = quote_ident(retained_index_name(on_live[i].name, job.id, chunk.chunk_no, k));
         spec.indexes.push_back(idx);
         names.push_back(on_live[i].name);
     }

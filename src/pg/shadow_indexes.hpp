@@ -21,8 +21,8 @@ void build_index(const SwapSpec& spec, const IndexSpec& idx, const std::string& 
 // has and it lacks (CREATE INDEX on the parent after the build), and loses
 // those the partition no longer has (DROP INDEX), so that ATTACH finds every
 // index built. Runs as the job's owner.
-void complete_shadow_indexes(const Job& job, const ChunkRow& chunk, const SwapSpec& spec,
-                             Oid live, Oid shadow);
+void complete_shadow_indexes(const Job& job, const ChunkRow& chunk, const SwapSpec& spec, Oid live,
+                             Oid shadow);
 
 // Thrown under the parent's lock when the live partition has an index the
 // shadow lacks (it appeared after complete_shadow_indexes): building it

@@ -67,31 +67,31 @@ void read_grants(const std::string& oid, TableMetadata& m) {
 
 // Defaults, comments, statistics targets and options of every column.
 void read_columns(const std::string& oid, TableMetadata& m) {
-    for (const auto& r : query(
-             "SELECT pg_catalog.quote_ident(a.attname), a.attgenerated <> '',"
-             " pg_catalog.pg_get_expr(d.adbin, d.adrelid),"
-             " pg_catalog.quote_literal(pg_catalog.col_description(a.attrelid, a.attnum)),"
-             " a.attstattarget, pg_catalog.array_to_string(a.attoptions, E'\\n')"
-             " FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attrdef d"
-             "  ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
-             " WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped"
-             " ORDER BY a.attnum",
-             {oid}))
+    for (const auto& r :
+         query("SELECT pg_catalog.quote_ident(a.attname), a.attgenerated <> '',"
+               " pg_catalog.pg_get_expr(d.adbin, d.adrelid),"
+               " pg_catalog.quote_literal(pg_catalog.col_description(a.attrelid, a.attnum)),"
+               " a.attstattarget, pg_catalog.array_to_string(a.attoptions, E'\\n')"
+               " FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attrdef d"
+               "  ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+               " WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped"
+               " ORDER BY a.attnum",
+               {oid}))
         m.columns.push_back(
             ColumnMetadata{*r[0], *r[1] == "t", r[2], r[3], std::stoi(*r[4]), lines(r[5])});
 }
 
 // Every index and constraint by name, with its comment.
 void read_comments(const std::string& oid, TableMetadata& m) {
-    for (const auto& r : query(
-             "SELECT 'i', pg_catalog.quote_ident(i.relname),"
-             " pg_catalog.quote_literal(pg_catalog.obj_description(i.oid, 'pg_class'))"
-             " FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid"
-             " WHERE x.indrelid = $1::oid"
-             " UNION ALL SELECT 'c', pg_catalog.quote_ident(c.conname),"
-             " pg_catalog.quote_literal(pg_catalog.obj_description(c.oid, 'pg_constraint'))"
-             " FROM pg_catalog.pg_constraint c WHERE c.conrelid = $1::oid",
-             {oid}))
+    for (const auto& r :
+         query("SELECT 'i', pg_catalog.quote_ident(i.relname),"
+               " pg_catalog.quote_literal(pg_catalog.obj_description(i.oid, 'pg_class'))"
+               " FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid"
+               " WHERE x.indrelid = $1::oid"
+               " UNION ALL SELECT 'c', pg_catalog.quote_ident(c.conname),"
+               " pg_catalog.quote_literal(pg_catalog.obj_description(c.oid, 'pg_constraint'))"
+               " FROM pg_catalog.pg_constraint c WHERE c.conrelid = $1::oid",
+               {oid}))
         (*r[0] == "i" ? m.index_comments : m.constraint_comments)[*r[1]] = r[2];
 }
 
