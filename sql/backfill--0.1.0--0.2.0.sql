@@ -13,6 +13,11 @@ ALTER TABLE backfill.job ADD CONSTRAINT job_owner_name_key UNIQUE (owner, name);
 ALTER TABLE backfill.chunk ADD COLUMN live_oid oid, ADD COLUMN shadow_oid oid,
     ADD COLUMN retained_oid oid;
 
+-- The extended statistics objects a publication renamed (in the order of
+-- their retained names), like index_names for indexes: rollback renames
+-- them back.
+ALTER TABLE backfill.chunk ADD COLUMN statistics_names name[] NOT NULL DEFAULT '{}';
+
 -- The audit trail stays append-only under session_replication_role = replica.
 ALTER TABLE backfill.release_log ENABLE ALWAYS TRIGGER append_only;
 ALTER TABLE backfill.release_log ENABLE ALWAYS TRIGGER append_only_truncate;

@@ -68,6 +68,8 @@ CREATE TABLE backfill.chunk (
     live_oid      oid,
     shadow_oid    oid,
     retained_oid  oid,
+    -- the extended statistics objects a publication renamed, like index_names
+    statistics_names name[] NOT NULL DEFAULT '{}',
     PRIMARY KEY (job_id, chunk_no)
 );
 

@@ -1,6 +1,7 @@
 #include "swap_ddl.hpp"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "user_error.hpp"
@@ -52,6 +53,37 @@ std::vector<std::string> rename_indexes(const SwapSpec& s, std::string IndexSpec
     return out;
 }
 
+// "ALTER STATISTICS <schema>.<from> RENAME TO <to>" for each statistics
+// object, like rename_indexes.
+std::vector<std::string> rename_statistics(const SwapSpec& s, std::string StatisticsSpec::*from,
+                                           std::string StatisticsSpec::*to) {
+    std::vector<std::string> out;
+    for (const StatisticsSpec& st : s.statistics) {
+        out.push_back("ALTER STATISTICS " + qualified(s, st.*from) + " RENAME TO " + st.*to);
+    }
+    return out;
+}
+
+// The parts of a pg_get_indexdef text around the names: "CREATE [UNIQUE]
+// INDEX " and what follows "ON [ONLY] <schema>.<table> ". Throws
+// UserError (Internal) if the text does not start as expected.
+std::pair<std::string, std::string> split_index_definition(const std::string& indexdef,
+                                                           const std::string& schema,
+                                                           const std::string& index,
+                                                           const std::string& table) {
+    for (const char* create : {"CREATE INDEX ", "CREATE UNIQUE INDEX "}) {
+        for (const char* only : {"", "ONLY "}) {
+            const std::string prefix =
+                std::string(create) + index + " ON " + only + schema + "." + table + " ";
+            if (indexdef.compare(0, prefix.size(), prefix) == 0) {
+                return {create, indexdef.substr(prefix.size())};
+            }
+        }
+    }
+    throw UserError(ErrorKind::Internal, "unexpected definition of index " + schema + "." + index +
+                                             " on " + schema + "." + table + ": " + indexdef);
+}
+
 // Appends statements to a list.
 void append(std::vector<std::string>& out, const std::vector<std::string>& more) {
     out.insert(out.end(), more.begin(), more.end());
@@ -60,16 +92,21 @@ void append(std::vector<std::string>& out, const std::vector<std::string>& more)
 // The rename-attach half of a swap, shared by publish and restore: the live
 // table and its indexes move to names out of the way, the incoming table and
 // its indexes take the live names, and the incoming one is attached.
+// Extended statistics objects are renamed the same way.
 std::vector<std::string> exchange(const SwapSpec& s, const std::string& bound_spec,
                                   const std::string& outgoing_table,
                                   std::string IndexSpec::*outgoing_index,
+                                  std::string StatisticsSpec::*outgoing_statistics,
                                   const std::string& incoming_table,
-                                  std::string IndexSpec::*incoming_index) {
+                                  std::string IndexSpec::*incoming_index,
+                                  std::string StatisticsSpec::*incoming_statistics) {
     std::vector<std::string> out = rename_indexes(s, &IndexSpec::original, outgoing_index);
+    append(out, rename_statistics(s, &StatisticsSpec::original, outgoing_statistics));
     out.push_back("ALTER TABLE " + qualified(s, s.partition) + " RENAME TO " + outgoing_table);
     append(out, drop_guard_statements(s, qualified(s, outgoing_table)));
     out.push_back("ALTER TABLE " + qualified(s, incoming_table) + " RENAME TO " + s.partition);
     append(out, rename_indexes(s, incoming_index, &IndexSpec::original));
+    append(out, rename_statistics(s, incoming_statistics, &StatisticsSpec::original));
     out.push_back("ALTER TABLE " + s.parent + " ATTACH PARTITION " + qualified(s, s.partition) +
                   " " + bound_spec);
     out.push_back("ALTER TABLE " + qualified(s, s.partition) + " DROP CONSTRAINT " + s.bound_check);
@@ -84,20 +121,20 @@ std::string rewrite_index_definition(const std::string& indexdef, const std::str
                                      const std::string& original_index,
                                      const std::string& original_table,
                                      const std::string& new_index, const std::string& new_table) {
-    for (const char* create : {"CREATE INDEX ", "CREATE UNIQUE INDEX "}) {
-        for (const char* only : {"", "ONLY "}) {
-            const std::string prefix = std::string(create) + original_index + " ON " + only +
-                                       schema + "." + original_table + " ";
-            if (indexdef.compare(0, prefix.size(), prefix) == 0) {
-                // The shadow is a plain table, so ONLY has nothing to say.
-                return std::string(create) + new_index + " ON " + schema + "." + new_table + " " +
-                       indexdef.substr(prefix.size());
-            }
-        }
-    }
-    throw UserError(ErrorKind::Internal, "unexpected definition of index " + schema + "." +
-                                             original_index + " on " + schema + "." +
-                                             original_table + ": " + indexdef);
+    const auto parts = split_index_definition(indexdef, schema, original_index, original_table);
+    // The shadow is a plain table, so ONLY has nothing to say.
+    return parts.first + new_index + " ON " + schema + "." + new_table + " " + parts.second;
+}
+
+// Indexes are paired by what they are, never by name or position: names
+// change under a job (DROP/CREATE INDEX on the parent), definitions do not.
+std::string index_identity(const std::string& indexdef, const std::string& schema,
+                           const std::string& index, const std::string& table,
+                           const std::string& constraintdef) {
+    const auto parts = split_index_definition(indexdef, schema, index, table);
+    const std::string unique = parts.first == "CREATE UNIQUE INDEX " ? "UNIQUE " : "";
+    const std::string constraint = constraintdef.empty() ? "" : "CONSTRAINT " + constraintdef + " ";
+    return constraint + unique + parts.second;
 }
 
 // Writes to a table while its chunk is being built or after it is published
@@ -147,21 +184,24 @@ std::string load_shadow_statement(const SwapSpec& s, const std::string& source) 
            source + "\n) AS backfill_source";
 }
 
-// After the load: the indexes and constraints the live partition has, its
-// foreign keys, and fresh statistics so the first queries after the swap
-// plan well. (The guard that watches the shadow once it is live is attached
-// separately, by the extension owner: guard_trigger_statements.)
+// One index of the live partition, built after the load (faster than
+// loading an indexed table): a constraint-backed one through ADD
+// CONSTRAINT, so that the constraint exists too.
+std::string index_build_statement(const SwapSpec& s, const IndexSpec& idx,
+                                  const std::string& table) {
+    if (idx.is_constraint) {
+        return "ALTER TABLE " + qualified(s, table) + " ADD CONSTRAINT " + idx.shadow + " " +
+               idx.definition;
+    }
+    return rewrite_index_definition(idx.definition, s.schema, idx.original, s.partition, idx.shadow,
+                                    table);
+}
+
+// After the indexes: the live partition's foreign keys, and fresh
+// statistics so the first queries after the swap plan well. (The guard that watches the shadow once
+// it is live is attached separately, by the extension owner: guard_trigger_statements.)
 std::vector<std::string> finish_shadow_statements(const SwapSpec& s) {
     std::vector<std::string> out;
-    for (const IndexSpec& idx : s.indexes) {
-        if (idx.is_constraint) {
-            out.push_back("ALTER TABLE " + qualified(s, s.shadow) + " ADD CONSTRAINT " +
-                          idx.shadow + " " + idx.definition);
-        } else {
-            out.push_back(rewrite_index_definition(idx.definition, s.schema, idx.original,
-                                                   s.partition, idx.shadow, s.shadow));
-        }
-    }
     for (const std::string& fk : s.foreign_keys) {
         out.push_back("ALTER TABLE " + qualified(s, s.shadow) + " " + fk);
     }
@@ -183,7 +223,8 @@ std::string detach_statement(const SwapSpec& s) {
 // Publishing, after the detach: the original steps aside under its retained
 // names and the shadow takes its place.
 std::vector<std::string> swap_in_statements(const SwapSpec& s, const std::string& bound_spec) {
-    return exchange(s, bound_spec, s.retained, &IndexSpec::retained, s.shadow, &IndexSpec::shadow);
+    return exchange(s, bound_spec, s.retained, &IndexSpec::retained, &StatisticsSpec::retained,
+                    s.shadow, &IndexSpec::shadow, &StatisticsSpec::shadow);
 }
 
 // Rollback, outside the parent's lock: the retained original gets the bound
@@ -196,8 +237,8 @@ std::vector<std::string> prepare_restore_statements(const SwapSpec& s) {
 // shadow names, detached, and the retained original returns in its place.
 std::vector<std::string> restore_statements(const SwapSpec& s, const std::string& bound_spec) {
     std::vector<std::string> out = {detach_statement(s)};
-    append(out,
-           exchange(s, bound_spec, s.shadow, &IndexSpec::shadow, s.retained, &IndexSpec::retained));
+    append(out, exchange(s, bound_spec, s.shadow, &IndexSpec::shadow, &StatisticsSpec::shadow,
+                         s.retained, &IndexSpec::retained, &StatisticsSpec::retained));
     return out;
 }
 

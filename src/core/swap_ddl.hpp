@@ -20,6 +20,18 @@ struct IndexSpec {
     // pg_get_constraintdef() text, e.g. "PRIMARY KEY (id, day)".
     std::string definition;
     bool is_constraint = false;
+    // The index's own tablespace, unquoted, as default_tablespace takes it
+    // while the index is built ("" for the database's default).
+    std::string tablespace;
+};
+
+// An extended statistics object of the live partition and its counterparts
+// (names quoted, in the partition's schema): the shadow's copy comes from
+// LIKE ... INCLUDING STATISTICS and takes the original name at publication.
+struct StatisticsSpec {
+    std::string original;
+    std::string shadow;
+    std::string retained;
 };
 
 // What the build and publish steps need to know about one chunk.
@@ -42,6 +54,7 @@ struct SwapSpec {
     bool unlogged = false;
     std::vector<IndexSpec> indexes;
     std::vector<std::string> foreign_keys;  // "ADD CONSTRAINT ..." clauses
+    std::vector<StatisticsSpec> statistics;
 };
 
 // Rewrites "CREATE [UNIQUE] INDEX <orig> ON [ONLY] <schema>.<table> USING ..."
@@ -51,6 +64,16 @@ std::string rewrite_index_definition(const std::string& indexdef, const std::str
                                      const std::string& original_index,
                                      const std::string& original_table,
                                      const std::string& new_index, const std::string& new_table);
+
+// What an index IS, independent of its name and its table's: the
+// constraint definition (pg_get_constraintdef, "" for a plain index) and
+// the pg_get_indexdef text without "CREATE [UNIQUE] INDEX <name> ON
+// [ONLY] <schema>.<table>". Two indexes with the same identity are the same
+// index for ATTACH and for the swap's renames. Throws like
+// rewrite_index_definition.
+std::string index_identity(const std::string& indexdef, const std::string& schema,
+                           const std::string& index, const std::string& table,
+                           const std::string& constraintdef);
 
 // The guard trigger on a table: a row trigger for INSERT/UPDATE/DELETE and a
 // statement trigger for TRUNCATE (named guard_trigger + "_t"), both calling
@@ -65,7 +88,12 @@ std::vector<std::string> drop_guard_statements(const SwapSpec& s,
 std::vector<std::string> create_shadow_statements(const SwapSpec& s);
 // Build, step 2: load it ($1 and $2 are the chunk's bounds).
 std::string load_shadow_statement(const SwapSpec& s, const std::string& source);
-// Build, step 3: indexes and foreign keys after the load, then ANALYZE.
+// Build, step 3: each index after the load (also used to add an index the
+// partition gained after the build), built on table under the name
+// idx.shadow (run with default_tablespace = idx.tablespace)...
+std::string index_build_statement(const SwapSpec& s, const IndexSpec& idx,
+                                  const std::string& table);
+// ...then foreign keys and ANALYZE.
 std::vector<std::string> finish_shadow_statements(const SwapSpec& s);
 
 // Publish: after LOCK of the parent and the bound capture, detach first...

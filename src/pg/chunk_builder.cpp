@@ -5,6 +5,7 @@
 #include "pg/job_tables.hpp"
 #include "pg/pg_error.hpp"
 #include "pg/session_context.hpp"
+#include "pg/shadow_indexes.hpp"
 #include "pg/swap_spec.hpp"
 #include "pg/transactions.hpp"
 
@@ -138,6 +139,8 @@ Outcome build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
             rows_after = execute_with_bounds(load_shadow_statement(spec, job.source), job.key_type,
                                              lc.lower, lc.upper);
         }
+        for (const auto& idx : spec.indexes)
+            build_index(spec, idx, spec.shadow);
         run_all(finish_shadow_statements(spec));
         for (const auto& c : unvalidated)
             execute("ALTER TABLE " + shadow + " ADD CONSTRAINT " + c.name + " " + c.definition);

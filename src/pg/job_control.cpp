@@ -34,11 +34,13 @@ std::optional<std::pair<Job, Transition>> begin_command(const std::string& name,
     return std::make_pair(job, t);
 }
 
-std::vector<std::string> index_names_of(const Job& job, int chunk_no) {
-    auto rows = control_query(
-        "SELECT pg_catalog.unnest(index_names) FROM backfill.chunk"
-        " WHERE job_id = $1::bigint AND chunk_no = $2::int",
-        {key(job), std::to_string(chunk_no)});
+// The names recorded for a chunk's indexes (column "index_names") or
+// extended statistics ("statistics_names"), in recorded order.
+std::vector<std::string> names_of(const Job& job, int chunk_no, const std::string& column) {
+    auto rows =
+        control_query("SELECT pg_catalog.unnest(" + column +
+                          ") FROM backfill.chunk WHERE job_id = $1::bigint AND chunk_no = $2::int",
+                      {key(job), std::to_string(chunk_no)});
     std::vector<std::string> out;
     for (const auto& r : rows)
         out.push_back(*r[0]);
@@ -49,7 +51,8 @@ std::vector<std::string> index_names_of(const Job& job, int chunk_no) {
 // recorded at build time.
 SwapSpec spec_for(const Job& job, const ChunkRow& chunk) {
     std::string parent = *scalar("SELECT $1::oid::regclass::text", {std::to_string(job.target)});
-    return swap_spec(job, chunk, parent, "", "", index_names_of(job, chunk.chunk_no));
+    return swap_spec(job, chunk, parent, "", "", names_of(job, chunk.chunk_no, "index_names"),
+                     names_of(job, chunk.chunk_no, "statistics_names"));
 }
 
 // Drops the guard triggers a job left on a live partition (waiting for the

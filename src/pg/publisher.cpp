@@ -5,8 +5,10 @@
 #include "pg/pg_error.hpp"
 #include "pg/releases.hpp"
 #include "pg/session_context.hpp"
+#include "pg/shadow_indexes.hpp"
 #include "pg/snapshot_wait.hpp"
 #include "pg/swap_spec.hpp"
+#include "pg/table_metadata_reader.hpp"
 #include "pg/transactions.hpp"
 
 namespace backfill::pg {
@@ -58,7 +60,7 @@ void publish_try(const Job& job, const std::vector<ChunkRow>& unit,
         const SwapSpec& spec = plans[i].spec;
         std::string no = std::to_string(c.chunk_no);
         auto now = control_query(
-            "SELECT state, live_oid, shadow_oid, index_names::text FROM backfill.chunk"
+            "SELECT state, live_oid, shadow_oid FROM backfill.chunk"
             " WHERE job_id = $1::bigint AND chunk_no = $2::int FOR UPDATE",
             {job_key(job), no});
         if (*now[0][0] != "built")
@@ -72,9 +74,6 @@ void publish_try(const Job& job, const std::vector<ChunkRow>& unit,
         if (!now[0][1] || std::to_string(live->oid) != *now[0][1])
             throw MustRebuild{c.chunk_no,
                               "partition " + qname + " was replaced after its shadow was built"};
-        if (index_name_array(live->oid) != *now[0][3])
-            throw MustRebuild{c.chunk_no, "the indexes of partition " + qname +
-                                              " changed after its shadow was built"};
         auto shadow = relation_named(c.part_schema, c.shadow_name);
         if (!shadow || !now[0][2] || std::to_string(shadow->oid) != *now[0][2])
             throw MustRebuild{c.chunk_no, "the shadow of " + chunk_label(c) +
@@ -98,21 +97,60 @@ void publish_try(const Job& job, const std::vector<ChunkRow>& unit,
         if (*writes[0][0] != "0")
             throw MustRebuild{c.chunk_no, "rows of partition " + qname +
                                               " were written while its shadow was built"};
-        run_all(swap_in_statements(spec, live->bound_spec));
+        // Indexes and statistics paired by what they are; the partition's
+        // catalog attributes as they are now, after the detach, win over
+        // those the shadow copied at build time.
+        SwapSpec paired = spec;
+        PairedNames names = pair_for_publication(job, c, paired, live->oid, shadow->oid);
+        TableMetadata wanted = read_table_metadata(live->oid);
+        run_all(swap_in_statements(paired, live->bound_spec));
+        run_all(metadata_statements(wanted, read_table_metadata(shadow->oid), paired.schema,
+                                    paired.schema + "." + paired.partition));
         if (!job.options.retain)
             drop_own_table(live->oid);
         control_execute(
             "UPDATE backfill.chunk SET state = 'published', retained = $3::boolean,"
             " shadow_exists = false, finished_at = now(), error = NULL,"
             " live_oid = shadow_oid, shadow_oid = NULL,"
-            " retained_oid = CASE WHEN $3::boolean THEN $4::oid END"
+            " retained_oid = CASE WHEN $3::boolean THEN $4::oid END,"
+            " index_names = $5::name[], statistics_names = $6::name[]"
             " WHERE job_id = $1::bigint AND chunk_no = $2::int",
-            {job_key(job), no, job.options.retain ? "t" : "f", std::to_string(live->oid)});
+            {job_key(job), no, job.options.retain ? "t" : "f", std::to_string(live->oid),
+             names.indexes, names.statistics});
         t.published.push_back(c.chunk_no);
     }
     if (!t.published.empty())
         record_release(job, "publish", t.published);
 }
+
+// Outside the parent's lock, each shadow of the unit gets the indexes its
+// partition gained since the build and loses those it lost, so that the
+// publishing transaction builds none. A shadow that is not the chunk's own
+// is left for publish_try to refuse.
+void complete_unit_indexes(const Job& job, const std::vector<ChunkRow>& unit,
+                           const std::vector<ChunkPlan>& plans) {
+    in_subtransaction([&]() {
+        for (std::size_t i = 0; i < unit.size(); i++) {
+            const ChunkRow& c = unit[i];
+            auto shadow = relation_named(c.part_schema, c.shadow_name);
+            if (c.state == ChunkState::Built && shadow && shadow->oid == c.shadow_oid)
+                complete_shadow_indexes(job, c, plans[i].spec, plans[i].live.live.oid, shadow->oid);
+        }
+    });
+}
+
+// A shadow that cannot get an index its partition gained (a new unique
+// index its rows violate, for one) is built again from the source.
+void record_index_failure(const Job& job, const std::vector<ChunkRow>& unit, const PgError& e) {
+    record_failure(
+        job, unit.front(),
+        "the shadow could not get an index its partition gained since the build: " + e.message,
+        false);
+}
+
+// How many times an index appearing while a unit waits for the parent's
+// lock sends it back to complete its shadows before the chunk is rebuilt.
+constexpr int kIndexRounds = 3;
 
 // Records how long the unit held the parent's lock, and the events.
 void record_swap(const Job& job, const UnitTry& t, double swap_ms) {
@@ -142,6 +180,12 @@ PublishResult publish_unit(const Job& job, const std::vector<ChunkRow>& unit,
             return {};
         }
     }
+    try {
+        complete_unit_indexes(job, unit, plans);
+    } catch (const PgError& e) {
+        record_index_failure(job, unit, e);
+        return {};
+    }
     commit_step();
     switch (wait_for_older_snapshots(job, unit, budget_us, false)) {
         case SnapshotWait::Clear:
@@ -152,10 +196,25 @@ PublishResult publish_unit(const Job& job, const std::vector<ChunkRow>& unit,
             return PublishResult{0, true};
     }
     UnitTry t;
-    bool locked;
+    bool locked = false;
     try {
-        locked = with_lock_retries(job.options.lock_timeout_us, job.options.swap_retries,
-                                   [&]() { publish_try(job, unit, plans, false, t); });
+        for (int round = 1;; round++) {
+            try {
+                locked = with_lock_retries(job.options.lock_timeout_us, job.options.swap_retries,
+                                           [&]() { publish_try(job, unit, plans, false, t); });
+                break;
+            } catch (const IndexesChanged& e) {
+                if (round == kIndexRounds)
+                    throw MustRebuild{e.chunk_no, e.reason};
+                try {
+                    complete_unit_indexes(job, unit, plans);
+                } catch (const PgError& pe) {
+                    record_index_failure(job, unit, pe);
+                    return {};
+                }
+                commit_step();
+            }
+        }
     } catch (const MustRebuild& w) {
         for (const auto& c : unit)
             if (c.chunk_no == w.chunk_no) {
@@ -243,11 +302,21 @@ int publish_all_built(const Job& job) {
     std::vector<ChunkPlan> plans;
     for (const auto& c : unit)
         plans.push_back(plan_chunk(job, c, parent));
+    complete_unit_indexes(job, unit, plans);
     UnitTry t;
-    bool locked;
+    bool locked = false;
     try {
-        locked = with_lock_retries(job.options.lock_timeout_us, job.options.swap_retries,
-                                   [&]() { publish_try(job, unit, plans, true, t); });
+        for (int round = 1;; round++) {
+            try {
+                locked = with_lock_retries(job.options.lock_timeout_us, job.options.swap_retries,
+                                           [&]() { publish_try(job, unit, plans, true, t); });
+                break;
+            } catch (const IndexesChanged& e) {
+                if (round == kIndexRounds)
+                    throw MustRebuild{e.chunk_no, e.reason};
+                complete_unit_indexes(job, unit, plans);
+            }
+        }
     } catch (const MustRebuild& w) {
         for (const auto& c : unit)
             if (c.chunk_no == w.chunk_no)

@@ -7,7 +7,8 @@ namespace backfill::pg {
 
 SwapSpec swap_spec(const Job& job, const ChunkRow& chunk, const std::string& parent_qualified,
                    const std::string& lower_literal, const std::string& upper_literal,
-                   const std::vector<std::string>& index_names) {
+                   const std::vector<std::string>& index_names,
+                   const std::vector<std::string>& statistics_names) {
     SwapSpec s;
     s.schema = quote_ident(chunk.part_schema);
     s.parent = parent_qualified;
@@ -31,14 +32,27 @@ SwapSpec swap_spec(const Job& job, const ChunkRow& chunk, const std::string& par
         idx.retained = quote_ident(retained_index_name(name, job.id, chunk.chunk_no, k));
         s.indexes.push_back(idx);
     }
+    // Statistics objects live apart from relations (pg_statistic_ext), so
+    // the index name patterns serve them without clashing.
+    k = 0;
+    for (const auto& name : statistics_names) {
+        k++;
+        s.statistics.push_back(StatisticsSpec{
+            quote_ident(name),
+            quote_ident(shadow_index_name(chunk.part_name, job.id, chunk.chunk_no, k)),
+            quote_ident(retained_index_name(name, job.id, chunk.chunk_no, k))});
+    }
     return s;
 }
 
 std::vector<LiveIndex> live_indexes(Oid relid) {
     auto rows = query(
         "SELECT i.relname, pg_catalog.pg_get_indexdef(i.oid), c.oid IS NOT NULL,"
-        " pg_catalog.pg_get_constraintdef(c.oid)"
+        " pg_catalog.pg_get_constraintdef(c.oid), t.relname, n.nspname, s.spcname"
         " FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid"
+        " JOIN pg_catalog.pg_class t ON t.oid = x.indrelid"
+        " JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace"
+        " LEFT JOIN pg_catalog.pg_tablespace s ON s.oid = i.reltablespace"
         " LEFT JOIN pg_catalog.pg_constraint c ON c.conindid = x.indexrelid"
         "  AND c.conrelid = x.indrelid AND c.contype IN ('p', 'u', 'x')"
         " WHERE x.indrelid = $1::oid ORDER BY i.relname",
@@ -46,7 +60,10 @@ std::vector<LiveIndex> live_indexes(Oid relid) {
     std::vector<LiveIndex> out;
     for (const auto& r : rows) {
         bool is_con = *r[2] == "t";
-        out.push_back(LiveIndex{*r[0], is_con ? *r[3] : *r[1], is_con});
+        std::string identity = index_identity(*r[1], quote_ident(*r[5]), quote_ident(*r[0]),
+                                              quote_ident(*r[4]), is_con ? *r[3] : "");
+        out.push_back(
+            LiveIndex{*r[0], is_con ? *r[3] : *r[1], is_con, identity, r[6].value_or("")});
     }
     return out;
 }
@@ -72,6 +89,7 @@ void describe_live_partition(Oid relid, const Job& job, const ChunkRow& chunk, S
     for (std::size_t k = 0; k < indexes.size(); k++) {
         spec.indexes[k].definition = indexes[k].definition;
         spec.indexes[k].is_constraint = indexes[k].is_constraint;
+        spec.indexes[k].tablespace = indexes[k].tablespace;
     }
     for (const auto& r :
          query("SELECT pg_catalog.quote_ident(conname), pg_catalog.pg_get_constraintdef(oid)"

@@ -10,24 +10,28 @@
 
 namespace backfill::pg {
 
-// The spec of a chunk whose live partition is relid. Index names come from
-// the partition's current indexes (build) or from names recorded at build
-// time (publish, rollback), in the same order.
+// The spec of a chunk whose live partition is relid. Index (and extended
+// statistics) names come from the partition's current indexes (build) or
+// from the names recorded at publication (rollback), in the same order: the
+// k-th gets the k-th shadow and retained names.
 SwapSpec swap_spec(const Job& job, const ChunkRow& chunk, const std::string& parent_qualified,
                    const std::string& lower_literal, const std::string& upper_literal,
-                   const std::vector<std::string>& index_names);
+                   const std::vector<std::string>& index_names,
+                   const std::vector<std::string>& statistics_names = {});
 
-// The indexes of a live partition, in a stable order: name, definition and
-// whether a constraint (primary key, unique, exclusion) stands behind it.
+// The indexes of a table, in a stable order: name, definition (see
+// IndexSpec), whether a constraint (primary key, unique, exclusion) stands
+// behind it, its identity (index_identity: what pairs it with the same
+// index on another table) and its own tablespace ("" for the default).
 struct LiveIndex {
     std::string name, definition;
     bool is_constraint;
+    std::string identity, tablespace;
 };
 std::vector<LiveIndex> live_indexes(Oid relid);
 
-// The names of a table's indexes as a sorted name[] literal: recorded at
-// build time, compared at publication (an index added or dropped in
-// between means the shadow no longer matches).
+// The names of a table's indexes as a sorted name[] literal, recorded at
+// build time (publication records them again in the order it paired them).
 std::string index_name_array(Oid relid);
 
 // Fills spec.indexes, spec.foreign_keys, spec.create_options, spec.unlogged

@@ -35,11 +35,11 @@ SwapSpec spec() {
     s.columns = "id, day, amount";
     s.indexes = {
         {"events_2024_01_pkey", "events_2024_01_bf7_3_n1", "events_2024_01_pkey_bf7_3_o1",
-         "PRIMARY KEY (id, day)", true},
+         "PRIMARY KEY (id, day)", true, "fast"},
         {"events_2024_01_amount_idx", "events_2024_01_bf7_3_n2",
          "events_2024_01_amount_idx_bf7_3_o2",
          "CREATE INDEX events_2024_01_amount_idx ON public.events_2024_01 USING btree (amount)",
-         false},
+         false, ""},
     };
     s.foreign_keys = {
         "ADD CONSTRAINT events_customer_fk FOREIGN KEY (customer_id) REFERENCES "
@@ -80,16 +80,24 @@ TEST(SwapDdl, LoadShadow) {
               ") AS backfill_source");
 }
 
-// After the load: constraint indexes, plain indexes, foreign keys and
-// ANALYZE, in that order (no guard: it is attached separately).
+// Each index is built on the shadow under its shadow name: a constraint
+// through ADD CONSTRAINT, a plain index from its rewritten definition.
+TEST(SwapDdl, IndexBuild) {
+    const SwapSpec s = spec();
+    EXPECT_EQ(index_build_statement(s, s.indexes[0], s.shadow),
+              "ALTER TABLE public.events_2024_01_bf7_3_new ADD CONSTRAINT events_2024_01_bf7_3_n1 "
+              "PRIMARY KEY (id, day)");
+    EXPECT_EQ(index_build_statement(s, s.indexes[1], s.shadow),
+              "CREATE INDEX events_2024_01_bf7_3_n2 ON public.events_2024_01_bf7_3_new USING btree "
+              "(amount)");
+}
+
+// After the indexes: foreign keys and ANALYZE (no guard: it is attached
+// separately).
 TEST(SwapDdl, FinishShadow) {
     EXPECT_EQ(
         finish_shadow_statements(spec()),
         (Statements{
-            "ALTER TABLE public.events_2024_01_bf7_3_new ADD CONSTRAINT events_2024_01_bf7_3_n1 "
-            "PRIMARY KEY (id, day)",
-            "CREATE INDEX events_2024_01_bf7_3_n2 ON public.events_2024_01_bf7_3_new USING btree "
-            "(amount)",
             "ALTER TABLE public.events_2024_01_bf7_3_new ADD CONSTRAINT events_customer_fk FOREIGN "
             "KEY (customer_id) REFERENCES public.customers(id)",
             "ANALYZE public.events_2024_01_bf7_3_new"}));
@@ -180,9 +188,16 @@ TEST(SwapDdl, LockAndDetach) {
               "ALTER TABLE public.events DETACH PARTITION public.events_2024_01");
 }
 
-// Publishing: the original steps aside, the shadow takes its names and is
-// attached, and the helper CHECK goes.
+// Publishing: the original steps aside, the shadow takes its names (its
+// indexes' and extended statistics' too) and is attached, and the helper
+// CHECK goes.
 TEST(SwapDdl, SwapIn) {
+    SwapSpec s = spec();
+    s.statistics = {{"ev_st", "events_2024_01_bf7_3_new_id_stat", "ev_st_bf7_3_o1"}};
+    const Statements out = swap_in_statements(s, kBoundSpec);
+    EXPECT_EQ(out.at(2), "ALTER STATISTICS public.ev_st RENAME TO ev_st_bf7_3_o1");
+    EXPECT_EQ(out.at(9),
+              "ALTER STATISTICS public.events_2024_01_bf7_3_new_id_stat RENAME TO ev_st");
     EXPECT_EQ(
         swap_in_statements(spec(), kBoundSpec),
         (Statements{
@@ -210,6 +225,11 @@ TEST(SwapDdl, PrepareRestore) {
 
 // Rollback under the lock: the swap run the other way.
 TEST(SwapDdl, Restore) {
+    SwapSpec s = spec();
+    s.statistics = {{"ev_st", "events_2024_01_bf7_3_n1", "ev_st_bf7_3_o1"}};
+    const Statements out = restore_statements(s, kBoundSpec);
+    EXPECT_EQ(out.at(3), "ALTER STATISTICS public.ev_st RENAME TO events_2024_01_bf7_3_n1");
+    EXPECT_EQ(out.at(10), "ALTER STATISTICS public.ev_st_bf7_3_o1 RENAME TO ev_st");
     EXPECT_EQ(
         restore_statements(spec(), kBoundSpec),
         (Statements{

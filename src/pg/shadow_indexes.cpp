@@ -1,0 +1,173 @@
+#include "pg/shadow_indexes.hpp"
+
+#include "core/names.hpp"
+#include "core/pairing.hpp"
+#include "pg/job_tables.hpp"
+#include "pg/runner_common.hpp"
+#include "pg/session_context.hpp"
+#include "pg/swap_spec.hpp"
+
+namespace backfill::pg {
+
+namespace {
+
+// The identities of a list of indexes, for pair_by_identity.
+std::vector<std::string> identities(const std::vector<LiveIndex>& indexes) {
+    std::vector<std::string> out;
+    for (const auto& i : indexes)
+        out.push_back(i.identity);
+    return out;
+}
+
+// A shadow index name (…_bf<job>_<chunk>_n<k>) that no relation uses yet,
+// for an index the shadow gains after its build.
+std::string free_shadow_index_name(const Job& job, const ChunkRow& chunk) {
+    for (int k = 1;; k++) {
+        std::string name = shadow_index_name(chunk.part_name, job.id, chunk.chunk_no, k);
+        if (!relation_named(chunk.part_schema, name))
+            return name;
+    }
+}
+
+// Removes an index from the shadow: through its constraint when one stands
+// behind it.
+void drop_shadow_index(const SwapSpec& spec, const LiveIndex& idx) {
+    if (idx.is_constraint)
+        execute_quietly("ALTER TABLE " + spec.schema + "." + spec.shadow + " DROP CONSTRAINT " +
+                        quote_ident(idx.name));
+    else
+        execute_quietly("DROP INDEX " + spec.schema + "." + quote_ident(idx.name));
+}
+
+// The extended statistics objects of a table: name, identity (kinds and
+// columns/expressions, independent of the names) and the kinds as CREATE
+// STATISTICS lists them.
+struct LiveStatistics {
+    std::string name, identity, kinds, columns;
+};
+std::vector<LiveStatistics> live_statistics(Oid relid) {
+    std::vector<LiveStatistics> out;
+    for (const auto& r :
+         query("SELECT s.stxname, s.stxkind::text || ' ON ' ||"
+               " pg_catalog.pg_get_statisticsobjdef_columns(s.oid),"
+               " (SELECT pg_catalog.string_agg(CASE k WHEN 'd' THEN 'ndistinct'"
+               "   WHEN 'f' THEN 'dependencies' WHEN 'm' THEN 'mcv' END, ', ')"
+               "  FROM pg_catalog.unnest(s.stxkind) k WHERE k <> 'e'),"
+               " pg_catalog.pg_get_statisticsobjdef_columns(s.oid)"
+               " FROM pg_catalog.pg_statistic_ext s WHERE s.stxrelid = $1::oid ORDER BY s.stxname",
+               {std::to_string(relid)}))
+        out.push_back(LiveStatistics{*r[0], *r[1], r[2].value_or(""), *r[3]});
+    return out;
+}
+
+// "{a,"b c"}": names as a name[] literal.
+std::string name_array(const std::vector<std::string>& names) {
+    std::string out = "{";
+    for (const auto& n : names) {
+        out += out.size() > 1 ? "," : "";
+        out += '"';
+        for (char c : n) {
+            if (c == '"' || c == '\\')
+                out += '\\';
+            out += c;
+        }
+        out += '"';
+    }
+    return out + "}";
+}
+
+// Statistics objects paired like indexes; one the partition gained is
+// created on the shadow (catalog-only: its data comes with the next
+// ANALYZE), one it lost is dropped. Fills spec.statistics.
+std::vector<std::string> pair_statistics(const Job& job, const ChunkRow& chunk, SwapSpec& spec,
+                                         Oid live, Oid shadow) {
+    auto on_live = live_statistics(live);
+    auto on_shadow = live_statistics(shadow);
+    std::vector<std::string> live_ids, shadow_ids, names;
+    for (const auto& s : on_live)
+        live_ids.push_back(s.identity);
+    for (const auto& s : on_shadow)
+        shadow_ids.push_back(s.identity);
+    Pairing p = pair_by_identity(live_ids, shadow_ids);
+    for (std::size_t j : p.shadow_only)
+        execute_quietly("DROP STATISTICS " + spec.schema + "." + quote_ident(on_shadow[j].name));
+    std::vector<std::pair<std::string, std::string>> live_to_shadow;
+    for (const auto& [i, j] : p.pairs)
+        live_to_shadow.emplace_back(on_live[i].name, on_shadow[j].name);
+    for (std::size_t i : p.live_only) {
+        std::string name = "bf" + std::to_string(job.id) + "_" + std::to_string(chunk.chunk_no) +
+                           "_s" + std::to_string(i + 1);
+        execute_quietly("CREATE STATISTICS " + spec.schema + "." + quote_ident(name) +
+                        (on_live[i].kinds.empty() ? "" : " (" + on_live[i].kinds + ")") + " ON " +
+                        on_live[i].columns + " FROM " + spec.schema + "." + spec.shadow);
+        live_to_shadow.emplace_back(on_live[i].name, name);
+    }
+    spec.statistics.clear();
+    int k = 0;
+    for (const auto& [original, on] : live_to_shadow) {
+        k++;
+        spec.statistics.push_back(
+            StatisticsSpec{quote_ident(original), quote_ident(on),
+                           quote_ident(retained_index_name(original, job.id, chunk.chunk_no, k))});
+        names.push_back(original);
+    }
+    return names;
+}
+
+}  // namespace
+
+void build_index(const SwapSpec& spec, const IndexSpec& idx, const std::string& table) {
+    GucScope gucs;
+    if (!idx.tablespace.empty())
+        gucs.set("default_tablespace", idx.tablespace);
+    execute_quietly(index_build_statement(spec, idx, table));
+}
+
+void complete_shadow_indexes(const Job& job, const ChunkRow& chunk, const SwapSpec& spec, Oid live,
+                             Oid shadow) {
+    OwnerBox box(job.owner, kSafeSearchPath);
+    auto on_live = live_indexes(live);
+    auto on_shadow = live_indexes(shadow);
+    Pairing p = pair_by_identity(identities(on_live), identities(on_shadow));
+    for (std::size_t j : p.shadow_only)
+        drop_shadow_index(spec, on_shadow[j]);
+    for (std::size_t i : p.live_only) {
+        IndexSpec idx{quote_ident(on_live[i].name),
+                      quote_ident(free_shadow_index_name(job, chunk)),
+                      "",
+                      on_live[i].definition,
+                      on_live[i].is_constraint,
+                      on_live[i].tablespace};
+        build_index(spec, idx, spec.shadow);
+    }
+}
+
+PairedNames pair_for_publication(const Job& job, const ChunkRow& chunk, SwapSpec& spec, Oid live,
+                                 Oid shadow) {
+    auto on_live = live_indexes(live);
+    auto on_shadow = live_indexes(shadow);
+    Pairing p = pair_by_identity(identities(on_live), identities(on_shadow));
+    if (!p.live_only.empty())
+        throw IndexesChanged{chunk.chunk_no,
+                             "index " + qualified(chunk.part_schema, on_live[p.live_only[0]].name) +
+                                 " was created after the shadow of " + chunk_label(chunk) +
+                                 " was built"};
+    for (std::size_t j : p.shadow_only)
+        drop_shadow_index(spec, on_shadow[j]);
+    spec.indexes.clear();
+    std::vector<std::string> names;
+    int k = 0;
+    for (const auto& [i, j] : p.pairs) {
+        k++;
+        IndexSpec idx;
+        idx.original = quote_ident(on_live[i].name);
+        idx.shadow = quote_ident(on_shadow[j].name);
+        idx.retained = quote_ident(retained_index_name(on_live[i].name, job.id, chunk.chunk_no, k));
+        spec.indexes.push_back(idx);
+        names.push_back(on_live[i].name);
+    }
+    return PairedNames{name_array(names),
+                       name_array(pair_statistics(job, chunk, spec, live, shadow))};
+}
+
+}  // namespace backfill::pg

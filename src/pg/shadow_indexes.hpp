@@ -1,0 +1,46 @@
+// The indexes and extended statistics of a shadow, matched to those of its
+// live partition by what they are (never by name or position): completed
+// outside the parent's lock when the partition gained or lost an index
+// since the build, and paired under it for the swap's renames.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/swap_ddl.hpp"
+#include "pg/job_store.hpp"
+#include "pg/pg_headers.hpp"
+
+namespace backfill::pg {
+
+// Builds one index of spec on table (a shadow) in the index's own
+// tablespace.
+void build_index(const SwapSpec& spec, const IndexSpec& idx, const std::string& table);
+
+// Outside the parent's lock: the shadow gets every index the live partition
+// has and it lacks (CREATE INDEX on the parent after the build), and loses
+// those the partition no longer has (DROP INDEX), so that ATTACH finds every
+// index built. Runs as the job's owner.
+void complete_shadow_indexes(const Job& job, const ChunkRow& chunk, const SwapSpec& spec, Oid live,
+                             Oid shadow);
+
+// Thrown under the parent's lock when the live partition has an index the
+// shadow lacks (it appeared after complete_shadow_indexes): building it
+// there would hold the lock for a whole index build.
+struct IndexesChanged {
+    int chunk_no;
+    std::string reason;
+};
+
+// Under the parent's lock: spec.indexes and spec.statistics become the live
+// partition's, each paired with its counterpart on the shadow by identity.
+// Shadow indexes the partition no longer has are dropped, statistics
+// objects created or dropped (catalog-only). The names in pairing order are
+// returned as name[] literals for the chunk's row (rollback uses them).
+struct PairedNames {
+    std::string indexes, statistics;
+};
+PairedNames pair_for_publication(const Job& job, const ChunkRow& chunk, SwapSpec& spec, Oid live,
+                                 Oid shadow);
+
+}  // namespace backfill::pg

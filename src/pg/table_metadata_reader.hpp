@@ -1,0 +1,13 @@
+// Reads, from the catalog, the attributes of a table that a swap restores
+// as of publication (core/table_metadata.hpp): a few catalog queries, no
+// table access.
+#pragma once
+
+#include "core/table_metadata.hpp"
+#include "pg/pg_headers.hpp"
+
+namespace backfill::pg {
+
+TableMetadata read_table_metadata(Oid relid);
+
+}  // namespace backfill::pg
