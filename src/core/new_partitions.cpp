@@ -7,14 +7,9 @@ namespace backfill {
 namespace {
 
 // Whether a partition has the bounds of one the job already knows.
-bool is_known(const PartitionInfo& p,
-              const std::vector<std::pair<std::string, std::string>>& known) {
-    if (p.lower.kind != BoundKind::Finite || p.upper.kind != BoundKind::Finite) {
-        return false;
-    }
+bool is_known(const PartitionInfo& p, const std::vector<std::pair<Bound, Bound>>& known) {
     for (const auto& [lower, upper] : known) {
-        if (compare_decimal(lower, p.lower.sort_key) == 0 &&
-            compare_decimal(upper, p.upper.sort_key) == 0) {
+        if (compare_bounds(lower, p.lower) == 0 && compare_bounds(upper, p.upper) == 0) {
             return true;
         }
     }
@@ -25,9 +20,9 @@ bool is_known(const PartitionInfo& p,
 
 // Compares what the target has now with what the job knows, so that a
 // partition created mid-job is found, whatever its name.
-std::vector<NewPartition> find_new_partitions(
-    const std::vector<PartitionInfo>& partitions, const RangeLimit& from, const RangeLimit& to,
-    const std::vector<std::pair<std::string, std::string>>& known) {
+std::vector<NewPartition> find_new_partitions(const std::vector<PartitionInfo>& partitions,
+                                              const RangeLimit& from, const RangeLimit& to,
+                                              const std::vector<std::pair<Bound, Bound>>& known) {
     const Bound low = from.given ? from.value : Bound{BoundKind::MinValue, "", ""};
     const Bound high = to.given ? to.value : Bound{BoundKind::MaxValue, "", ""};
     std::vector<NewPartition> out;

@@ -22,10 +22,10 @@ struct NewPartition {
 };
 
 // The partitions (in key order) that intersect [from, to) and whose bounds
-// are neither those of a chunk nor of one already reported (known, by
-// lower and upper sort key). Default partitions are never new.
-std::vector<NewPartition> find_new_partitions(
-    const std::vector<PartitionInfo>& partitions, const RangeLimit& from, const RangeLimit& to,
-    const std::vector<std::pair<std::string, std::string>>& known);
+// are neither those of a chunk nor of one already reported (known: lower
+// and upper bound pairs). Default partitions are never new.
+std::vector<NewPartition> find_new_partitions(const std::vector<PartitionInfo>& partitions,
+                                              const RangeLimit& from, const RangeLimit& to,
+                                              const std::vector<std::pair<Bound, Bound>>& known);
 
 }  // namespace backfill

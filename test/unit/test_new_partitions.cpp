@@ -22,9 +22,7 @@ PartitionInfo part(const std::string& name, const Bound& lower, const Bound& upp
     return p;
 }
 
-std::pair<std::string, std::string> known(int from, int to) {
-    return {jan(from).sort_key, jan(to).sort_key};
-}
+std::pair<Bound, Bound> known(int from, int to) { return {jan(from), jan(to)}; }
 
 RangeLimit at(const Bound& b) { return RangeLimit{true, b}; }
 
@@ -75,6 +73,9 @@ TEST(NewPartitions, OpenRangeAndUnbuildable) {
     std::vector<PartitionInfo> parts = {tail, sub, part("d9", jan(9), jan(10))};
     auto found = find_new_partitions(parts, RangeLimit{}, RangeLimit{}, {});
     EXPECT_EQ(names(parts, found), (std::vector<std::string>{"d9", "sub!", "tail!"}));
+    // once reported, an unbounded one is known like any other
+    found = find_new_partitions(parts, RangeLimit{}, RangeLimit{}, {{jan(20), tail.upper}});
+    EXPECT_EQ(names(parts, found), (std::vector<std::string>{"d9", "sub!"}));
 }
 
 }  // namespace

@@ -190,8 +190,6 @@ TEST(SwapDdl, SwapIn) {
             "ALTER INDEX public.events_2024_01_amount_idx RENAME TO "
             "events_2024_01_amount_idx_bf7_3_o2",
             "ALTER TABLE public.events_2024_01 RENAME TO events_2024_01_bf7_3_old",
-            "DROP TRIGGER IF EXISTS backfill_guard_7 ON public.events_2024_01_bf7_3_old",
-            "DROP TRIGGER IF EXISTS backfill_guard_7_t ON public.events_2024_01_bf7_3_old",
             "ALTER TABLE public.events_2024_01_bf7_3_new RENAME TO events_2024_01",
             "ALTER INDEX public.events_2024_01_bf7_3_n1 RENAME TO events_2024_01_pkey",
             "ALTER INDEX public.events_2024_01_bf7_3_n2 RENAME TO events_2024_01_amount_idx",
@@ -217,15 +215,15 @@ TEST(SwapDdl, Restore) {
             "ALTER INDEX public.events_2024_01_pkey RENAME TO events_2024_01_bf7_3_n1",
             "ALTER INDEX public.events_2024_01_amount_idx RENAME TO events_2024_01_bf7_3_n2",
             "ALTER TABLE public.events_2024_01 RENAME TO events_2024_01_bf7_3_new",
-            "DROP TRIGGER IF EXISTS backfill_guard_7 ON public.events_2024_01_bf7_3_new",
-            "DROP TRIGGER IF EXISTS backfill_guard_7_t ON public.events_2024_01_bf7_3_new",
             "ALTER TABLE public.events_2024_01_bf7_3_old RENAME TO events_2024_01",
             "ALTER INDEX public.events_2024_01_pkey_bf7_3_o1 RENAME TO events_2024_01_pkey",
             "ALTER INDEX public.events_2024_01_amount_idx_bf7_3_o2 RENAME TO "
             "events_2024_01_amount_idx",
             "ALTER TABLE public.events ATTACH PARTITION public.events_2024_01 FOR VALUES FROM "
             "('2024-01-01') TO ('2024-02-01')",
-            "ALTER TABLE public.events_2024_01 DROP CONSTRAINT backfill_bound_7_3"}));
+            "ALTER TABLE public.events_2024_01 DROP CONSTRAINT backfill_bound_7_3",
+            "DROP TRIGGER IF EXISTS backfill_guard_7 ON public.events_2024_01",
+            "DROP TRIGGER IF EXISTS backfill_guard_7_t ON public.events_2024_01"}));
 }
 
 // Quoted, mixed-case names pass through every statement untouched.
