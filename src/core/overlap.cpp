@@ -5,8 +5,8 @@
 
 namespace backfill {
 
-bool holds_partitions(JobState state) {
-    return state != JobState::Completed && state != JobState::Cancelled &&
+bool holds_partitions(JobState state, bool purged) {
+    return !purged && state != JobState::Completed && state != JobState::Cancelled &&
            state != JobState::RolledBack;
 }
 
@@ -14,7 +14,7 @@ bool holds_partitions(JobState state) {
 std::optional<OtherJobChunk> find_overlap(const std::vector<KeySpan>& mine,
                                           const std::vector<OtherJobChunk>& others) {
     for (const OtherJobChunk& other : others) {
-        if (!holds_partitions(other.state)) {
+        if (!holds_partitions(other.state, other.purged)) {
             continue;
         }
         for (const KeySpan& span : mine) {

@@ -26,12 +26,13 @@ struct OtherJobChunk {
     std::string owner;  // role name
     bool same_owner;    // the caller owns it: its name may be shown
     JobState state;
+    bool purged;  // its retained originals and shadows were dropped
     KeySpan span;
 };
 
-// Whether a job in this state still holds its partitions: everything but
-// completed, cancelled and rolled_back (a failed job can be retried).
-bool holds_partitions(JobState state);
+// Whether a job still holds its partitions: in any state but completed,
+// cancelled and rolled_back (a failed job can be retried), unless purged.
+bool holds_partitions(JobState state, bool purged);
 
 // The first chunk of a job holding its partitions that intersects one of
 // mine, or nullopt.

@@ -6,7 +6,6 @@
 #include "pg/chunk_lock.hpp"
 #include "pg/chunk_runner.hpp"
 #include "pg/job_control.hpp"
-#include "pg/job_overlap.hpp"
 #include "pg/job_planning.hpp"
 #include "pg/pg_error.hpp"
 #include "pg/session_context.hpp"
@@ -157,7 +156,6 @@ Datum backfill_plan(PG_FUNCTION_ARGS) {
         spi_connect();
         std::string source, search_path;
         PlannedJob plan = plan_from_args(fcinfo, 0, source, search_path);
-        refuse_overlapping_jobs(plan.target, plan.chunks);
         spi_finish();
         return emit_plan(fcinfo, plan);
     });
@@ -169,7 +167,6 @@ Datum backfill_plan_spec(PG_FUNCTION_ARGS) {
         std::string spec = required_json(fcinfo, 0, "spec");
         spi_connect();
         SpecJob job = plan_spec_job(spec, search_path_arg(fcinfo, 1));
-        refuse_overlapping_jobs(job.plan.target, job.plan.chunks);
         spi_finish();
         return emit_plan(fcinfo, job.plan);
     });

@@ -457,14 +457,16 @@ int purge_job(const std::string& name) {
     apply_command(job.state, JobCommand::Purge, job.name);
     OwnerBox box(job.owner, kSafeSearchPath);
     int dropped = 0;
-    for (const auto& chunk : load_chunks(job.id)) {
+    std::vector<ChunkRow> chunks = load_chunks(job.id);
+    for (const auto& chunk : chunks)
+        refuse_if_written_since_set_aside(job, chunk,
+                                          chunk.retained ? chunk.retained_oid : chunk.shadow_oid);
+    for (const auto& chunk : chunks) {
         if (!try_lock_chunk(job.id, chunk.chunk_no))
             continue;
         SwapSpec spec = spec_for(job, chunk);
         // Only what this job made and nothing attached: drop_own_table
         // goes by OID and leaves partitions alone.
-        refuse_if_written_since_set_aside(job, chunk,
-                                          chunk.retained ? chunk.retained_oid : chunk.shadow_oid);
         if (chunk.retained && drop_own_table(chunk.retained_oid))
             dropped++;
         if (drop_own_table(chunk.shadow_oid))

@@ -1,8 +1,8 @@
 // Two jobs must not rebuild the same partition at once: each would publish
-// over the other's result. create (and start, and plan, which makes every
-// check create makes) refuses a job while another unfinished job on the
-// same target covers one of its partitions; the decision is the core's
-// (core/overlap.hpp).
+// over the other's result. create (and start) refuses a job while another
+// unfinished job on the same target covers one of its partitions; the
+// decision is the core's (core/overlap.hpp). plan does not: it is a dry run
+// of the chunks, and the other job may well be finished by create time.
 #pragma once
 
 #include "pg/job_planning.hpp"

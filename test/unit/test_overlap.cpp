@@ -16,19 +16,20 @@ KeySpan day(int n) {
 
 OtherJobChunk other(const std::string& name, JobState state, const KeySpan& span,
                     bool same_owner = true) {
-    return OtherJobChunk{name, "alice", same_owner, state, span};
+    return OtherJobChunk{name, "alice", same_owner, state, false, span};
 }
 
 // Only jobs that are not completed, cancelled or rolled back hold their
-// partitions; a failed one can still be retried.
+// partitions; a failed one can still be retried, unless it was purged.
 TEST(Overlap, StatesThatHoldPartitions) {
-    EXPECT_TRUE(holds_partitions(JobState::Pending));
-    EXPECT_TRUE(holds_partitions(JobState::Running));
-    EXPECT_TRUE(holds_partitions(JobState::Paused));
-    EXPECT_TRUE(holds_partitions(JobState::Failed));
-    EXPECT_FALSE(holds_partitions(JobState::Completed));
-    EXPECT_FALSE(holds_partitions(JobState::Cancelled));
-    EXPECT_FALSE(holds_partitions(JobState::RolledBack));
+    EXPECT_TRUE(holds_partitions(JobState::Pending, false));
+    EXPECT_TRUE(holds_partitions(JobState::Running, false));
+    EXPECT_TRUE(holds_partitions(JobState::Paused, false));
+    EXPECT_TRUE(holds_partitions(JobState::Failed, false));
+    EXPECT_FALSE(holds_partitions(JobState::Completed, false));
+    EXPECT_FALSE(holds_partitions(JobState::Cancelled, false));
+    EXPECT_FALSE(holds_partitions(JobState::RolledBack, false));
+    EXPECT_FALSE(holds_partitions(JobState::Failed, true));
 }
 
 // A shared partition is an overlap; neighbours that only touch are not.

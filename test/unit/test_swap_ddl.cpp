@@ -237,7 +237,7 @@ TEST(SwapDdl, QuotedNames) {
     EXPECT_EQ(detach_statement(s),
               "ALTER TABLE \"My Schema\".\"Events\" DETACH PARTITION \"My Schema\".\"Events "
               "\"\"2024\"\"\"");
-    EXPECT_EQ(swap_in_statements(s, kBoundSpec).at(3),
+    EXPECT_EQ(swap_in_statements(s, kBoundSpec).at(1),
               "ALTER TABLE \"My Schema\".\"Events \"\"2024\"\"_bf7_3_new\" RENAME TO \"Events "
               "\"\"2024\"\"\"");
 }
