@@ -416,4 +416,4 @@ REVOKE ALL ON ALL TABLES IN SCHEMA backfill FROM PUBLIC;
 -- itself (as the extension owner), the append-only trigger by this script.
 REVOKE EXECUTE ON FUNCTION backfill._guard(), backfill._append_only() FROM PUBLIC;
 GRANT SELECT ON backfill.jobs, backfill.progress, backfill.chunks, backfill.log,
-    backfill.releases TO PUBLIC;
+    backfill.releases, backfill.new_partitions TO PUBLIC;
