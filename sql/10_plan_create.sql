@@ -71,15 +71,18 @@ SELECT job_name, chunk_no, event, detail FROM backfill.log WHERE job_name = 'pc_
 SELECT count(*) AS shadows FROM pg_class WHERE relname ~ '_bf[0-9]+_[0-9]+_(new|old)$';
 SELECT count(*) AS triggers FROM pg_trigger WHERE tgname LIKE 'backfill%';
 
--- A second job on the same table, with every option given: the jobs view
--- shows the options in effect, defaults filled in.
-SELECT backfill.create('pc_events_opts', 'events', :'src', NULL, NULL,
+-- A second job on the same table covering one of those partitions is
+-- refused, naming the first.
+SELECT backfill.create('pc_events_overlap', 'events', :'src', '2024-01-04', NULL);
+-- One on other partitions, with every option given: the jobs view shows
+-- the options in effect, defaults filled in.
+SELECT backfill.create('pc_events_opts', 'events', :'src', NULL, '2024-01-02',
     '{"mode": "swap", "max_concurrency": 2, "sleep": "10ms", "lock_timeout": "200ms",
       "swap_retries": 7, "max_attempts": 5, "on_failure": "continue", "retain": false,
       "statement_timeout": "1min"}') > 0 AS created;
 SELECT name, range_from, range_to, chunks_total, options
 FROM backfill.jobs WHERE name = 'pc_events_opts';
-SELECT backfill.create('pc_events_nulls', 'events', :'src', NULL, NULL, NULL) > 0 AS created;
+SELECT backfill.create('pc_events_nulls', 'events', :'src', '2024-01-05', NULL, NULL) > 0 AS created;
 SELECT name, options FROM backfill.jobs WHERE name = 'pc_events_nulls';
 
 -- Every supported key type plans; bounds are shown as PostgreSQL prints them.

@@ -12,13 +12,23 @@ CREATE TABLE vw_events_2 PARTITION OF vw_events FOR VALUES FROM ('2024-01-02') T
 CREATE TABLE vw_events_3 PARTITION OF vw_events FOR VALUES FROM ('2024-01-03') TO ('2024-01-04');
 INSERT INTO vw_events SELECT g, date '2024-01-01' + g % 3, g FROM generate_series(1, 90) g;
 \set src 'SELECT id, day, v + 1 FROM vw_events WHERE day >= $1 AND day < $2'
+-- Jobs may not share a partition: the pending job and the one with a
+-- strange name below work on tables of their own.
+CREATE TABLE vw_more (LIKE vw_events) PARTITION BY RANGE (day);
+CREATE TABLE vw_more_2 PARTITION OF vw_more FOR VALUES FROM ('2024-01-02') TO ('2024-01-03');
+CREATE TABLE vw_quoted (LIKE vw_events) PARTITION BY RANGE (day);
+CREATE TABLE vw_quoted_1 PARTITION OF vw_quoted FOR VALUES FROM ('2024-01-01') TO ('2024-01-02');
+CREATE TABLE vw_quoted_2 PARTITION OF vw_quoted FOR VALUES FROM ('2024-01-02') TO ('2024-01-03');
+CREATE TABLE vw_quoted_3 PARTITION OF vw_quoted FOR VALUES FROM ('2024-01-03') TO ('2024-01-04');
+INSERT INTO vw_quoted SELECT * FROM vw_events;
 
 -- progress of a completed job, a job two thirds done, and a pending one.
 SELECT backfill.create('vw_done', 'vw_events', :'src') > 0 AS created;
 CALL backfill.run('vw_done');
 SELECT backfill.create('vw_two_thirds', 'vw_events', :'src') > 0 AS created;
 CALL backfill.run('vw_two_thirds', 2);
-SELECT backfill.create('vw_pending', 'vw_events', :'src', '2024-01-02', '2024-01-03') > 0 AS created;
+SELECT backfill.create('vw_pending', 'vw_more', 'SELECT * FROM vw_more WHERE day >= $1 AND day < $2',
+    '2024-01-02', '2024-01-03') > 0 AS created;
 SELECT name, state, chunks_done, chunks_total, pct, rows_written, eta IS NOT NULL AS has_eta,
        throttled_by, bar, elapsed IS NOT NULL AS has_elapsed
 FROM backfill.progress WHERE name LIKE 'vw\_%' ORDER BY name;
@@ -74,6 +84,7 @@ INSERT INTO vw_other.events SELECT g, date '2024-01-01' + g % 2, g FROM generate
 -- (job names are unique per owner: this role may use a name another uses)
 SELECT backfill.create('vw_done', 'vw_other.events',
     'SELECT id, day, v * 10 FROM vw_other.events WHERE day >= $1 AND day < $2');
+SELECT backfill.cancel('vw_done');  -- it would hold the partitions vw_theirs needs
 SELECT backfill.create('vw_theirs', 'vw_other.events',
     'SELECT id, day, v * 10 FROM vw_other.events WHERE day >= $1 AND day < $2') > 0 AS created;
 CALL backfill.run('vw_theirs');
@@ -102,7 +113,8 @@ SELECT count(*) AS leftovers FROM pg_class WHERE relnamespace = 'vw_other'::regn
 
 -- A job name with quotes, spaces and a semicolon.
 CREATE TABLE vw_t (x int);
-SELECT backfill.create('x''; DROP TABLE vw_t; --"y', 'vw_events', :'src') > 0 AS created;
+SELECT backfill.create('x''; DROP TABLE vw_t; --"y', 'vw_quoted',
+    'SELECT id, day, v + 1 FROM vw_quoted WHERE day >= $1 AND day < $2') > 0 AS created;
 SELECT name, state FROM backfill.jobs WHERE name LIKE 'x%';
 CALL backfill.run('x''; DROP TABLE vw_t; --"y', max_chunks => 1);
 SELECT backfill.pause('x''; DROP TABLE vw_t; --"y');
@@ -197,7 +209,7 @@ SELECT name, state FROM backfill.jobs
 WHERE name LIKE 'vw\_%' OR name LIKE 'x%' OR name LIKE 'Quoted%' ORDER BY name, state;
 SELECT count(*) AS leftovers FROM pg_class WHERE relname LIKE 'vw\_%\_bf%';
 SELECT count(*) AS guards FROM pg_trigger WHERE tgname LIKE 'backfill\_%';
-DROP TABLE vw_events, vw_t, vw_long, "My Schema"."Events";
+DROP TABLE vw_events, vw_more, vw_quoted, vw_t, vw_long, "My Schema"."Events";
 DROP SCHEMA "My Schema";
 DROP SCHEMA vw_other CASCADE;
 DROP ROLE bf_other;

@@ -140,3 +140,81 @@ UPDATE backfill.chunk SET
         pg_catalog.to_regclass(pg_catalog.format('%I.%I', part_schema, shadow_name)) END,
     retained_oid = CASE WHEN retained THEN
         pg_catalog.to_regclass(pg_catalog.format('%I.%I', part_schema, retained_name)) END;
+
+-- Partitions that appeared inside a job's range after it was created, so
+-- that none is skipped silently: chunk_no is the chunk that rebuilds it
+-- (option include_new_partitions), NULL when it was only reported; note
+-- says which. Keys are NULL for MINVALUE / MAXVALUE bounds.
+CREATE TABLE backfill.new_partition (
+    job_id      bigint NOT NULL REFERENCES backfill.job (id) ON DELETE CASCADE,
+    partition   text NOT NULL,
+    lower_bound text NOT NULL,
+    upper_bound text NOT NULL,
+    lower_key   text,
+    upper_key   text,
+    chunk_no    int,
+    note        text NOT NULL,
+    found_at    timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX ON backfill.new_partition (job_id);
+SELECT pg_catalog.pg_extension_config_dump('backfill.new_partition', '');
+REVOKE ALL ON backfill.new_partition FROM PUBLIC;
+
+CREATE VIEW backfill.new_partitions WITH (security_barrier) AS
+SELECT n.job_id, j.name AS job_name, n.partition, n.lower_bound, n.upper_bound, n.chunk_no,
+       n.note, n.found_at
+FROM backfill.new_partition n
+JOIN backfill.job j ON j.id = n.job_id
+WHERE (j.owner = (SELECT ro.oid FROM pg_catalog.pg_roles ro WHERE ro.rolname = current_user)
+       OR (SELECT ro.rolsuper FROM pg_catalog.pg_roles ro WHERE ro.rolname = current_user))
+ORDER BY n.job_id, n.found_at, n.partition;
+GRANT SELECT ON backfill.new_partitions TO PUBLIC;
+
+-- report lists the partitions added after create that were not rebuilt.
+CREATE OR REPLACE FUNCTION backfill.report(name text)
+RETURNS TABLE (chunk_no int, partition text, state text, rows_before bigint, rows_after bigint,
+               aggregate text, before text, after text, delta_pct numeric, verdict text)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+BEGIN
+    IF report.name IS NULL THEN
+        RAISE EXCEPTION 'name must not be NULL'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'See the documentation of backfill''s functions in the README.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM backfill.jobs j WHERE j.name = report.name) THEN
+        RAISE EXCEPTION 'backfill job "%" does not exist', report.name
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'See SELECT name, state FROM backfill.jobs for your jobs.';
+    END IF;
+    RETURN QUERY
+    SELECT c.chunk_no, c.partition, c.state, c.rows_before, c.rows_after,
+           a.value ->> 'expr', a.value ->> 'before', a.value ->> 'after',
+           round((a.value ->> 'delta_pct')::numeric, 4),
+           CASE
+               WHEN c.validation IS NULL THEN
+                   CASE c.state WHEN 'failed' THEN 'failed'
+                                WHEN 'published' THEN 'published (no validation rules)'
+                                ELSE 'not validated yet' END
+               WHEN (c.validation ->> 'passed')::boolean THEN 'pass'
+               WHEN a.value IS NOT NULL AND a.value <> 'null'::jsonb
+                    AND NOT (a.value ->> 'passed')::boolean THEN 'FAIL'
+               ELSE 'FAIL: ' || (SELECT string_agg(f, '; ')
+                                 FROM jsonb_array_elements_text(c.validation -> 'failures') f)
+           END
+    FROM backfill.chunks c
+    LEFT JOIN LATERAL jsonb_array_elements(
+        CASE WHEN jsonb_typeof(c.validation -> 'aggregates') = 'array'
+                  AND jsonb_array_length(c.validation -> 'aggregates') > 0
+             THEN c.validation -> 'aggregates' ELSE '[null]'::jsonb END) a ON true
+    WHERE c.job_name = report.name
+    UNION ALL
+    -- partitions added inside the range after create that no chunk rebuilt
+    SELECT NULL::int, n.partition, 'not_rebuilt', NULL::bigint, NULL::bigint, NULL::text,
+           NULL::text, NULL::text, NULL::numeric, 'added after create; ' || n.note
+    FROM backfill.new_partitions n
+    WHERE n.job_name = report.name AND n.chunk_no IS NULL
+    ORDER BY 1, 2;
+END
+$$;

@@ -74,7 +74,8 @@ CREATE TABLE backfill.chunk (
 );
 
 -- Writes seen by the guard trigger: phase 'build' on a live partition while
--- its shadow is built, 'live' on a published partition (rollback checks it).
+-- its shadow is built, 'live' on a published partition (rollback checks it),
+-- 'retained' on a table a chunk set aside (purge checks it).
 CREATE TABLE backfill.chunk_write (
     job_id   bigint NOT NULL,
     chunk_no int NOT NULL,
@@ -82,6 +83,24 @@ CREATE TABLE backfill.chunk_write (
     at       timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX ON backfill.chunk_write (job_id, chunk_no, phase);
+
+-- Partitions that appeared inside a job's range after it was created, so
+-- that none is skipped silently: chunk_no is the chunk that rebuilds it
+-- (option include_new_partitions), NULL when it was only reported; note
+-- says which. Keys are NULL for MINVALUE / MAXVALUE bounds.
+CREATE TABLE backfill.new_partition (
+    job_id      bigint NOT NULL REFERENCES backfill.job (id) ON DELETE CASCADE,
+    partition   text NOT NULL,
+    lower_bound text NOT NULL,
+    upper_bound text NOT NULL,
+    lower_key   text,
+    upper_key   text,
+    chunk_no    int,
+    note        text NOT NULL,
+    found_at    timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX ON backfill.new_partition (job_id);
+SELECT pg_catalog.pg_extension_config_dump('backfill.new_partition', '');
 
 -- The audit trail: one row whenever chunks are published (action
 -- 'publish') and whenever they are rolled back ('rollback'). Append-only:
@@ -227,6 +246,16 @@ JOIN backfill.job j ON j.id = r.job_id
 WHERE (j.owner = (SELECT ro.oid FROM pg_catalog.pg_roles ro WHERE ro.rolname = current_user)
        OR (SELECT ro.rolsuper FROM pg_catalog.pg_roles ro WHERE ro.rolname = current_user))
 ORDER BY r.id;
+
+CREATE VIEW backfill.new_partitions WITH (security_barrier) AS
+SELECT n.job_id, j.name AS job_name, n.partition, n.lower_bound, n.upper_bound, n.chunk_no,
+       n.note, n.found_at
+FROM backfill.new_partition n
+JOIN backfill.job j ON j.id = n.job_id
+WHERE (j.owner = (SELECT ro.oid FROM pg_catalog.pg_roles ro WHERE ro.rolname = current_user)
+       OR (SELECT ro.rolsuper FROM pg_catalog.pg_roles ro WHERE ro.rolname = current_user))
+ORDER BY n.job_id, n.found_at, n.partition;
+GRANT SELECT ON backfill.new_partitions TO PUBLIC;
 
 GRANT USAGE ON SCHEMA backfill TO PUBLIC;
 GRANT SELECT ON backfill.jobs, backfill.progress, backfill.chunks, backfill.log,
@@ -374,7 +403,13 @@ BEGIN
                   AND jsonb_array_length(c.validation -> 'aggregates') > 0
              THEN c.validation -> 'aggregates' ELSE '[null]'::jsonb END) a ON true
     WHERE c.job_name = report.name
-    ORDER BY c.chunk_no;
+    UNION ALL
+    -- partitions added inside the range after create that no chunk rebuilt
+    SELECT NULL::int, n.partition, 'not_rebuilt', NULL::bigint, NULL::bigint, NULL::text,
+           NULL::text, NULL::text, NULL::numeric, 'added after create; ' || n.note
+    FROM backfill.new_partitions n
+    WHERE n.job_name = report.name AND n.chunk_no IS NULL
+    ORDER BY 1, 2;
 END
 $$;
 
@@ -383,4 +418,4 @@ REVOKE ALL ON ALL TABLES IN SCHEMA backfill FROM PUBLIC;
 -- itself (as the extension owner), the append-only trigger by this script.
 REVOKE EXECUTE ON FUNCTION backfill._guard(), backfill._append_only() FROM PUBLIC;
 GRANT SELECT ON backfill.jobs, backfill.progress, backfill.chunks, backfill.log,
-    backfill.releases TO PUBLIC;
+    backfill.releases, backfill.new_partitions TO PUBLIC;

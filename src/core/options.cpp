@@ -29,7 +29,7 @@ const char* const kKnownOptions =
     "max_attempts, on_failure, retain, statement_timeout, nice_ratio, max_active_backends, "
     "max_replication_lag, "
     "max_replication_lag_bytes, max_wal_rate, window, throttle_query, publish, "
-    "partitions_per_batch, validate and release.";
+    "partitions_per_batch, validate, release and include_new_partitions.";
 
 // The most backends PostgreSQL can have (MAX_BACKENDS): a larger limit on
 // active backends could never hold a job.
@@ -321,6 +321,11 @@ JobOptions parse_options(const std::vector<OptionInput>& input) {
                 refuse(in, "true or false", "Write it as a JSON boolean without quotes.");
             }
             options.retain = in.text == "true";
+        } else if (in.key == "include_new_partitions") {
+            if (in.kind != JsonKind::Boolean) {
+                refuse(in, "true or false", "Write it as a JSON boolean without quotes.");
+            }
+            options.include_new_partitions = in.text == "true";
         } else if (in.key == "statement_timeout") {
             if (in.kind == JsonKind::Null) {
                 options.statement_timeout_us.reset();
@@ -506,6 +511,8 @@ std::string options_to_json(const JobOptions& options) {
     out += ", \"validate\": ";
     out += options.validate.empty() ? "null" : validation_to_json(options.validate);
     out += ", \"release\": " + release_json(options.release);
+    out += ", \"include_new_partitions\": ";
+    out += options.include_new_partitions ? "true" : "false";
     return out + "}";
 }
 

@@ -63,6 +63,9 @@ struct JobOptions {
     ValidationSpec validate;                  // empty = chunks are not validated
     using ReleaseInfo = backfill::ReleaseInfo;
     ReleaseInfo release;
+    // Partitions created inside the job's range after create become chunks
+    // too (otherwise they are only reported).
+    bool include_new_partitions = false;
 };
 
 // Validates every key and fills in defaults. Throws UserError naming the

@@ -66,15 +66,6 @@ int compare_magnitude(const Decimal& a, const Decimal& b) {
     return 0;
 }
 
-// Orders bounds as PostgreSQL does: MINVALUE below every value, MAXVALUE
-// above.
-int compare_bounds(const Bound& a, const Bound& b) {
-    if (a.kind != b.kind) {
-        return static_cast<int>(a.kind) < static_cast<int>(b.kind) ? -1 : 1;
-    }
-    return a.kind == BoundKind::Finite ? compare_decimal(a.sort_key, b.sort_key) : 0;
-}
-
 // A bound as the user reads it in messages.
 std::string bound_text(const Bound& b) {
     switch (b.kind) {
@@ -180,6 +171,15 @@ int compare_decimal(const std::string& a, const std::string& b) {
     }
     const int magnitude = compare_magnitude(x, y);
     return x.negative ? -magnitude : magnitude;
+}
+
+// Orders bounds as PostgreSQL does: MINVALUE below every value, MAXVALUE
+// above.
+int compare_bounds(const Bound& a, const Bound& b) {
+    if (a.kind != b.kind) {
+        return static_cast<int>(a.kind) < static_cast<int>(b.kind) ? -1 : 1;
+    }
+    return a.kind == BoundKind::Finite ? compare_decimal(a.sort_key, b.sort_key) : 0;
 }
 
 // A job is a list of whole partitions; this finds them and refuses every

@@ -44,6 +44,10 @@ struct PlannedChunk {
 // Compares two decimal strings numerically (-1, 0, 1).
 int compare_decimal(const std::string& a, const std::string& b);
 
+// Orders bounds as PostgreSQL does: MINVALUE below every value, MAXVALUE
+// above (-1, 0, 1).
+int compare_bounds(const Bound& a, const Bound& b);
+
 // Returns the chunks in key order. Partitions may come in any order. Throws
 // UserError when range_from >= range_to, when a partition straddles either
 // end of the range (naming it and its bounds), when a partition in range is

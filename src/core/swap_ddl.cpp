@@ -103,7 +103,6 @@ std::vector<std::string> exchange(const SwapSpec& s, const std::string& bound_sp
     std::vector<std::string> out = rename_indexes(s, &IndexSpec::original, outgoing_index);
     append(out, rename_statistics(s, &StatisticsSpec::original, outgoing_statistics));
     out.push_back("ALTER TABLE " + qualified(s, s.partition) + " RENAME TO " + outgoing_table);
-    append(out, drop_guard_statements(s, qualified(s, outgoing_table)));
     out.push_back("ALTER TABLE " + qualified(s, incoming_table) + " RENAME TO " + s.partition);
     append(out, rename_indexes(s, incoming_index, &IndexSpec::original));
     append(out, rename_statistics(s, incoming_statistics, &StatisticsSpec::original));
@@ -155,8 +154,9 @@ std::vector<std::string> guard_trigger_statements(const SwapSpec& s,
             "ALTER TABLE " + qualified_table + " ENABLE ALWAYS TRIGGER " + truncate_trigger};
 }
 
-// A table that stops being watched (the retained original, a restored
-// shadow) loses both guard triggers; IF EXISTS makes a rerun harmless.
+// A table that stops being watched (an original restored by rollback, a
+// live partition at purge) loses both guard triggers; IF EXISTS makes a
+// rerun harmless.
 std::vector<std::string> drop_guard_statements(const SwapSpec& s,
                                                const std::string& qualified_table) {
     return {"DROP TRIGGER IF EXISTS " + s.guard_trigger + " ON " + qualified_table,
@@ -221,7 +221,8 @@ std::string detach_statement(const SwapSpec& s) {
 }
 
 // Publishing, after the detach: the original steps aside under its retained
-// names and the shadow takes its place.
+// names, keeping its guard (which then records writes to the retained
+// original, see write_guard.cpp), and the shadow takes its place.
 std::vector<std::string> swap_in_statements(const SwapSpec& s, const std::string& bound_spec) {
     return exchange(s, bound_spec, s.retained, &IndexSpec::retained, &StatisticsSpec::retained,
                     s.shadow, &IndexSpec::shadow, &StatisticsSpec::shadow);
@@ -235,10 +236,14 @@ std::vector<std::string> prepare_restore_statements(const SwapSpec& s) {
 
 // Rollback, under the parent's lock: the published table goes back to its
 // shadow names, detached, and the retained original returns in its place.
+// The table set aside keeps its guard (purge refuses to drop it once it was
+// written to, see write_guard.cpp); the one coming back is live again and
+// needs none.
 std::vector<std::string> restore_statements(const SwapSpec& s, const std::string& bound_spec) {
     std::vector<std::string> out = {detach_statement(s)};
     append(out, exchange(s, bound_spec, s.shadow, &IndexSpec::shadow, &StatisticsSpec::shadow,
                          s.retained, &IndexSpec::retained, &StatisticsSpec::retained));
+    append(out, drop_guard_statements(s, qualified(s, s.partition)));
     return out;
 }
 

@@ -100,12 +100,14 @@ std::vector<std::string> finish_shadow_statements(const SwapSpec& s);
 std::string lock_parent_statement(const SwapSpec& s);
 std::string detach_statement(const SwapSpec& s);
 // ...then (once no write was seen) rename, attach and drop the helper CHECK.
+// The original keeps its guard trigger.
 // bound_spec is pg_get_expr(relpartbound) of the live partition.
 std::vector<std::string> swap_in_statements(const SwapSpec& s, const std::string& bound_spec);
 
 // Rollback of a published chunk: the retained original gets its bound CHECK
 // (checked outside the parent lock), then the swap runs the other way: the
-// published table goes back to its shadow names and stays detached.
+// published table goes back to its shadow names and stays detached (keeping
+// its guard), and the restored original loses its guard.
 std::vector<std::string> prepare_restore_statements(const SwapSpec& s);
 std::vector<std::string> restore_statements(const SwapSpec& s, const std::string& bound_spec);
 

@@ -14,6 +14,7 @@ namespace {
 constexpr uint16 kChunkLockSpace = 0x4246;
 constexpr uint16 kJobLockSpace = 0x4247;
 constexpr uint16 kWaiterLockSpace = 0x4248;
+constexpr uint16 kTargetLockSpace = 0x4249;
 
 struct Held {
     bool held = false;
@@ -53,6 +54,11 @@ bool try_lock_chunk(std::int64_t job_id, int chunk_no) {
 void unlock_chunk() { release(chunk_lock, ExclusiveLock); }
 
 int locked_chunk() { return chunk_lock.held ? chunk_lock.chunk_no : 0; }
+
+void lock_target_jobs(unsigned int target_oid) {
+    LOCKTAG tag = tag_of(target_oid, 0, kTargetLockSpace);
+    pg_guard([&]() { LockAcquire(&tag, ExclusiveLock, false, false); });
+}
 
 void lock_job(std::int64_t job_id) {
     unlock_job();

@@ -24,6 +24,10 @@ int locked_chunk();
 void lock_job(std::int64_t job_id);
 void unlock_job();
 
+// Serialises checking and recording jobs on one target until the
+// transaction ends: two creates at once cannot both miss each other.
+void lock_target_jobs(unsigned int target_oid);
+
 // Marks this session as waiting in backfill.wait() (share lock) until
 // unmark_waiter; publishers do not wait for such sessions' snapshots.
 void mark_waiter();

@@ -3,6 +3,7 @@
 #include "core/snapshot_wait.hpp"
 #include "pg/chunk_builder.hpp"
 #include "pg/chunk_lock.hpp"
+#include "pg/partition_watch.hpp"
 #include "pg/publisher.hpp"
 #include "pg/session_context.hpp"
 #include "pg/throttle_probe.hpp"
@@ -38,10 +39,12 @@ std::optional<ChunkRow> claim_next(const Job& job) {
     return std::nullopt;
 }
 
-// Once nothing is left to build: completed when every chunk is published,
-// failed when one failed, paused awaiting backfill.publish() in manual
-// mode; nothing while another runner still builds.
-void settle(const Job& job) {
+// Once nothing is left to build: partitions added inside the range since
+// create are adopted (returns true when that gave the job new chunks);
+// otherwise the job is completed when every chunk is published, failed
+// when one failed, paused awaiting backfill.publish() in manual mode;
+// nothing while another runner still builds.
+bool settle(const Job& job) {
     auto rows = control_query(
         "SELECT count(*), count(*) FILTER (WHERE state = 'published'),"
         " count(*) FILTER (WHERE state = 'failed'),"
@@ -50,11 +53,13 @@ void settle(const Job& job) {
         " FROM backfill.chunk WHERE job_id = $1::bigint",
         {job_key(job)});
     if (*rows[0][3] != "0")
-        return;
+        return false;
     auto current = control_query("SELECT state FROM backfill.job WHERE id = $1::bigint FOR UPDATE",
                                  {job_key(job)});
     if (*current[0][0] != "running")
-        return;
+        return false;
+    if (adopt_new_partitions(job) > 0)
+        return true;
     int total = std::stoi(*rows[0][0]), published = std::stoi(*rows[0][1]);
     int failed = std::stoi(*rows[0][2]), built = std::stoi(*rows[0][4]);
     if (built > 0 && failed == 0 && job.options.publish == PublishMode::Manual) {
@@ -63,18 +68,21 @@ void settle(const Job& job) {
                   std::to_string(built) + " built chunk(s) wait for backfill.publish()");
         notice("backfill job \"" + job.name + "\": " + std::to_string(built) +
                " chunk(s) built and validated; publish them with SELECT backfill.publish(name)");
-        return;
+        return false;
     }
     // Built chunks and no failure: another runner is publishing them right
     // now, and settles the job after it.
     if (built > 0 && failed == 0)
-        return;
+        return false;
     JobState next = settled_state(total, published, failed + built);
     set_job_state(job, next);
     log_event(job, std::nullopt, next == JobState::Completed ? "job_completed" : "job_failed",
               *rows[0][1] + " of " + *rows[0][0] + " chunks published");
     notice("backfill job \"" + job.name + "\" " + to_string(next) + ": " + *rows[0][1] + " of " +
            *rows[0][0] + " chunks published");
+    if (next == JobState::Completed)
+        announce_skipped_partitions(job);
+    return false;
 }
 
 // The loop every runner shares: publish what is ready, claim a chunk,
@@ -117,8 +125,10 @@ void work_job(const Job& initial, std::optional<int> max_chunks) {
             continue;
         }
         if (!chunk) {
-            settle(job);
+            bool adopted = settle(job);
             commit_step();
+            if (adopted)
+                continue;
             break;
         }
         report_activity("backfill job \"" + job.name + "\": building " + chunk_label(*chunk));

@@ -4,10 +4,12 @@
 #include "core/swap_ddl.hpp"
 #include "core/user_error.hpp"
 #include "pg/chunk_lock.hpp"
+#include "pg/job_overlap.hpp"
 #include "pg/job_planning.hpp"
 #include "pg/job_store.hpp"
 #include "pg/job_tables.hpp"
 #include "pg/key_values.hpp"
+#include "pg/partition_watch.hpp"
 #include "pg/publisher.hpp"
 #include "pg/releases.hpp"
 #include "pg/session_context.hpp"
@@ -73,17 +75,21 @@ bool drop_guard(const Job& job, const ChunkRow& chunk, const SwapSpec& spec) {
 void require_own_published(const Job& job, const ChunkRow& c, Oid live_oid) {
     std::string qname = qualified(c.part_schema, c.part_name);
     if (live_oid != c.live_oid) {
+        // The job that took this job's table out; another role's job is
+        // named by its owner only (job names are private per owner).
         auto newer = control_query(
-            "SELECT j.name FROM backfill.chunk ch JOIN backfill.job j ON j.id = ch.job_id"
-            " WHERE ch.retained_oid = $1::oid AND j.owner = $2::oid LIMIT 1",
+            "SELECT CASE WHEN j.owner = $2::oid THEN 'backfill job \"' || j.name || '\"'"
+            " ELSE 'a backfill job of role ' || pg_catalog.pg_get_userbyid(j.owner) END"
+            " FROM backfill.chunk ch JOIN backfill.job j ON j.id = ch.job_id"
+            " WHERE ch.retained_oid = $1::oid ORDER BY j.id DESC LIMIT 1",
             {std::to_string(c.live_oid), std::to_string(job.owner)});
-        throw UserError(ErrorKind::WrongState,
-                        "partition " + qname + " was replaced after backfill job \"" + job.name +
-                            "\" published it" +
-                            (newer.empty() ? std::string(" (by DDL)")
-                                           : " (by backfill job \"" + *newer[0][0] + "\")"),
-                        "Rolling back would discard the newer table and the rows written to it. "
-                        "Roll back the newer job first, or leave this job as it is.");
+        throw UserError(
+            ErrorKind::WrongState,
+            "partition " + qname + " was replaced after backfill job \"" + job.name +
+                "\" published it" +
+                (newer.empty() ? std::string(" (by DDL)") : " (by " + *newer[0][0] + ")"),
+            "Rolling back would discard the newer table and the rows written to it. "
+            "Roll back the newer job first, or leave this job as it is.");
     }
     auto retained = relation_named(c.part_schema, c.retained_name);
     if (!retained || retained->oid != c.retained_oid || retained->is_partition)
@@ -112,6 +118,32 @@ void refuse_if_written_since_publication(const Job& job) {
                         "backfill.rollback(name, force => true).");
 }
 
+// Purge drops a table a chunk set aside (its retained original, or the
+// table a rollback took out) only while nobody wrote to it since: the guard
+// left on it records such writes (phase 'retained'). The table is locked
+// before the check, made with a fresh snapshot, so no write can commit
+// between the check and the drop. Refuses, naming the table.
+void refuse_if_written_since_set_aside(const Job& job, const ChunkRow& c, Oid table) {
+    auto name = query(
+        "SELECT pg_catalog.format('%I.%I', n.nspname, r.relname) FROM pg_catalog.pg_class r"
+        " JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace"
+        " WHERE r.oid = $1::oid AND r.relkind = 'r' AND NOT r.relispartition",
+        {std::to_string(table)});
+    if (name.empty())
+        return;
+    execute_quietly("LOCK TABLE " + *name[0][0] + " IN ACCESS EXCLUSIVE MODE");
+    if (control_query_latest("SELECT 1 FROM backfill.chunk_write WHERE job_id = $1::bigint"
+                             " AND chunk_no = $2::int AND phase = 'retained' LIMIT 1",
+                             {key(job), std::to_string(c.chunk_no)})
+            .empty())
+        return;
+    throw UserError(ErrorKind::WrongState,
+                    "rows were written to " + *name[0][0] + " after backfill job \"" + job.name +
+                        "\" set it aside (" + chunk_label(c) + ")",
+                    "Purging would lose them, so nothing was dropped. Copy what you need out of "
+                    "it, drop it yourself, then purge again.");
+}
+
 }  // namespace
 
 std::int64_t create_job(const std::string& name, const PlannedJob& plan, const std::string& source,
@@ -124,6 +156,7 @@ std::int64_t create_job(const std::string& name, const PlannedJob& plan, const s
              .empty())
         throw UserError(ErrorKind::InvalidParameter, "backfill job \"" + name + "\" already exists",
                         "Choose another name, or look at the existing job in backfill.jobs.");
+    refuse_overlapping_jobs(plan.target, plan.chunks);
     auto id_row = control_query(
         "INSERT INTO backfill.job (name, owner, target, key_column, key_type, source, search_path,"
         " range_from, range_to, options) VALUES ($1, $2::oid, $3::oid, $4, $5::oid, $6, $7, $8, $9,"
@@ -136,26 +169,9 @@ std::int64_t create_job(const std::string& name, const PlannedJob& plan, const s
     if (spec)
         control_execute("UPDATE backfill.job SET spec = $2::jsonb WHERE id = $1::bigint",
                         {std::to_string(id), spec});
-    for (const auto& c : plan.chunks) {
-        const PartitionInfo& p = plan.target.partitions[c.partition_index];
-        const PartitionRef& ref = plan.target.refs[c.partition_index];
-        std::string shadow = shadow_table_name(ref.name, id, c.chunk_no);
-        std::string retained = retained_table_name(ref.name, id, c.chunk_no);
-        for (const auto& n : {shadow, retained})
-            if (relation_exists(ref.schema, n))
-                throw UserError(ErrorKind::InvalidParameter,
-                                "relation " + qualified(ref.schema, n) + " already exists",
-                                "backfill needs this name for chunk " + std::to_string(c.chunk_no) +
-                                    "; rename or drop that relation.");
-        control_execute(
-            "INSERT INTO backfill.chunk (job_id, chunk_no, part_schema, part_name, lower_bound,"
-            " upper_bound, lower_key, upper_key, shadow_name, retained_name, est_rows, est_bytes)"
-            " VALUES ($1::bigint, $2::int, $3, $4, $5, $6, $7, $8, $9, $10, $11::bigint, "
-            "$12::bigint)",
-            {std::to_string(id), std::to_string(c.chunk_no), ref.schema, ref.name, p.lower.text,
-             p.upper.text, p.lower.sort_key, p.upper.sort_key, shadow, retained,
-             std::to_string(p.est_rows), std::to_string(p.est_bytes)});
-    }
+    for (const auto& c : plan.chunks)
+        insert_chunk(id, c.chunk_no, plan.target.refs[c.partition_index],
+                     plan.target.partitions[c.partition_index]);
     Job job;
     job.id = id;
     job.name = name;
@@ -296,6 +312,7 @@ int publish_job(const std::string& name) {
                         "backfill job \"" + job.name + "\" is " + to_string(job.state),
                         "Only a job that has not ended has chunks to publish.");
     int n = publish_all_built(job);
+    adopt_new_partitions(job);
     auto left = control_query(
         "SELECT count(*) FILTER (WHERE state <> 'published'), count(*) FILTER (WHERE state = "
         "'published')"
@@ -304,6 +321,7 @@ int publish_job(const std::string& name) {
     if (*left[0][0] == "0") {
         set_job_state(job, JobState::Completed);
         log_event(job, std::nullopt, "job_completed", *left[0][1] + " chunks published");
+        announce_skipped_partitions(job);
     }
     notice("backfill job \"" + job.name + "\": " + std::to_string(n) +
            " chunk(s) published in one transaction");
@@ -428,6 +446,10 @@ int rollback_job(const std::string& name, bool force) {
         " shadow_oid = live_oid, live_oid = retained_oid, retained_oid = NULL,"
         " finished_at = now() WHERE job_id = $1::bigint AND state = 'published'",
         {key(job)});
+    // Writes to the retained originals are live again, nothing to keep.
+    control_execute(
+        "DELETE FROM backfill.chunk_write WHERE job_id = $1::bigint AND phase = 'retained'",
+        {key(job)});
     set_job_state(job, JobState::RolledBack);
     log_event(job, std::nullopt, "rolled_back",
               std::to_string(published.size()) + " chunks restored");
@@ -441,7 +463,11 @@ int purge_job(const std::string& name) {
     apply_command(job.state, JobCommand::Purge, job.name);
     OwnerBox box(job.owner, kSafeSearchPath);
     int dropped = 0;
-    for (const auto& chunk : load_chunks(job.id)) {
+    std::vector<ChunkRow> chunks = load_chunks(job.id);
+    for (const auto& chunk : chunks)
+        refuse_if_written_since_set_aside(job, chunk,
+                                          chunk.retained ? chunk.retained_oid : chunk.shadow_oid);
+    for (const auto& chunk : chunks) {
         if (!try_lock_chunk(job.id, chunk.chunk_no))
             continue;
         SwapSpec spec = spec_for(job, chunk);

@@ -9,6 +9,7 @@
 
 #include "core/options.hpp"
 #include "core/states.hpp"
+#include "pg/catalog.hpp"
 #include "pg/pg_headers.hpp"
 #include "pg/spi.hpp"
 
@@ -74,5 +75,11 @@ void log_event(const Job& job, std::optional<int> chunk_no, const std::string& e
                const std::string& detail);
 
 void set_chunk_state(const Job& job, int chunk_no, ChunkState state);
+
+// Records chunk chunk_no of a job for partition p (state pending), after
+// checking that the names of its shadow and retained original are free.
+// create and the adoption of new partitions share it.
+void insert_chunk(std::int64_t job_id, int chunk_no, const PartitionRef& ref,
+                  const PartitionInfo& p);
 
 }  // namespace backfill::pg

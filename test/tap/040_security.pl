@@ -482,8 +482,11 @@ subtest "attack 11: job names are per owner and nothing reveals alice's" => sub 
 		'0', 'backfill.jobs shows mallory only her own jobs');
 	is(as_role('mallory', "SELECT count(*) FROM backfill.jobs WHERE name = 'fix'"),
 		'1', "mallory sees exactly one 'fix', hers");
+	# (on a table of its own: her job 'fix' holds the partitions of tnames)
+	make_table('mallory', 'mallory.tnames2', 2);
+	my $src2 = plain_source('mallory.tnames2');
 	($rc, $out, $err) = q_as('mallory',
-		"SELECT backfill.create('alice-secret', 'mallory.tnames', \$s\$$src\$s\$)");
+		"SELECT backfill.create('alice-secret', 'mallory.tnames2', \$s\$$src2\$s\$)");
 	is($rc, 0, "mallory may also name a job 'alice-secret'") or diag($err);
 	is(su("SELECT state FROM backfill.jobs WHERE name = 'alice-secret' AND owner = 'alice'"),
 		'pending', "alice's job 'alice-secret' is untouched");

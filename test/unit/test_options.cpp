@@ -17,7 +17,8 @@ const char* const kDefaultsJson =
     "\"statement_timeout\": null, \"nice_ratio\": 0, \"max_active_backends\": null, "
     "\"max_replication_lag\": null, \"max_replication_lag_bytes\": null, \"max_wal_rate\": null, "
     "\"window\": null, \"throttle_query\": null, \"publish\": \"each\", "
-    "\"partitions_per_batch\": null, \"validate\": null, \"release\": null}";
+    "\"partitions_per_batch\": null, \"validate\": null, \"release\": null, "
+    "\"include_new_partitions\": false}";
 
 const char* const kWindowHint =
     "Give windows as \"HH:MM-HH:MM\", several separated by commas, e.g. \"22:00-06:00\".";
@@ -181,7 +182,7 @@ TEST(ParseOptions, EveryKeySet) {
               "\"max_replication_lag_bytes\": 1000000, \"max_wal_rate\": 5000000, "
               "\"window\": [\"22:00-06:00\", \"12:00-13:30\"], \"throttle_query\": \"SELECT "
               "false\", \"publish\": \"each\", \"partitions_per_batch\": null, \"validate\": null, "
-              "\"release\": null}");
+              "\"release\": null, \"include_new_partitions\": false}");
 }
 
 // The limits of each range are themselves accepted.
@@ -219,7 +220,8 @@ TEST(ParseOptions, UnknownKey) {
               "Known options are mode, max_concurrency, sleep, lock_timeout, swap_retries, "
               "snapshot_wait, max_attempts, on_failure, retain, statement_timeout, nice_ratio, "
               "max_active_backends, max_replication_lag, max_replication_lag_bytes, max_wal_rate, "
-              "window, throttle_query, publish, partitions_per_batch, validate and release.");
+              "window, throttle_query, publish, partitions_per_batch, validate, release and "
+              "include_new_partitions.");
     EXPECT_STREQ(refused({str("Mode", "swap")}).what(), "unknown option \"Mode\"");
 }
 
@@ -386,7 +388,7 @@ TEST(OptionsToJson, EscapesStrings) {
         "\"nice_ratio\": 0, \"max_active_backends\": null, \"max_replication_lag\": null, "
         "\"max_replication_lag_bytes\": null, \"max_wal_rate\": null, \"window\": null, "
         "\"throttle_query\": null, \"publish\": \"each\", \"partitions_per_batch\": null, "
-        "\"validate\": null, \"release\": null}");
+        "\"validate\": null, \"release\": null, \"include_new_partitions\": false}");
 }
 
 // Effective options read back to the same options.
@@ -793,7 +795,8 @@ TEST(OptionsToJson, PublicationKeys) {
     EXPECT_NE(json.find("\"throttle_query\": null, \"publish\": \"batch\", "
                         "\"partitions_per_batch\": 7, \"validate\": {\"row_count_tolerance\": "
                         "0.5, \"unique\": [[\"id\"]]}, \"release\": {\"issue\": \"FIN-2841\", "
-                        "\"approved_by\": \"cfo\"}}"),
+                        "\"approved_by\": \"cfo\"}, "
+                        "\"include_new_partitions\": false}"),
               std::string::npos)
         << json;
     for (const char* mode : {"each", "end", "manual"}) {
@@ -845,7 +848,24 @@ TEST(OptionsToJson, EchoParsesBack) {
         const std::string json = options_to_json(o);
         EXPECT_EQ(options_to_json(parse_options(inputs(json))), json);
     }
-    EXPECT_EQ(inputs(options_to_json(cases[1])).size(), 21u);
+    EXPECT_EQ(inputs(options_to_json(cases[1])).size(), 22u);
+}
+
+}  // namespace
+}  // namespace backfill
+
+namespace backfill {
+namespace {
+
+// include_new_partitions is off unless asked for, and must be a boolean.
+TEST(ParseOptions, IncludeNewPartitions) {
+    EXPECT_FALSE(parse_options({}).include_new_partitions);
+    JobOptions o = parse_options({boolean("include_new_partitions", true)});
+    EXPECT_TRUE(o.include_new_partitions);
+    EXPECT_NE(options_to_json(o).find("\"include_new_partitions\": true"), std::string::npos);
+    UserError e = refused({str("include_new_partitions", "yes")});
+    EXPECT_STREQ(e.what(), "option \"include_new_partitions\" must be true or false, not \"yes\"");
+    EXPECT_EQ(e.hint(), "Write it as a JSON boolean without quotes.");
 }
 
 }  // namespace
