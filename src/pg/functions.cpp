@@ -267,11 +267,13 @@ Datum backfill_retry(PG_FUNCTION_ARGS) {
 }
 
 // backfill.wait(): blocks (sleeping on the latch) until a terminal state.
-// A READ COMMITTED session is marked as a waiter meanwhile, so that
-// publishing does not wait for its snapshot (see snapshot_wait.cpp): its
-// next statement takes a fresh one. A REPEATABLE READ or SERIALIZABLE
-// transaction keeps its snapshot after wait() returns; it is not marked,
-// and the job waits for it like for any other reader.
+// The session is marked as a waiter meanwhile, so that publishing does not
+// wait for its snapshot (see snapshot_wait.cpp) — when that snapshot dies
+// with the statement: READ COMMITTED, or a single-statement transaction
+// (autocommit, even under default_transaction_isolation = 'repeatable
+// read'). An explicit REPEATABLE READ or SERIALIZABLE transaction block
+// keeps its snapshot after wait() returns; it is not marked, and the job
+// waits for it like for any other reader.
 Datum backfill_wait(PG_FUNCTION_ARGS) {
     return guarded_entry([&]() {
         std::string name = required_text(fcinfo, 0, "name");
@@ -281,7 +283,7 @@ Datum backfill_wait(PG_FUNCTION_ARGS) {
         Interval* timeout = PG_GETARG_INTERVAL_P(1);
         double ms = timeout->time / 1e3 + (timeout->day + timeout->month * 30.0) * 86400e3;
         spi_connect();
-        if (!IsolationUsesXactSnapshot())
+        if (!IsolationUsesXactSnapshot() || !IsTransactionBlock())
             mark_waiter();
         std::string state;
         try {
