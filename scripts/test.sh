@@ -31,15 +31,19 @@
 # Runs hold a lock per PostgreSQL installation (/tmp/backfill-test.<hash>.lock):
 # the extension is installed into it, so two runs against the same one at
 # once would test each other's build. (A copy of the installation, with
-# PG_CONFIG pointing at its pg_config, gets a lock of its own.)
+# PG_CONFIG pointing at its pg_config, gets a lock of its own.) The lock is
+# held by a flock process around the run (-o), so that a server the run
+# starts never inherits it and cannot keep it after the run.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 require_root "${BASH_SOURCE[0]}" "$@"
 cd "$BF_ROOT"
-exec 9>"/tmp/backfill-test.$( ("$PG_CONFIG" --pkglibdir 2>/dev/null || echo none) | md5sum | cut -c1-12).lock"
-flock 9
+if [ -z "${BF_TEST_LOCKED:-}" ]; then
+    lock="/tmp/backfill-test.$( ("$PG_CONFIG" --pkglibdir 2>/dev/null || echo none) | md5sum | cut -c1-12).lock"
+    BF_TEST_LOCKED=1 exec flock -o "$lock" "$BF_ROOT/scripts/test.sh" "$@"
+fi
 LAYERS=" ${BF_LAYERS:-unit upgrade build regress pgtap tap} "
 # wanted LAYER: whether this run includes LAYER
 wanted() { [[ "$LAYERS" == *" $1 "* ]]; }
