@@ -13,9 +13,8 @@ namespace backfill::pg {
 
 namespace {
 
-// Running jobs of this database the launcher may give workers: none
-// launched in the last 15 s (their workers may not hold the job yet), the
-// owner can log in, and no foreground run (CALL backfill.run) keeps the
+// Running jobs of this database the launcher may give workers: the owner
+// can log in, and no foreground run (CALL backfill.run) keeps the
 // job to itself. orphan: nobody works on it; held: its throttle held it
 // when its last worker left (or still holds the workers it has);
 // relaunches: relaunches since its last sign of progress.
@@ -31,7 +30,6 @@ constexpr const char* kCandidates =
     "    'throttle_hold', 'throttle_yield', 'resumed', 'run', 'launched', 'retry')), 0))"
     " FROM backfill.job j WHERE j.state = 'running'"
     " AND (SELECT r.rolcanlogin FROM pg_catalog.pg_roles r WHERE r.oid = j.owner)"
-    " AND coalesce(j.launched_at < now() - interval '15 seconds', true)"
     " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l"
     "  JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory'"
     "  AND l.objsubid = 16967 AND l.granted AND l.classid = j.id::oid AND l.objid = 0"
@@ -44,6 +42,8 @@ constexpr const char* kCandidates =
 // found it may work again, or when slots were short at its start). A job
 // whose workers keep dying without any progress (each crash of a worker
 // restarts the whole server) is paused instead of relaunched forever.
+// Workers launched a moment ago that do not hold the job yet still hold
+// their reserved slots, which the budget counts: they are never doubled.
 void give_workers(std::int64_t job_id, int max_concurrency, bool orphan, bool held,
                   int relaunches) {
     if (held && !orphan)
