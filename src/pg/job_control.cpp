@@ -13,6 +13,7 @@
 #include "pg/publisher.hpp"
 #include "pg/releases.hpp"
 #include "pg/session_context.hpp"
+#include "pg/shadow_indexes.hpp"
 #include "pg/swap_spec.hpp"
 #include "pg/transactions.hpp"
 #include "pg/workers.hpp"
@@ -142,6 +143,20 @@ void refuse_if_written_since_set_aside(const Job& job, const ChunkRow& c, Oid ta
                         "\" set it aside (" + chunk_label(c) + ")",
                     "Purging would lose them, so nothing was dropped. Copy what you need out of "
                     "it, drop it yourself, then purge again.");
+}
+
+// Under the parent's lock: the retained original's indexes paired with the
+// live partition's. An index created on the parent after the indexes were
+// completed would be built under the lock: the rollback stops instead.
+void pair_indexes_for_restore(const Job& job, const ChunkRow& c, SwapSpec& spec, Oid live) {
+    try {
+        pair_for_restore(job, c, spec, live, c.retained_oid);
+    } catch (const IndexesChanged&) {
+        throw UserError(ErrorKind::WrongState,
+                        "an index was created on the target while backfill job \"" + job.name +
+                            "\" was being rolled back",
+                        "Nothing was rolled back. Call backfill.rollback again.");
+    }
 }
 
 }  // namespace
@@ -408,6 +423,7 @@ int rollback_job(const std::string& name, bool force) {
         spec.upper_literal = typed_literal(b.upper, job.key_type);
         for (const auto& s : prepare_restore_statements(spec))
             execute_quietly(s);
+        complete_retained_indexes(job, c, spec, live->oid, c.retained_oid);
         specs.push_back(spec);
     }
     bool locked = with_lock_retries(job.options.lock_timeout_us, job.options.swap_retries, [&]() {
@@ -426,6 +442,7 @@ int rollback_job(const std::string& name, bool force) {
                                     " was detached while the rollback waited for its lock",
                                 "Reattach it, then roll back.");
             require_own_published(job, published[i], live->oid);
+            pair_indexes_for_restore(job, published[i], specs[i], live->oid);
             for (const auto& s : restore_statements(specs[i], live->bound_spec))
                 execute_quietly(s);
         }

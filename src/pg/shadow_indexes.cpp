@@ -114,6 +114,44 @@ std::vector<std::string> pair_statistics(const Job& job, const ChunkRow& chunk, 
     return names;
 }
 
+// The spec seen from a table coming in (the retained original at rollback):
+// the shadow-side members name it, so the publication's pairing serves.
+SwapSpec incoming_view(const SwapSpec& spec, const std::string& incoming_table) {
+    SwapSpec view = spec;
+    view.shadow = incoming_table;
+    return view;
+}
+
+// Whether an extended statistics object of that name is in the schema.
+bool statistics_named(const std::string& schema, const std::string& name) {
+    return scalar(
+               "SELECT 1 FROM pg_catalog.pg_statistic_ext s"
+               " JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace"
+               " WHERE n.nspname = $1 AND s.stxname = $2",
+               {schema, name})
+        .has_value();
+}
+
+// Quoted names, one per object, that nothing in the schema uses and that
+// differ from each other, for the objects of the table a rollback takes
+// out: "…_bf<job>_<chunk>_n<k>" for indexes, "bf<job>_<chunk>_x<k>" for
+// statistics.
+std::vector<std::string> free_outgoing_names(const Job& job, const ChunkRow& chunk,
+                                             std::size_t count, bool statistics) {
+    std::vector<std::string> out;
+    for (int k = 1; out.size() < count; k++) {
+        std::string name = statistics
+                               ? "bf" + std::to_string(job.id) + "_" +
+                                     std::to_string(chunk.chunk_no) + "_x" + std::to_string(k)
+                               : shadow_index_name(chunk.part_name, job.id, chunk.chunk_no, k);
+        bool taken = statistics ? statistics_named(chunk.part_schema, name)
+                                : relation_named(chunk.part_schema, name).has_value();
+        if (!taken)
+            out.push_back(quote_ident(name));
+    }
+    return out;
+}
+
 }  // namespace
 
 void build_index(const SwapSpec& spec, const IndexSpec& idx, const std::string& table) {
@@ -168,6 +206,34 @@ PairedNames pair_for_publication(const Job& job, const ChunkRow& chunk, SwapSpec
     }
     return PairedNames{name_array(names),
                        name_array(pair_statistics(job, chunk, spec, live, shadow))};
+}
+
+}  // namespace backfill::pg
+
+namespace backfill::pg {
+
+void complete_retained_indexes(const Job& job, const ChunkRow& chunk, const SwapSpec& spec,
+                               Oid live, Oid retained) {
+    complete_shadow_indexes(job, chunk, incoming_view(spec, spec.retained), live, retained);
+}
+
+void pair_for_restore(const Job& job, const ChunkRow& chunk, SwapSpec& spec, Oid live,
+                      Oid retained) {
+    SwapSpec view = incoming_view(spec, spec.retained);
+    pair_for_publication(job, chunk, view, live, retained);
+    auto index_names = free_outgoing_names(job, chunk, view.indexes.size(), false);
+    auto statistics_names = free_outgoing_names(job, chunk, view.statistics.size(), true);
+    spec.indexes.clear();
+    for (std::size_t k = 0; k < view.indexes.size(); k++) {
+        IndexSpec idx = view.indexes[k];
+        idx.retained = idx.shadow;
+        idx.shadow = index_names[k];
+        spec.indexes.push_back(idx);
+    }
+    spec.statistics.clear();
+    for (std::size_t k = 0; k < view.statistics.size(); k++)
+        spec.statistics.push_back(StatisticsSpec{view.statistics[k].original, statistics_names[k],
+                                                 view.statistics[k].shadow});
 }
 
 }  // namespace backfill::pg

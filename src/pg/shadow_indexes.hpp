@@ -43,4 +43,18 @@ struct PairedNames {
 PairedNames pair_for_publication(const Job& job, const ChunkRow& chunk, SwapSpec& spec, Oid live,
                                  Oid shadow);
 
+// Rollback, outside the parent's lock: the retained original gets every
+// index the live partition has and it lacks (CREATE INDEX on the parent
+// since publication), and loses those the partition no longer has (DROP
+// INDEX), so that its ATTACH finds every index built.
+void complete_retained_indexes(const Job& job, const ChunkRow& chunk, const SwapSpec& spec,
+                               Oid live, Oid retained);
+
+// Rollback, under the parent's lock: spec.indexes and spec.statistics pair
+// the live partition's objects with the retained original's by identity
+// (retained: the incoming names); the outgoing, published ones get names
+// no object uses (shadow).
+void pair_for_restore(const Job& job, const ChunkRow& chunk, SwapSpec& spec, Oid live,
+                      Oid retained);
+
 }  // namespace backfill::pg
