@@ -151,7 +151,7 @@ void refuse_if_written_since_set_aside(const Job& job, const ChunkRow& c, Oid ta
 void pair_indexes_for_restore(const Job& job, const ChunkRow& c, SwapSpec& spec, Oid live) {
     try {
         pair_for_restore(job, c, spec, live, c.retained_oid);
-    } catch (const IndexesChanged&) {
+    } catch (const ShadowBehind&) {
         throw UserError(ErrorKind::WrongState,
                         "an index was created on the target while backfill job \"" + job.name +
                             "\" was being rolled back",

@@ -5,6 +5,7 @@
 #include "pg/pg_error.hpp"
 #include "pg/releases.hpp"
 #include "pg/session_context.hpp"
+#include "pg/shadow_constraints.hpp"
 #include "pg/shadow_indexes.hpp"
 #include "pg/snapshot_wait.hpp"
 #include "pg/swap_spec.hpp"
@@ -102,6 +103,9 @@ void publish_try(const Job& job, const std::vector<ChunkRow>& unit,
         // those the shadow copied at build time.
         SwapSpec paired = spec;
         PairedNames names = pair_for_publication(job, c, paired, live->oid, shadow->oid);
+        std::string behind = shadow_constraints_behind(c, spec, live->oid, shadow->oid);
+        if (!behind.empty())
+            throw ShadowBehind{c.chunk_no, behind};
         TableMetadata wanted = read_table_metadata(live->oid);
         run_all(swap_in_statements(paired, live->bound_spec));
         run_all(metadata_statements(wanted, read_table_metadata(shadow->oid), paired.schema,
@@ -123,34 +127,40 @@ void publish_try(const Job& job, const std::vector<ChunkRow>& unit,
         record_release(job, "publish", t.published);
 }
 
-// Outside the parent's lock, each shadow of the unit gets the indexes its
-// partition gained since the build and loses those it lost, so that the
-// publishing transaction builds none. A shadow that is not the chunk's own
-// is left for publish_try to refuse.
-void complete_unit_indexes(const Job& job, const std::vector<ChunkRow>& unit,
+// Outside the parent's lock, each shadow of the unit gets the indexes and
+// constraints its partition gained since the build and loses those it
+// lost, so that the publishing transaction builds and validates none. A shadow that is not the
+// chunk's own is left for publish_try to refuse.
+void complete_unit_shadows(const Job& job, const std::vector<ChunkRow>& unit,
                            const std::vector<ChunkPlan>& plans) {
     in_subtransaction([&]() {
         for (std::size_t i = 0; i < unit.size(); i++) {
             const ChunkRow& c = unit[i];
             auto shadow = relation_named(c.part_schema, c.shadow_name);
-            if (c.state == ChunkState::Built && shadow && shadow->oid == c.shadow_oid)
+            if (c.state == ChunkState::Built && shadow && shadow->oid == c.shadow_oid) {
                 complete_shadow_indexes(job, c, plans[i].spec, plans[i].live.live.oid, shadow->oid);
+                complete_shadow_constraints(job, plans[i].spec, plans[i].live.live.oid,
+                                            shadow->oid);
+            }
         }
     });
 }
 
-// A shadow that cannot get an index its partition gained (a new unique
-// index its rows violate, for one) is built again from the source.
-void record_index_failure(const Job& job, const std::vector<ChunkRow>& unit, const PgError& e) {
+// A shadow that cannot get an index or constraint its partition gained (a
+// new unique index or CHECK its rows violate, for one) is built again from
+// the source.
+void record_completion_failure(const Job& job, const std::vector<ChunkRow>& unit,
+                               const PgError& e) {
     record_failure(
         job, unit.front(),
-        "the shadow could not get an index its partition gained since the build: " + e.message,
+        "the shadow could not get an index or constraint its partition gained since the build: " +
+            e.message,
         false);
 }
 
-// How many times an index appearing while a unit waits for the parent's
+// How many times an index or constraint appearing while a unit waits for the parent's
 // lock sends it back to complete its shadows before the chunk is rebuilt.
-constexpr int kIndexRounds = 3;
+constexpr int kCompletionRounds = 3;
 
 // Records how long the unit held the parent's lock, and the events.
 void record_swap(const Job& job, const UnitTry& t, double swap_ms) {
@@ -181,9 +191,9 @@ PublishResult publish_unit(const Job& job, const std::vector<ChunkRow>& unit,
         }
     }
     try {
-        complete_unit_indexes(job, unit, plans);
+        complete_unit_shadows(job, unit, plans);
     } catch (const PgError& e) {
-        record_index_failure(job, unit, e);
+        record_completion_failure(job, unit, e);
         return {};
     }
     commit_step();
@@ -203,13 +213,13 @@ PublishResult publish_unit(const Job& job, const std::vector<ChunkRow>& unit,
                 locked = with_lock_retries(job.options.lock_timeout_us, job.options.swap_retries,
                                            [&]() { publish_try(job, unit, plans, false, t); });
                 break;
-            } catch (const IndexesChanged& e) {
-                if (round == kIndexRounds)
+            } catch (const ShadowBehind& e) {
+                if (round == kCompletionRounds)
                     throw MustRebuild{e.chunk_no, e.reason};
                 try {
-                    complete_unit_indexes(job, unit, plans);
+                    complete_unit_shadows(job, unit, plans);
                 } catch (const PgError& pe) {
-                    record_index_failure(job, unit, pe);
+                    record_completion_failure(job, unit, pe);
                     return {};
                 }
                 commit_step();
@@ -302,7 +312,7 @@ int publish_all_built(const Job& job) {
     std::vector<ChunkPlan> plans;
     for (const auto& c : unit)
         plans.push_back(plan_chunk(job, c, parent));
-    complete_unit_indexes(job, unit, plans);
+    complete_unit_shadows(job, unit, plans);
     UnitTry t;
     bool locked = false;
     try {
@@ -311,10 +321,10 @@ int publish_all_built(const Job& job) {
                 locked = with_lock_retries(job.options.lock_timeout_us, job.options.swap_retries,
                                            [&]() { publish_try(job, unit, plans, true, t); });
                 break;
-            } catch (const IndexesChanged& e) {
-                if (round == kIndexRounds)
+            } catch (const ShadowBehind& e) {
+                if (round == kCompletionRounds)
                     throw MustRebuild{e.chunk_no, e.reason};
-                complete_unit_indexes(job, unit, plans);
+                complete_unit_shadows(job, unit, plans);
             }
         }
     } catch (const MustRebuild& w) {

@@ -186,10 +186,10 @@ PairedNames pair_for_publication(const Job& job, const ChunkRow& chunk, SwapSpec
     auto on_shadow = live_indexes(shadow);
     Pairing p = pair_by_identity(identities(on_live), identities(on_shadow));
     if (!p.live_only.empty())
-        throw IndexesChanged{chunk.chunk_no,
-                             "index " + qualified(chunk.part_schema, on_live[p.live_only[0]].name) +
-                                 " was created after the shadow of " + chunk_label(chunk) +
-                                 " was built"};
+        throw ShadowBehind{chunk.chunk_no,
+                           "index " + qualified(chunk.part_schema, on_live[p.live_only[0]].name) +
+                               " was created after the shadow of " + chunk_label(chunk) +
+                               " was built"};
     for (std::size_t j : p.shadow_only)
         drop_shadow_index(spec, on_shadow[j]);
     spec.indexes.clear();

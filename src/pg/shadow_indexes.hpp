@@ -24,10 +24,10 @@ void build_index(const SwapSpec& spec, const IndexSpec& idx, const std::string& 
 void complete_shadow_indexes(const Job& job, const ChunkRow& chunk, const SwapSpec& spec, Oid live,
                              Oid shadow);
 
-// Thrown under the parent's lock when the live partition has an index the
-// shadow lacks (it appeared after complete_shadow_indexes): building it
-// there would hold the lock for a whole index build.
-struct IndexesChanged {
+// Thrown under the parent's lock when the live partition has an index or a
+// constraint the shadow lacks (it appeared after the shadow was completed):
+// building or validating it there would hold the lock for a whole scan.
+struct ShadowBehind {
     int chunk_no;
     std::string reason;
 };

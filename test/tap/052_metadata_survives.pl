@@ -11,7 +11,10 @@
 #    publish() finishes, every index keeps its name and definition (the
 #    primary key's name stays on the primary key), and a runner publishes
 #    without rebuilding the chunk (background publish, the runner held
-#    between build and publish by an older snapshot).
+#    between build and publish by an older snapshot);
+#  - CHECK constraints (valid or NOT VALID, on the partition or from the
+#    parent) and foreign keys added between build and publish are on the
+#    published partition, without a rebuild.
 
 use strict;
 use warnings;
@@ -252,5 +255,40 @@ is(finish_psql($runner), 0, 'the runner finished') or diag($runner->{err});
 is(layout('bg', 'ev_4'), $expected,
 	'published without a rebuild, with the partition\'s indexes under their names');
 same_facts($before, 'ev_4', 'changed while the runner waited to publish', 'grants');
+
+# --- 5. CHECK constraints and foreign keys changed between build and publish -
+
+# The CHECK constraints and foreign keys of a table, one per line.
+sub constraints_of
+{
+	my ($table) = @_;
+	return $node->safe_psql('postgres',
+		"SELECT conname || '|' || contype::text || '|' || pg_get_constraintdef(oid) || '|' || convalidated"
+		  . " FROM pg_constraint WHERE conrelid = '$table'::regclass AND contype IN ('c', 'f')"
+		  . " ORDER BY conname");
+}
+
+create_job('cons', '2024-01-02', '2024-01-03', '{"publish": "manual"}');
+$node->safe_psql('postgres', "CALL backfill.run('cons')");
+$node->safe_psql(
+	'postgres', q{
+ALTER TABLE ev_2 ADD CONSTRAINT ev_2_amount_small CHECK (amount < 1000);
+ALTER TABLE ev_2 ADD CONSTRAINT ev_2_note_n CHECK (note LIKE 'n%') NOT VALID;
+ALTER TABLE ev_2 ADD CONSTRAINT ev_2_r_fk FOREIGN KEY (r) REFERENCES ref (id);
+ALTER TABLE ev ADD CONSTRAINT ev_amount_pos CHECK (amount >= 0);
+});
+my $constraints = constraints_of('ev_2');
+like($constraints, qr/^ev_2_amount_small.*\nev_2_note_n.*NOT VALID\|false\nev_2_r_fk.*\nev_amount_pos/,
+	'ev_2 gained CHECK constraints (one NOT VALID, one from the parent) and a foreign key');
+my $rows = $node->safe_psql('postgres', 'SELECT count(*) FROM ev_2');
+($rc, $out, $err) = $node->psql('postgres', "SELECT backfill.publish('cons')");
+is($out, '1', 'publish() finishes after constraints changed on the partition and its parent')
+  or diag($err);
+is(constraints_of('ev_2'), $constraints,
+	'the published partition has exactly the constraints the partition had at publication');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM ev_2'), $rows, 'every row is there');
+is( $node->safe_psql('postgres',
+		"SELECT count(*) FROM backfill.log WHERE job_name = 'cons' AND event = 'chunk_retry'"),
+	'0', 'the shadow was completed, not rebuilt');
 
 done_testing();
