@@ -176,10 +176,21 @@ TEST(ApplyCommand, NameWithQuotesAndSpaces) {
 TEST(ChunkTransitions, EveryPair) {
     using C = ChunkState;
     const std::vector<std::pair<C, C>> allowed = {
-        {C::Pending, C::Running},      {C::Running, C::Pending},   {C::Running, C::Built},
-        {C::Running, C::Failed},       {C::Running, C::Published}, {C::Built, C::Pending},
-        {C::Built, C::Running},        {C::Built, C::Published},   {C::Built, C::Failed},
-        {C::Published, C::RolledBack}, {C::Failed, C::Pending}};
+        {C::Pending, C::Running},
+        {C::Running, C::Pending},
+        {C::Running, C::Built},
+        {C::Running, C::Failed},
+        {C::Running, C::Published},
+        {C::Built, C::Pending},
+        {C::Built, C::Running},
+        {C::Built, C::Published},
+        {C::Built, C::Failed},
+        {C::Published, C::RolledBack},
+        {C::Failed, C::Pending},
+        // what the workers did before the state store checked them
+        {C::Pending, C::Pending},
+        {C::Pending, C::Failed},
+        {C::Running, C::Running}};
     int count = 0;
     for (C from : kAllChunkStates) {
         for (C to : kAllChunkStates) {
@@ -192,7 +203,62 @@ TEST(ChunkTransitions, EveryPair) {
             count += chunk_transition_allowed(from, to) ? 1 : 0;
         }
     }
-    EXPECT_EQ(count, 11);
+    EXPECT_EQ(count, 14);
+}
+
+// The job state graph, every pair.
+TEST(JobTransitions, EveryPair) {
+    using S = JobState;
+    const std::vector<std::pair<S, S>> allowed = {
+        {S::Pending, S::Running},     {S::Pending, S::Paused},       {S::Pending, S::Completed},
+        {S::Pending, S::Cancelled},   {S::Pending, S::RolledBack},   {S::Running, S::Running},
+        {S::Running, S::Paused},      {S::Running, S::Completed},    {S::Running, S::Failed},
+        {S::Running, S::Cancelled},   {S::Paused, S::Running},       {S::Paused, S::Paused},
+        {S::Paused, S::Completed},    {S::Paused, S::Failed},        {S::Paused, S::Cancelled},
+        {S::Paused, S::RolledBack},   {S::Completed, S::RolledBack}, {S::Failed, S::Running},
+        {S::Failed, S::Failed},       {S::Failed, S::Cancelled},     {S::Failed, S::RolledBack},
+        {S::Cancelled, S::RolledBack}};
+    int count = 0;
+    for (S from : kAllJobStates) {
+        for (S to : kAllJobStates) {
+            bool expected = false;
+            for (const auto& pair : allowed) {
+                expected = expected || (pair.first == from && pair.second == to);
+            }
+            EXPECT_EQ(job_transition_allowed(from, to), expected)
+                << to_string(from) << " -> " << to_string(to);
+            count += job_transition_allowed(from, to) ? 1 : 0;
+        }
+    }
+    EXPECT_EQ(count, 22);
+}
+
+// Every move a command makes is one the state store lets through.
+TEST(JobTransitions, CommandsStayInTheTable) {
+    const JobCommand commands[] = {JobCommand::Run,    JobCommand::Pause, JobCommand::Resume,
+                                   JobCommand::Cancel, JobCommand::Retry, JobCommand::Rollback};
+    for (JobState state : kAllJobStates) {
+        for (JobCommand command : commands) {
+            try {
+                Transition t = apply_command(state, command, "nightly");
+                if (!t.noop) {
+                    EXPECT_TRUE(job_transition_allowed(state, t.next))
+                        << to_string(state) << " -> " << to_string(t.next);
+                }
+            } catch (const UserError&) {
+                // refused: nothing is written
+            }
+        }
+    }
+}
+
+// A published or rolled-back chunk has no build left to throw away.
+TEST(ChunkTransitions, BuildDiscardable) {
+    const bool expected[] = {true, true, true, false, true, false};
+    for (int i = 0; i < 6; ++i) {
+        EXPECT_EQ(build_discardable(kAllChunkStates[i]), expected[i])
+            << to_string(kAllChunkStates[i]);
+    }
 }
 
 // How a job ends once no chunk is left to claim.
