@@ -172,6 +172,25 @@ TEST(ApplyCommand, NameWithQuotesAndSpaces) {
               "backfill job \"a b\" is already paused");
 }
 
+// Checks a transition graph on every pair of states against the pairs it
+// must allow; returns how many it allows.
+template <typename State, std::size_t N>
+int expect_graph(const State (&states)[N], const std::vector<std::pair<State, State>>& allowed,
+                 bool (*graph)(State, State)) {
+    int count = 0;
+    for (State from : states) {
+        for (State to : states) {
+            bool expected = false;
+            for (const auto& pair : allowed) {
+                expected = expected || (pair.first == from && pair.second == to);
+            }
+            EXPECT_EQ(graph(from, to), expected) << to_string(from) << " -> " << to_string(to);
+            count += graph(from, to) ? 1 : 0;
+        }
+    }
+    return count;
+}
+
 // The chunk state graph, every pair.
 TEST(ChunkTransitions, EveryPair) {
     using C = ChunkState;
@@ -191,19 +210,7 @@ TEST(ChunkTransitions, EveryPair) {
         {C::Pending, C::Pending},
         {C::Pending, C::Failed},
         {C::Running, C::Running}};
-    int count = 0;
-    for (C from : kAllChunkStates) {
-        for (C to : kAllChunkStates) {
-            bool expected = false;
-            for (const auto& pair : allowed) {
-                expected = expected || (pair.first == from && pair.second == to);
-            }
-            EXPECT_EQ(chunk_transition_allowed(from, to), expected)
-                << to_string(from) << " -> " << to_string(to);
-            count += chunk_transition_allowed(from, to) ? 1 : 0;
-        }
-    }
-    EXPECT_EQ(count, 14);
+    EXPECT_EQ(expect_graph(kAllChunkStates, allowed, chunk_transition_allowed), 14);
 }
 
 // The job state graph, every pair.
@@ -218,19 +225,7 @@ TEST(JobTransitions, EveryPair) {
         {S::Paused, S::RolledBack},   {S::Completed, S::RolledBack}, {S::Failed, S::Running},
         {S::Failed, S::Failed},       {S::Failed, S::Cancelled},     {S::Failed, S::RolledBack},
         {S::Cancelled, S::RolledBack}};
-    int count = 0;
-    for (S from : kAllJobStates) {
-        for (S to : kAllJobStates) {
-            bool expected = false;
-            for (const auto& pair : allowed) {
-                expected = expected || (pair.first == from && pair.second == to);
-            }
-            EXPECT_EQ(job_transition_allowed(from, to), expected)
-                << to_string(from) << " -> " << to_string(to);
-            count += job_transition_allowed(from, to) ? 1 : 0;
-        }
-    }
-    EXPECT_EQ(count, 22);
+    EXPECT_EQ(expect_graph(kAllJobStates, allowed, job_transition_allowed), 22);
 }
 
 // Every move a command makes is one the state store lets through.
