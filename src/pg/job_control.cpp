@@ -353,7 +353,7 @@ void cancel_job(const std::string& name) {
     cancel_sessions_on_commit(job_runner_pids(job));
     int dropped = 0;
     for (const auto& chunk : load_chunks(job.id)) {
-        if (chunk.state == ChunkState::Published || chunk.state == ChunkState::RolledBack)
+        if (!build_discardable(chunk.state))
             continue;
         if (!try_lock_chunk(job.id, chunk.chunk_no))
             continue;  // its runner cleans up
