@@ -50,4 +50,16 @@ std::vector<std::vector<int>> ready_units(PublishMode mode, std::optional<int> p
     return units;
 }
 
+// Checked under the parent's lock and the job row's, however long the
+// publisher waited to get there.
+PublishGate publish_gate(JobState job_now, bool manual) {
+    if (is_terminal(job_now)) {
+        return PublishGate::Refuse;
+    }
+    if (job_now == JobState::Paused && !manual) {
+        return PublishGate::KeepBuilt;
+    }
+    return PublishGate::Publish;
+}
+
 }  // namespace backfill

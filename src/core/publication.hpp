@@ -19,4 +19,14 @@ namespace backfill {
 std::vector<std::vector<int>> ready_units(PublishMode mode, std::optional<int> partitions_per_batch,
                                           const std::vector<ChunkState>& states);
 
+// What a publishing transaction does with its unit, given the job's state
+// read under the job row's lock: nothing is published once the job was
+// paused (except by backfill.publish(), manual), cancelled or rolled back.
+//   publish:    pending, running; paused when manual;
+//   keep_built: paused, from a runner: the shadows wait for resume;
+//   refuse:     a terminal job: the runner throws its shadows away,
+//               backfill.publish() raises an error.
+enum class PublishGate { Publish, KeepBuilt, Refuse };
+PublishGate publish_gate(JobState job_now, bool manual);
+
 }  // namespace backfill

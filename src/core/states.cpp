@@ -169,15 +169,41 @@ Transition apply_command(JobState state, JobCommand command, const std::string& 
     throw UserError(ErrorKind::Internal, "unknown job command or state");
 }
 
+// Guards every job state change the state store makes, so a bug (or a
+// race with a command) cannot move a job somewhere no command expects.
+bool job_transition_allowed(JobState from, JobState to) {
+    switch (from) {
+        case JobState::Pending:
+            return to == JobState::Running || to == JobState::Paused || to == JobState::Completed ||
+                   to == JobState::Cancelled || to == JobState::RolledBack;
+        case JobState::Running:
+            return to == JobState::Running || to == JobState::Paused || to == JobState::Completed ||
+                   to == JobState::Failed || to == JobState::Cancelled;
+        case JobState::Paused:
+            return to != JobState::Pending;
+        case JobState::Completed:
+        case JobState::Cancelled:
+            return to == JobState::RolledBack;
+        case JobState::Failed:
+            return to == JobState::Running || to == JobState::Failed || to == JobState::Cancelled ||
+                   to == JobState::RolledBack;
+        case JobState::RolledBack:
+            return false;
+    }
+    return false;
+}
+
 // Guards every chunk state change the workers make, so a bug cannot move a
 // chunk somewhere the recovery logic does not expect.
 bool chunk_transition_allowed(ChunkState from, ChunkState to) {
     switch (from) {
         case ChunkState::Pending:
-            return to == ChunkState::Running;
+            return to == ChunkState::Pending || to == ChunkState::Running ||
+                   to == ChunkState::Failed;
         case ChunkState::Running:
-            return to == ChunkState::Pending || to == ChunkState::Built ||
-                   to == ChunkState::Failed || to == ChunkState::Published;
+            return to == ChunkState::Pending || to == ChunkState::Running ||
+                   to == ChunkState::Built || to == ChunkState::Failed ||
+                   to == ChunkState::Published;
         case ChunkState::Built:
             return to == ChunkState::Pending || to == ChunkState::Running ||
                    to == ChunkState::Published || to == ChunkState::Failed;
@@ -189,6 +215,12 @@ bool chunk_transition_allowed(ChunkState from, ChunkState to) {
             return false;
     }
     return false;
+}
+
+// A published chunk's shadow is the live partition, and a rolled-back
+// chunk's is the table it took out: neither is a build to discard.
+bool build_discardable(ChunkState state) {
+    return state != ChunkState::Published && state != ChunkState::RolledBack;
 }
 
 // Decides how a job ends once its last chunk is settled.

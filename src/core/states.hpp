@@ -40,11 +40,30 @@ struct Transition {
 //   purge:    terminal -> same state; others -> error (hint: cancel first)
 Transition apply_command(JobState state, JobCommand command, const std::string& job_name);
 
+// Whether a job may move from one state to another (the commands above,
+// and what the runners decide):
+//   pending->running|paused|completed|cancelled|rolled_back
+//   running->running|paused|completed|failed|cancelled
+//   paused->running|paused|completed|failed|cancelled|rolled_back
+//   completed->rolled_back, failed->running|failed|cancelled|rolled_back,
+//   cancelled->rolled_back, rolled_back->(none).
+// running->running is a run or resume of a running job, paused->paused a
+// manual publication that found a chunk to build again, failed->failed
+// another chunk failing for good under on_failure = stop.
+bool job_transition_allowed(JobState from, JobState to);
+
 // Whether a chunk may move from one state to another:
-// pending->running, running->pending|built|failed|published,
-// built->pending|running|published|failed, published->rolled_back,
-// failed->pending, rolled_back->(none).
+// pending->pending|running|failed, running->pending|running|built|failed|
+// published, built->pending|running|published|failed,
+// published->rolled_back, failed->pending, rolled_back->(none).
+// pending->pending is a failed try recorded before its build began (or a
+// cancelled job's chunk cleaned), pending->failed such a try that was the
+// last, running->running an orphaned build taken over.
 bool chunk_transition_allowed(ChunkState from, ChunkState to);
+
+// Whether a chunk has a build to throw away (cancel, a write seen during
+// the build): not once it is published or rolled back.
+bool build_discardable(ChunkState state);
 
 // The state a job ends in once no chunk is left to claim: completed when
 // every chunk is published, failed when any failed, else running.

@@ -6,6 +6,7 @@
 #include "pg/pg_error.hpp"
 #include "pg/session_context.hpp"
 #include "pg/shadow_indexes.hpp"
+#include "pg/state_store.hpp"
 #include "pg/swap_spec.hpp"
 #include "pg/transactions.hpp"
 
@@ -93,11 +94,7 @@ void prepare_build(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
     // The attempt is counted outside the subtransaction below, so that a
     // step failing there still uses one up (and a squatted name ends in a
     // failed chunk, not in a retry loop).
-    control_execute(
-        "UPDATE backfill.chunk SET state = 'running', attempts = attempts + 1, error = NULL,"
-        " started_at = coalesce(started_at, now()), shadow_exists = false"
-        " WHERE job_id = $1::bigint AND chunk_no = $2::int",
-        {job_key(job), std::to_string(chunk.chunk_no)});
+    start_chunk_attempt(job, chunk.chunk_no);
     in_subtransaction([&]() {
         {
             OwnerBox box(job.owner, kSafeSearchPath);
@@ -149,30 +146,25 @@ Outcome build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
         if (!job.options.validate.empty())
             verdict = validate_chunk(job, spec, std::stoll(rows_before),
                                      static_cast<std::int64_t>(rows_after));
-        bool passed = !verdict || verdict->passed;
-        std::string failures;
+        BuildRecord build;
+        build.passed = !verdict || verdict->passed;
         if (verdict)
             for (const auto& f : verdict->failures)
-                failures += (failures.empty() ? "" : "; ") + f;
-        control_execute(
-            "UPDATE backfill.chunk SET state = $7, rows_before = $3::bigint,"
-            " rows_after = $4::bigint, build_ms = $5::numeric, shadow_exists = true,"
-            " build_xid = $10::xid, shadow_oid = $11::oid,"
-            " index_names = $6::name[], validation = $8::jsonb,"
-            " error = CASE WHEN $7 = 'failed' THEN 'validation failed: ' || $9 END,"
-            " finished_at = CASE WHEN $7 = 'failed' THEN now() END"
-            " WHERE job_id = $1::bigint AND chunk_no = $2::int",
-            {job_key(job), std::to_string(chunk.chunk_no), rows_before, std::to_string(rows_after),
-             std::to_string(ms_since(t0)), index_name_array(lc.live.oid),
-             passed ? "built" : "failed", verdict ? Value(verdict->figures_json) : std::nullopt,
-             failures, std::to_string(pg_guard([]() { return GetTopTransactionId(); })),
-             std::to_string(shadow_oid)});
-        log_event(job, chunk.chunk_no, passed ? "chunk_built" : "chunk_failed",
-                  passed
-                      ? std::to_string(rows_after) + " rows (was " + rows_before + ")"
-                      : "validation failed: " + failures + "; the shadow is kept for inspection");
-        if (!passed)
-            stop_job_if_asked(job, chunk, "validation failed: " + failures);
+                build.failures += (build.failures.empty() ? "" : "; ") + f;
+        build.rows_before = rows_before;
+        build.rows_after = std::to_string(rows_after);
+        build.build_ms = std::to_string(ms_since(t0));
+        build.index_names = index_name_array(lc.live.oid);
+        build.build_xid = std::to_string(pg_guard([]() { return GetTopTransactionId(); }));
+        build.shadow_oid = std::to_string(shadow_oid);
+        if (verdict)
+            build.validation = verdict->figures_json;
+        record_chunk_build(job, chunk.chunk_no, build,
+                           build.passed ? build.rows_after + " rows (was " + rows_before + ")"
+                                        : "validation failed: " + build.failures +
+                                              "; the shadow is kept for inspection");
+        if (!build.passed)
+            stop_job_if_asked(job, chunk, "validation failed: " + build.failures);
     });
     commit_step();
     if (verdict && !verdict->passed) {

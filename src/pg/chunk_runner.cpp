@@ -1,11 +1,13 @@
 #include "pg/chunk_runner.hpp"
 
+#include "core/settlement.hpp"
 #include "core/snapshot_wait.hpp"
 #include "pg/chunk_builder.hpp"
 #include "pg/chunk_lock.hpp"
 #include "pg/partition_watch.hpp"
 #include "pg/publisher.hpp"
 #include "pg/session_context.hpp"
+#include "pg/state_store.hpp"
 #include "pg/throttle_probe.hpp"
 #include "pg/transactions.hpp"
 
@@ -41,45 +43,36 @@ std::optional<ChunkRow> claim_next(const Job& job) {
 
 // Once nothing is left to build: partitions added inside the range since
 // create are adopted (returns true when that gave the job new chunks);
-// otherwise the job is completed when every chunk is published, failed
-// when one failed, paused awaiting backfill.publish() in manual mode;
-// nothing while another runner still builds.
+// otherwise the job settles as the core decides (settle_job): completed,
+// failed, or paused awaiting backfill.publish() in manual mode; nothing
+// while another runner still builds or publishes.
 bool settle(const Job& job) {
-    auto rows = control_query(
-        "SELECT count(*), count(*) FILTER (WHERE state = 'published'),"
-        " count(*) FILTER (WHERE state = 'failed'),"
-        " count(*) FILTER (WHERE state IN ('pending', 'running')),"
-        " count(*) FILTER (WHERE state = 'built')"
-        " FROM backfill.chunk WHERE job_id = $1::bigint",
-        {job_key(job)});
-    if (*rows[0][3] != "0")
+    ChunkTally tally = tally_of(chunk_states(job.id));
+    if (tally.unfinished > 0)
         return false;
-    auto current = control_query("SELECT state FROM backfill.job WHERE id = $1::bigint FOR UPDATE",
-                                 {job_key(job)});
-    if (*current[0][0] != "running")
+    if (lock_job_state(job) != JobState::Running)
         return false;
     if (adopt_new_partitions(job) > 0)
         return true;
-    int total = std::stoi(*rows[0][0]), published = std::stoi(*rows[0][1]);
-    int failed = std::stoi(*rows[0][2]), built = std::stoi(*rows[0][4]);
-    if (built > 0 && failed == 0 && job.options.publish == PublishMode::Manual) {
-        set_job_state(job, JobState::Paused);
-        log_event(job, std::nullopt, "awaiting_publish",
-                  std::to_string(built) + " built chunk(s) wait for backfill.publish()");
-        notice("backfill job \"" + job.name + "\": " + std::to_string(built) +
+    Settlement settlement = settle_job(tally, job.options.publish);
+    if (settlement == Settlement::NotYet)
+        return false;
+    JobState next = settled_job_state(settlement);
+    if (settlement == Settlement::AwaitPublish) {
+        change_job_state(
+            job, next,
+            EventNote{Event::AwaitingPublish,
+                      std::to_string(tally.built) + " built chunk(s) wait for backfill.publish()"});
+        notice("backfill job \"" + job.name + "\": " + std::to_string(tally.built) +
                " chunk(s) built and validated; publish them with SELECT backfill.publish(name)");
         return false;
     }
-    // Built chunks and no failure: another runner is publishing them right
-    // now, and settles the job after it.
-    if (built > 0 && failed == 0)
-        return false;
-    JobState next = settled_state(total, published, failed + built);
-    set_job_state(job, next);
-    log_event(job, std::nullopt, next == JobState::Completed ? "job_completed" : "job_failed",
-              *rows[0][1] + " of " + *rows[0][0] + " chunks published");
-    notice("backfill job \"" + job.name + "\" " + to_string(next) + ": " + *rows[0][1] + " of " +
-           *rows[0][0] + " chunks published");
+    std::string published = std::to_string(tally.published) + " of " + std::to_string(tally.total) +
+                            " chunks published";
+    change_job_state(
+        job, next,
+        EventNote{next == JobState::Completed ? Event::JobCompleted : Event::JobFailed, published});
+    notice("backfill job \"" + job.name + "\" " + to_string(next) + ": " + published);
     if (next == JobState::Completed)
         announce_skipped_partitions(job);
     return false;
@@ -183,8 +176,9 @@ void run_job(const std::string& name, std::optional<int> max_chunks) {
         notice(t.notice);
         return;
     }
-    set_job_state(job, JobState::Running);
-    log_event(job, std::nullopt, "run", "foreground run in backend " + std::to_string(MyProcPid));
+    change_job_state(
+        job, JobState::Running,
+        EventNote{Event::Run, "foreground run in backend " + std::to_string(MyProcPid)});
     commit_step();
     work_job_locked(job, max_chunks);
 }
@@ -195,7 +189,7 @@ void run_job_in_worker(std::int64_t job_id) {
         commit_step();
         return;
     }
-    log_event(*job, std::nullopt, "worker_started", "backend " + std::to_string(MyProcPid));
+    log_event(*job, std::nullopt, Event::WorkerStarted, "backend " + std::to_string(MyProcPid));
     commit_step();
     work_job_locked(*job, std::nullopt);
 }

@@ -1,6 +1,7 @@
 #include "pg/job_control.hpp"
 
 #include "core/names.hpp"
+#include "core/settlement.hpp"
 #include "core/swap_ddl.hpp"
 #include "core/user_error.hpp"
 #include "pg/chunk_lock.hpp"
@@ -14,6 +15,7 @@
 #include "pg/releases.hpp"
 #include "pg/session_context.hpp"
 #include "pg/shadow_indexes.hpp"
+#include "pg/state_store.hpp"
 #include "pg/swap_spec.hpp"
 #include "pg/transactions.hpp"
 #include "pg/workers.hpp"
@@ -190,7 +192,7 @@ std::int64_t create_job(const std::string& name, const PlannedJob& plan, const s
     Job job;
     job.id = id;
     job.name = name;
-    log_event(job, std::nullopt, "created",
+    log_event(job, std::nullopt, Event::Created,
               std::to_string(plan.chunks.size()) + " chunk(s) of " + plan.target.qualified);
     notice("backfill job \"" + name + "\" created: " + std::to_string(plan.chunks.size()) +
            " chunk(s) of " + plan.target.qualified);
@@ -220,7 +222,7 @@ void launch_for(const Job& job, int wanted) {
             "All of max_worker_processes, backfill.max_workers or this role's share of them "
             "(backfill.max_workers_per_role) are in use. Wait for a job to end, ask for more, "
             "or run the job in the foreground with CALL backfill.run(name).");
-    log_event(job, std::nullopt, "launched", std::to_string(launched) + " worker(s)");
+    log_event(job, std::nullopt, Event::Launched, std::to_string(launched) + " worker(s)");
     if (launched < wanted)
         notice("backfill job \"" + job.name + "\": started " + std::to_string(launched) + " of " +
                std::to_string(wanted) + " workers (no more worker slots)");
@@ -243,7 +245,8 @@ std::int64_t start_job(const std::string& name, const PlannedJob& plan, const st
                        const std::string& search_path, const std::optional<std::string>& spec) {
     std::int64_t id = create_job(name, plan, source, search_path, spec);
     Job job = load_job(name, true);
-    set_job_state(job, JobState::Running);
+    // No event of its own: create logged the job, the launch its workers.
+    change_job_state(job, JobState::Running, std::nullopt);
     launch_for(job, workers_wanted(job));
     return id;
 }
@@ -253,8 +256,7 @@ void resume_job(const std::string& name) {
     if (!begun)
         return;
     const Job& job = begun->first;
-    set_job_state(job, JobState::Running);
-    log_event(job, std::nullopt, "resumed", "");
+    change_job_state(job, JobState::Running, EventNote{Event::Resumed, ""});
     int wanted = workers_wanted(job);
     if (wanted <= 0) {
         notice("backfill job \"" + job.name + "\" already has its workers");
@@ -268,16 +270,13 @@ int retry_job(const std::string& name) {
     if (!begun)
         return 0;
     const Job& job = begun->first;
-    std::uint64_t n = control_execute(
-        "UPDATE backfill.chunk SET state = 'pending', attempts = 0, error = NULL, finished_at = "
-        "NULL"
-        " WHERE job_id = $1::bigint AND state = 'failed'",
-        {key(job)});
+    int n = reset_failed_chunks(job);
     control_execute("UPDATE backfill.job SET last_error = NULL WHERE id = $1::bigint", {key(job)});
-    set_job_state(job, JobState::Running);
-    log_event(job, std::nullopt, "retry", std::to_string(n) + " failed chunk(s) back to pending");
+    change_job_state(
+        job, JobState::Running,
+        EventNote{Event::Retry, std::to_string(n) + " failed chunk(s) back to pending"});
     launch_for(job, workers_wanted(job));
-    return static_cast<int>(n);
+    return n;
 }
 
 std::string wait_job(const std::string& name, std::int64_t timeout_ms) {
@@ -316,7 +315,7 @@ void set_job_options(const std::string& name, const std::string& options_json) {
         notice("max_concurrency applies to workers started from now on (resume, retry)");
     control_execute("UPDATE backfill.job SET options = $2::jsonb WHERE id = $1::bigint",
                     {key(job), options_to_json(options)});
-    log_event(job, std::nullopt, "options_changed", options_json);
+    log_event(job, std::nullopt, Event::OptionsChanged, options_json);
 }
 
 int publish_job(const std::string& name) {
@@ -328,14 +327,13 @@ int publish_job(const std::string& name) {
                         "Only a job that has not ended has chunks to publish.");
     int n = publish_all_built(job);
     adopt_new_partitions(job);
-    auto left = control_query(
-        "SELECT count(*) FILTER (WHERE state <> 'published'), count(*) FILTER (WHERE state = "
-        "'published')"
-        " FROM backfill.chunk WHERE job_id = $1::bigint",
-        {key(job)});
-    if (*left[0][0] == "0") {
-        set_job_state(job, JobState::Completed);
-        log_event(job, std::nullopt, "job_completed", *left[0][1] + " chunks published");
+    // The runners' settle decision; publish() acts on it only when it
+    // completes the job (a failure or a pause is the runners' to settle).
+    ChunkTally tally = tally_of(chunk_states(job.id));
+    if (settle_job(tally, job.options.publish) == Settlement::Completed) {
+        change_job_state(
+            job, JobState::Completed,
+            EventNote{Event::JobCompleted, std::to_string(tally.published) + " chunks published"});
         announce_skipped_partitions(job);
     }
     notice("backfill job \"" + job.name + "\": " + std::to_string(n) +
@@ -348,14 +346,15 @@ void pause_job(const std::string& name) {
     if (!begun)
         return;
     const Job& job = begun->first;
-    set_job_state(job, JobState::Paused);
     // A worker only building a chunk stops at once (its transaction rolls
     // back cleanly); one publishing finishes that short step first.
     std::vector<int> building = building_worker_pids(job);
     cancel_sessions_on_commit(building);
-    log_event(
-        job, std::nullopt, "paused",
-        building.empty() ? "" : std::to_string(building.size()) + " build(s) in flight aborted");
+    change_job_state(
+        job, JobState::Paused,
+        EventNote{Event::Paused, building.empty() ? ""
+                                                  : std::to_string(building.size()) +
+                                                        " build(s) in flight aborted"});
 }
 
 void cancel_job(const std::string& name) {
@@ -364,13 +363,12 @@ void cancel_job(const std::string& name) {
         return;
     const Job& job = begun->first;
     OwnerBox box(job.owner, kSafeSearchPath);
-    set_job_state(job, JobState::Cancelled);
     control_execute("UPDATE backfill.job SET throttled_by = NULL WHERE id = $1::bigint",
                     {key(job)});
     cancel_sessions_on_commit(job_runner_pids(job));
     int dropped = 0;
     for (const auto& chunk : load_chunks(job.id)) {
-        if (chunk.state == ChunkState::Published || chunk.state == ChunkState::RolledBack)
+        if (!build_discardable(chunk.state))
             continue;
         if (!try_lock_chunk(job.id, chunk.chunk_no))
             continue;  // its runner cleans up
@@ -379,14 +377,14 @@ void cancel_job(const std::string& name) {
             dropped++;
         drop_guard(job, chunk, spec);
         if (chunk.state != ChunkState::Failed)
-            control_execute(
-                "UPDATE backfill.chunk SET state = 'pending', shadow_exists = false,"
-                " shadow_oid = NULL WHERE job_id = $1::bigint AND chunk_no = $2::int",
-                {key(job), std::to_string(chunk.chunk_no)});
+            discard_chunk_build(job, chunk.chunk_no);
         unlock_chunk();
     }
-    log_event(job, std::nullopt, "cancelled",
-              std::to_string(dropped) + " unpublished shadows dropped");
+    // The state with its event, once the shadows are counted (all in this
+    // one transaction, its row locked from the start).
+    change_job_state(
+        job, JobState::Cancelled,
+        EventNote{Event::Cancelled, std::to_string(dropped) + " unpublished shadows dropped"});
     notice("backfill job \"" + job.name + "\" cancelled; " + std::to_string(dropped) +
            " unpublished shadow(s) dropped, published chunks stay published");
 }
@@ -458,18 +456,14 @@ int rollback_job(const std::string& name, bool force) {
         numbers.push_back(c.chunk_no);
     if (!numbers.empty())
         record_release(job, "rollback", numbers);
-    control_execute(
-        "UPDATE backfill.chunk SET state = 'rolled_back', retained = false, shadow_exists = true,"
-        " shadow_oid = live_oid, live_oid = retained_oid, retained_oid = NULL,"
-        " finished_at = now() WHERE job_id = $1::bigint AND state = 'published'",
-        {key(job)});
+    record_chunks_rolled_back(job);
     // Writes to the retained originals are live again, nothing to keep.
     control_execute(
         "DELETE FROM backfill.chunk_write WHERE job_id = $1::bigint AND phase = 'retained'",
         {key(job)});
-    set_job_state(job, JobState::RolledBack);
-    log_event(job, std::nullopt, "rolled_back",
-              std::to_string(published.size()) + " chunks restored");
+    change_job_state(
+        job, JobState::RolledBack,
+        EventNote{Event::RolledBack, std::to_string(published.size()) + " chunks restored"});
     notice("backfill job \"" + job.name + "\" rolled back: " + std::to_string(published.size()) +
            " partition(s) restored");
     return static_cast<int>(published.size());
@@ -503,7 +497,7 @@ int purge_job(const std::string& name) {
         unlock_chunk();
     }
     control_execute("DELETE FROM backfill.chunk_write WHERE job_id = $1::bigint", {key(job)});
-    log_event(job, std::nullopt, "purged", std::to_string(dropped) + " tables dropped");
+    log_event(job, std::nullopt, Event::Purged, std::to_string(dropped) + " tables dropped");
     notice("backfill job \"" + job.name + "\" purged: " + std::to_string(dropped) +
            " table(s) dropped");
     return dropped;

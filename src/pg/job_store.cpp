@@ -164,33 +164,6 @@ std::string int_array(const std::vector<int>& values) {
     return out + "}";
 }
 
-void set_job_state(const Job& job, JobState state) {
-    control_execute(
-        "UPDATE backfill.job SET state = $2,"
-        " started_at = CASE WHEN $2 = 'running' THEN coalesce(started_at, now()) ELSE started_at "
-        "END,"
-        " finished_at = CASE WHEN $2 IN ('completed', 'failed', 'cancelled', 'rolled_back')"
-        "  THEN now() WHEN $2 = 'running' THEN NULL ELSE finished_at END"
-        " WHERE id = $1::bigint",
-        {std::to_string(job.id), to_string(state)});
-}
-
-void log_event(const Job& job, std::optional<int> chunk_no, const std::string& event,
-               const std::string& detail) {
-    control_execute(
-        "INSERT INTO backfill.event (job_id, job_name, chunk_no, event, detail)"
-        " VALUES ($1::bigint, $2, $3::int, $4, $5)",
-        {std::to_string(job.id), job.name,
-         chunk_no ? Value(std::to_string(*chunk_no)) : std::nullopt, event,
-         detail.empty() ? std::nullopt : Value(detail)});
-}
-
-void set_chunk_state(const Job& job, int chunk_no, ChunkState state) {
-    control_execute(
-        "UPDATE backfill.chunk SET state = $3 WHERE job_id = $1::bigint AND chunk_no = $2::int",
-        {std::to_string(job.id), std::to_string(chunk_no), to_string(state)});
-}
-
 void insert_chunk(std::int64_t job_id, int chunk_no, const PartitionRef& ref,
                   const PartitionInfo& p) {
     std::string shadow = shadow_table_name(ref.name, job_id, chunk_no);

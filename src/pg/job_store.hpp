@@ -1,5 +1,6 @@
-// The control tables: reading and writing jobs, chunks and the event log.
-// Every function here runs its SQL as the extension owner.
+// The control tables: reading jobs and chunks, recording new chunks (their
+// states and the event log are state_store's). Every function here runs its
+// SQL as the extension owner.
 #pragma once
 
 #include <cstdint>
@@ -69,12 +70,6 @@ std::string int_array(const std::vector<int>& values);
 std::uint64_t control_execute(const std::string& sql, const std::vector<Value>& params);
 std::vector<Row> control_query(const std::string& sql, const std::vector<Value>& params);
 std::vector<Row> control_query_latest(const std::string& sql, const std::vector<Value>& params);
-
-void set_job_state(const Job& job, JobState state);
-void log_event(const Job& job, std::optional<int> chunk_no, const std::string& event,
-               const std::string& detail);
-
-void set_chunk_state(const Job& job, int chunk_no, ChunkState state);
 
 // Records chunk chunk_no of a job for partition p (state pending), after
 // checking that the names of its shadow and retained original are free.

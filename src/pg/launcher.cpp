@@ -5,6 +5,7 @@
 #include "pg/pg_headers.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
+#include "pg/state_store.hpp"
 #include "pg/transactions.hpp"
 #include "pg/worker_slots.hpp"
 #include "pg/workers.hpp"
@@ -52,16 +53,21 @@ void give_workers(std::int64_t job_id, int max_concurrency, bool orphan, bool he
     if (!job)
         return;
     if (orphan && !may_relaunch(relaunches)) {
-        set_job_state(*job, JobState::Paused);
-        log_event(*job, std::nullopt, "relaunch_stopped",
-                  std::to_string(relaunches) +
-                      " relaunches in a row made no progress; the job is paused: find out why "
-                      "its workers stop (server log), then resume it");
+        // Re-read under the row's lock: a command may have ended the job
+        // since the candidates were read.
+        if (lock_job_state(*job) != JobState::Running)
+            return;
+        change_job_state(
+            *job, JobState::Paused,
+            EventNote{Event::RelaunchStopped,
+                      std::to_string(relaunches) +
+                          " relaunches in a row made no progress; the job is paused: find out "
+                          "why its workers stop (server log), then resume it"});
         return;
     }
     int launched = launch_workers(*job, max_concurrency, orphan && held);
     if (launched > 0)
-        log_event(*job, std::nullopt, "relaunched",
+        log_event(*job, std::nullopt, Event::Relaunched,
                   std::to_string(launched) + " worker(s) started by the launcher");
 }
 

@@ -5,6 +5,7 @@
 #include "pg/key_values.hpp"
 #include "pg/runner_common.hpp"
 #include "pg/session_context.hpp"
+#include "pg/state_store.hpp"
 
 namespace backfill::pg {
 
@@ -84,7 +85,7 @@ int adopt_new_partitions(const Job& job) {
         std::string text = "partition " + p.qualified_name + " (FROM " + p.lower.text + " TO " +
                            p.upper.text +
                            ") was added inside the range after the job was created; " + what;
-        log_event(job, chunk_no, "partition_added", text);
+        log_event(job, chunk_no, Event::PartitionAdded, text);
         notice("backfill job \"" + job.name + "\": " + text);
     }
     return added;

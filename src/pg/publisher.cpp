@@ -8,6 +8,7 @@
 #include "pg/shadow_constraints.hpp"
 #include "pg/shadow_indexes.hpp"
 #include "pg/snapshot_wait.hpp"
+#include "pg/state_store.hpp"
 #include "pg/swap_spec.hpp"
 #include "pg/table_metadata_reader.hpp"
 #include "pg/transactions.hpp"
@@ -42,19 +43,19 @@ void publish_try(const Job& job, const std::vector<ChunkRow>& unit,
     OwnerBox box(job.owner, kSafeSearchPath);
     execute(lock_parent_statement(plans.front().spec));
     t.locked_at = std::chrono::steady_clock::now();
-    auto state =
-        control_query("SELECT state FROM backfill.job WHERE id = $1::bigint", {job_key(job)});
-    // Checked under the parent's lock: nothing is published once the job
-    // was paused (except by backfill.publish on a paused job), cancelled or
-    // rolled back, however long the runner waited to get here.
-    JobState now_state = parse_job_state(*state[0][0]);
-    if (is_terminal(now_state)) {
-        t.cancelled = true;
-        return;
-    }
-    if (now_state == JobState::Paused && !manual) {
-        t.paused = true;
-        return;
+    // Checked under the parent's lock and the job row's: nothing is
+    // published once the job was paused (except by backfill.publish on a
+    // paused job), cancelled or rolled back, however long the runner
+    // waited to get here.
+    switch (lock_publication_gate(job, manual)) {
+        case PublishGate::Refuse:
+            t.cancelled = true;
+            return;
+        case PublishGate::KeepBuilt:
+            t.paused = true;
+            return;
+        case PublishGate::Publish:
+            break;
     }
     for (std::size_t i = 0; i < unit.size(); i++) {
         const ChunkRow& c = unit[i];
@@ -112,15 +113,9 @@ void publish_try(const Job& job, const std::vector<ChunkRow>& unit,
                                     paired.schema + "." + paired.partition));
         if (!job.options.retain)
             drop_own_table(live->oid);
-        control_execute(
-            "UPDATE backfill.chunk SET state = 'published', retained = $3::boolean,"
-            " shadow_exists = false, finished_at = now(), error = NULL,"
-            " live_oid = shadow_oid, shadow_oid = NULL,"
-            " retained_oid = CASE WHEN $3::boolean THEN $4::oid END,"
-            " index_names = $5::name[], statistics_names = $6::name[]"
-            " WHERE job_id = $1::bigint AND chunk_no = $2::int",
-            {job_key(job), no, job.options.retain ? "t" : "f", std::to_string(live->oid),
-             names.indexes, names.statistics});
+        record_chunk_published(
+            job, c.chunk_no,
+            PublishRecord{job.options.retain, live->oid, names.indexes, names.statistics});
         t.published.push_back(c.chunk_no);
     }
     if (!t.published.empty())
@@ -169,7 +164,7 @@ void record_swap(const Job& job, const UnitTry& t, double swap_ms) {
             "UPDATE backfill.chunk SET swap_ms = round($3::numeric, 3)"
             " WHERE job_id = $1::bigint AND chunk_no = $2::int",
             {job_key(job), std::to_string(no), std::to_string(swap_ms)});
-        log_event(job, no, "chunk_published",
+        log_event(job, no, Event::ChunkPublished,
                   "swap held the parent's lock for " + std::to_string(swap_ms) + " ms" +
                       (t.published.size() > 1
                            ? " (with " + std::to_string(t.published.size() - 1) + " more)"
@@ -331,8 +326,9 @@ int publish_all_built(const Job& job) {
         for (const auto& c : unit)
             if (c.chunk_no == w.chunk_no)
                 discard_shadow(job, c);
-        set_job_state(job, JobState::Paused);
-        log_event(job, w.chunk_no, "chunk_retry", w.reason + "; nothing was published");
+        change_job_state(
+            job, JobState::Paused,
+            EventNote{Event::ChunkRetry, w.reason + "; nothing was published", w.chunk_no});
         pg_guard([&]() {
             ereport(WARNING,
                     (errmsg("nothing was published: chunk %d of backfill job \"%s\" must be "

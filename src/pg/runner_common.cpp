@@ -1,8 +1,10 @@
 #include "pg/runner_common.hpp"
 
+#include "core/attempts.hpp"
 #include "pg/job_tables.hpp"
 #include "pg/pg_error.hpp"
 #include "pg/session_context.hpp"
+#include "pg/state_store.hpp"
 #include "pg/swap_spec.hpp"
 #include "pg/transactions.hpp"
 
@@ -70,35 +72,18 @@ std::string chunk_label(const ChunkRow& chunk) {
 }
 
 void stop_job_if_asked(const Job& job, const ChunkRow& chunk, const std::string& message) {
-    if (job.options.on_failure == OnFailure::Stop) {
-        control_execute(
-            "UPDATE backfill.job SET state = 'failed', finished_at = now(), last_error = $2"
-            " WHERE id = $1::bigint",
-            {job_key(job), chunk_label(chunk) + ": " + message});
-        log_event(job, std::nullopt, "job_failed", chunk_label(chunk) + ": " + message);
-    } else {
-        control_execute("UPDATE backfill.job SET last_error = $2 WHERE id = $1::bigint",
-                        {job_key(job), chunk_label(chunk) + ": " + message});
-    }
+    std::string error = chunk_label(chunk) + ": " + message;
+    if (failure_stops_job(job.options.on_failure, lock_job_state(job)))
+        change_job_state(job, JobState::Failed, EventNote{Event::JobFailed, error});
+    control_execute("UPDATE backfill.job SET last_error = $2 WHERE id = $1::bigint",
+                    {job_key(job), error});
 }
 
 // Records a failed attempt: back to pending while attempts remain, else
 // failed (and the job failed too when on_failure is stop). Its own step.
 Outcome record_failure(const Job& job, const ChunkRow& chunk, const std::string& message,
                        bool permanent) {
-    auto rows = control_query(
-        "SELECT attempts FROM backfill.chunk WHERE job_id = $1::bigint AND chunk_no = $2::int",
-        {job_key(job), std::to_string(chunk.chunk_no)});
-    int attempts = std::stoi(*rows[0][0]);
-    bool final = permanent || attempts >= job.options.max_attempts;
-    control_execute(
-        "UPDATE backfill.chunk SET state = $3, error = $4, shadow_exists = false,"
-        " finished_at = CASE WHEN $3 = 'failed' THEN now() END"
-        " WHERE job_id = $1::bigint AND chunk_no = $2::int",
-        {job_key(job), std::to_string(chunk.chunk_no), final ? "failed" : "pending", message});
-    log_event(job, chunk.chunk_no, final ? "chunk_failed" : "chunk_retry",
-              message + " (attempt " + std::to_string(attempts) + " of " +
-                  std::to_string(job.options.max_attempts) + ")");
+    bool final = record_failed_try(job, chunk.chunk_no, message, permanent) == ChunkState::Failed;
     pg_guard([&]() {
         ereport(WARNING, (errmsg("backfill job \"%s\": %s %s: %s", job.name.c_str(),
                                  chunk_label(chunk).c_str(), final ? "failed" : "will be retried",
@@ -111,19 +96,18 @@ Outcome record_failure(const Job& job, const ChunkRow& chunk, const std::string&
 }
 
 // Drops the shadow the chunk built (by OID, as the job's owner) and puts
-// the chunk back to pending (cancel, writes seen).
+// the chunk back to pending (cancel, writes seen); a chunk published
+// meanwhile keeps its tables.
 void discard_shadow(const Job& job, const ChunkRow& chunk) {
     auto shadow = control_query(
         "SELECT shadow_oid FROM backfill.chunk WHERE job_id = $1::bigint AND chunk_no = $2::int",
         {job_key(job), std::to_string(chunk.chunk_no)});
+    if (!discard_chunk_build(job, chunk.chunk_no))
+        return;
     if (!shadow.empty() && shadow[0][0]) {
         OwnerBox box(job.owner, kSafeSearchPath);
         drop_own_table(static_cast<Oid>(std::stoul(*shadow[0][0])));
     }
-    control_execute(
-        "UPDATE backfill.chunk SET state = 'pending', shadow_exists = false, shadow_oid = NULL"
-        " WHERE job_id = $1::bigint AND chunk_no = $2::int",
-        {job_key(job), std::to_string(chunk.chunk_no)});
 }
 
 void install_guard(const SwapSpec& spec, const std::string& table, const std::string& phase) {

@@ -8,6 +8,7 @@
 #include "core/snapshot_wait.hpp"
 #include "pg/chunk_lock.hpp"
 #include "pg/runner_common.hpp"
+#include "pg/state_store.hpp"
 #include "pg/transactions.hpp"
 
 namespace backfill::pg {
@@ -233,7 +234,7 @@ SnapshotWait wait_for_older_snapshots(const Job& job, const std::vector<ChunkRow
             std::string detail =
                 manual ? manual_snapshot_wait_warning(job.name, b.pid, b.since, budget_us)
                        : snapshot_wait_timeout_detail(b.pid, b.since, budget_us);
-            log_event(job, unit.front().chunk_no, "snapshot_wait_timeout", detail);
+            log_event(job, unit.front().chunk_no, Event::SnapshotWaitTimeout, detail);
             if (manual)
                 warn_nothing_published(detail);
         }

@@ -6,6 +6,7 @@
 #include "core/worker_budget.hpp"
 #include "pg/key_values.hpp"
 #include "pg/session_context.hpp"
+#include "pg/state_store.hpp"
 #include "pg/transactions.hpp"
 #include "pg/worker_slots.hpp"
 
@@ -145,7 +146,7 @@ bool give_back_slot(const Job& job, const std::string& reason,
                        .count();
     if (!should_give_back(held_ms, holds_worker_slot(), launcher_running()))
         return false;
-    log_event(job, std::nullopt, "throttle_yield",
+    log_event(job, std::nullopt, Event::ThrottleYield,
               "held " + std::to_string(held_ms / 1000) + " s by " + reason +
                   "; the worker gives its slot back and the launcher relaunches the job");
     return true;
@@ -179,7 +180,7 @@ Gate wait_until_allowed(Job& job) {
             }
             if (holding) {
                 set_throttled_by(job, std::nullopt);
-                log_event(job, std::nullopt, "throttle_release", "");
+                log_event(job, std::nullopt, Event::ThrottleRelease, "");
             } else {
                 clear_inherited_hold(job);
             }
@@ -188,7 +189,7 @@ Gate wait_until_allowed(Job& job) {
         }
         clear_checks = 0;
         if (!holding) {
-            log_event(job, std::nullopt, "throttle_hold", d.reason);
+            log_event(job, std::nullopt, Event::ThrottleHold, d.reason);
             holding = true;
             held_since = std::chrono::steady_clock::now();
         }

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstring>
 
+#include "core/attempts.hpp"
 #include "core/worker_budget.hpp"
 #include "pg/chunk_lock.hpp"
 #include "pg/chunk_runner.hpp"
@@ -12,6 +13,7 @@
 #include "pg/session_context.hpp"
 #include "pg/settings.hpp"
 #include "pg/spi.hpp"
+#include "pg/state_store.hpp"
 #include "pg/transactions.hpp"
 #include "pg/worker_slots.hpp"
 
@@ -150,8 +152,10 @@ using namespace backfill::pg;
 
 namespace {
 
-// After a failed run: roll back, and if the job was cancelled, drop the
-// shadow of the chunk this worker held and hand the chunk back.
+// After a failed run: roll back, then do with the chunk this worker held
+// what the job's state asks (core after_worker_error): a cancelled job's
+// shadow dropped and the chunk handed back, a paused job's attempt given
+// back, otherwise the error logged.
 void clean_up_after_error(std::int64_t job_id, const std::string& message) {
     int chunk = locked_chunk();
     end_worker_transaction(false);
@@ -159,27 +163,22 @@ void clean_up_after_error(std::int64_t job_id, const std::string& message) {
         begin_worker_transaction();
         spi_connect();
         auto job = load_job_by_id(job_id);
-        if (job && job->state == backfill::JobState::Cancelled && chunk > 0) {
-            auto rows = control_query(
-                "SELECT state FROM backfill.chunk WHERE job_id = $1::bigint AND chunk_no = $2::int",
-                {std::to_string(job_id), std::to_string(chunk)});
-            if (!rows.empty() && *rows[0][0] != "published") {
-                backfill::pg::ChunkRow row;
-                row.chunk_no = chunk;
-                discard_shadow(*job, row);
+        if (job) {
+            switch (backfill::after_worker_error(job->state, chunk > 0)) {
+                case backfill::AfterWorkerError::DiscardBuild: {
+                    backfill::pg::ChunkRow row;
+                    row.chunk_no = chunk;
+                    discard_shadow(*job, row);
+                    break;
+                }
+                case backfill::AfterWorkerError::GiveBackAttempt:
+                    give_back_attempt(*job, chunk, "the job was paused while this chunk was built");
+                    break;
+                case backfill::AfterWorkerError::LogError:
+                    log_event(*job, chunk > 0 ? std::optional<int>(chunk) : std::nullopt,
+                              backfill::Event::WorkerError, message);
+                    break;
             }
-        } else if (job && job->state == backfill::JobState::Paused && chunk > 0) {
-            // pause() cancelled this worker's build: it does not count as an
-            // attempt, and the chunk waits for resume.
-            control_execute(
-                "UPDATE backfill.chunk SET state = 'pending', attempts = greatest(attempts - 1, 0)"
-                " WHERE job_id = $1::bigint AND chunk_no = $2::int AND state = 'running'",
-                {std::to_string(job_id), std::to_string(chunk)});
-            log_event(*job, chunk, "build_aborted",
-                      "the job was paused while this chunk was built");
-        } else if (job) {
-            log_event(*job, chunk > 0 ? std::optional<int>(chunk) : std::nullopt, "worker_error",
-                      message);
         }
         spi_finish();
         end_worker_transaction(true);

@@ -40,3 +40,18 @@ TEST(ReadyUnits, EndWaitsForAll) {
 TEST(ReadyUnits, ManualNeverPublishes) {
     EXPECT_EQ(ready_units(PublishMode::Manual, std::nullopt, {S::Built, S::Built}), Units{});
 }
+
+// Nothing is published once the job was paused (except by publish(),
+// manual), cancelled or rolled back.
+TEST(PublishGate, JobStateDecides) {
+    using J = JobState;
+    EXPECT_EQ(publish_gate(J::Running, false), PublishGate::Publish);
+    EXPECT_EQ(publish_gate(J::Pending, false), PublishGate::Publish);
+    EXPECT_EQ(publish_gate(J::Paused, false), PublishGate::KeepBuilt);
+    EXPECT_EQ(publish_gate(J::Paused, true), PublishGate::Publish);
+    EXPECT_EQ(publish_gate(J::Running, true), PublishGate::Publish);
+    for (J s : {J::Completed, J::Failed, J::Cancelled, J::RolledBack}) {
+        EXPECT_EQ(publish_gate(s, false), PublishGate::Refuse) << to_string(s);
+        EXPECT_EQ(publish_gate(s, true), PublishGate::Refuse) << to_string(s);
+    }
+}

@@ -172,27 +172,88 @@ TEST(ApplyCommand, NameWithQuotesAndSpaces) {
               "backfill job \"a b\" is already paused");
 }
 
-// The chunk state graph, every pair.
-TEST(ChunkTransitions, EveryPair) {
-    using C = ChunkState;
-    const std::vector<std::pair<C, C>> allowed = {
-        {C::Pending, C::Running},      {C::Running, C::Pending},   {C::Running, C::Built},
-        {C::Running, C::Failed},       {C::Running, C::Published}, {C::Built, C::Pending},
-        {C::Built, C::Running},        {C::Built, C::Published},   {C::Built, C::Failed},
-        {C::Published, C::RolledBack}, {C::Failed, C::Pending}};
+// Checks a transition graph on every pair of states against the pairs it
+// must allow; returns how many it allows.
+template <typename State, std::size_t N>
+int expect_graph(const State (&states)[N], const std::vector<std::pair<State, State>>& allowed,
+                 bool (*graph)(State, State)) {
     int count = 0;
-    for (C from : kAllChunkStates) {
-        for (C to : kAllChunkStates) {
+    for (State from : states) {
+        for (State to : states) {
             bool expected = false;
             for (const auto& pair : allowed) {
                 expected = expected || (pair.first == from && pair.second == to);
             }
-            EXPECT_EQ(chunk_transition_allowed(from, to), expected)
-                << to_string(from) << " -> " << to_string(to);
-            count += chunk_transition_allowed(from, to) ? 1 : 0;
+            EXPECT_EQ(graph(from, to), expected) << to_string(from) << " -> " << to_string(to);
+            count += graph(from, to) ? 1 : 0;
         }
     }
-    EXPECT_EQ(count, 11);
+    return count;
+}
+
+// The chunk state graph, every pair.
+TEST(ChunkTransitions, EveryPair) {
+    using C = ChunkState;
+    const std::vector<std::pair<C, C>> allowed = {
+        {C::Pending, C::Running},
+        {C::Running, C::Pending},
+        {C::Running, C::Built},
+        {C::Running, C::Failed},
+        {C::Running, C::Published},
+        {C::Built, C::Pending},
+        {C::Built, C::Running},
+        {C::Built, C::Published},
+        {C::Built, C::Failed},
+        {C::Published, C::RolledBack},
+        {C::Failed, C::Pending},
+        // what the workers did before the state store checked them
+        {C::Pending, C::Pending},
+        {C::Pending, C::Failed},
+        {C::Running, C::Running}};
+    EXPECT_EQ(expect_graph(kAllChunkStates, allowed, chunk_transition_allowed), 14);
+}
+
+// The job state graph, every pair.
+TEST(JobTransitions, EveryPair) {
+    using S = JobState;
+    const std::vector<std::pair<S, S>> allowed = {
+        {S::Pending, S::Running},     {S::Pending, S::Paused},       {S::Pending, S::Completed},
+        {S::Pending, S::Cancelled},   {S::Pending, S::RolledBack},   {S::Running, S::Running},
+        {S::Running, S::Paused},      {S::Running, S::Completed},    {S::Running, S::Failed},
+        {S::Running, S::Cancelled},   {S::Paused, S::Running},       {S::Paused, S::Paused},
+        {S::Paused, S::Completed},    {S::Paused, S::Failed},        {S::Paused, S::Cancelled},
+        {S::Paused, S::RolledBack},   {S::Completed, S::RolledBack}, {S::Failed, S::Running},
+        {S::Failed, S::Failed},       {S::Failed, S::Cancelled},     {S::Failed, S::RolledBack},
+        {S::Cancelled, S::RolledBack}};
+    EXPECT_EQ(expect_graph(kAllJobStates, allowed, job_transition_allowed), 22);
+}
+
+// Every move a command makes is one the state store lets through.
+TEST(JobTransitions, CommandsStayInTheTable) {
+    const JobCommand commands[] = {JobCommand::Run,    JobCommand::Pause, JobCommand::Resume,
+                                   JobCommand::Cancel, JobCommand::Retry, JobCommand::Rollback};
+    for (JobState state : kAllJobStates) {
+        for (JobCommand command : commands) {
+            try {
+                Transition t = apply_command(state, command, "nightly");
+                if (!t.noop) {
+                    EXPECT_TRUE(job_transition_allowed(state, t.next))
+                        << to_string(state) << " -> " << to_string(t.next);
+                }
+            } catch (const UserError&) {
+                // refused: nothing is written
+            }
+        }
+    }
+}
+
+// A published or rolled-back chunk has no build left to throw away.
+TEST(ChunkTransitions, BuildDiscardable) {
+    const bool expected[] = {true, true, true, false, true, false};
+    for (int i = 0; i < 6; ++i) {
+        EXPECT_EQ(build_discardable(kAllChunkStates[i]), expected[i])
+            << to_string(kAllChunkStates[i]);
+    }
 }
 
 // How a job ends once no chunk is left to claim.
