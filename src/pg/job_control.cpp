@@ -357,7 +357,8 @@ void cancel_job(const std::string& name) {
     for (const auto& chunk : load_chunks(job.id)) {
         if (chunk.state == ChunkState::Published || chunk.state == ChunkState::RolledBack)
             continue;
-        if (!try_lock_chunk(job.id, chunk.chunk_no))
+        ChunkLock lock;
+        if (!lock.try_take(job.id, chunk.chunk_no))
             continue;  // its runner cleans up
         SwapSpec spec = spec_for(job, chunk);
         if (drop_own_table(chunk.shadow_oid))
@@ -368,7 +369,6 @@ void cancel_job(const std::string& name) {
                 "UPDATE backfill.chunk SET state = 'pending', shadow_exists = false,"
                 " shadow_oid = NULL WHERE job_id = $1::bigint AND chunk_no = $2::int",
                 {key(job), std::to_string(chunk.chunk_no)});
-        unlock_chunk();
     }
     log_event(job, std::nullopt, "cancelled",
               std::to_string(dropped) + " unpublished shadows dropped");
@@ -468,7 +468,8 @@ int purge_job(const std::string& name) {
         refuse_if_written_since_set_aside(job, chunk,
                                           chunk.retained ? chunk.retained_oid : chunk.shadow_oid);
     for (const auto& chunk : chunks) {
-        if (!try_lock_chunk(job.id, chunk.chunk_no))
+        ChunkLock lock;
+        if (!lock.try_take(job.id, chunk.chunk_no))
             continue;
         SwapSpec spec = spec_for(job, chunk);
         // Only what this job made and nothing attached: drop_own_table
@@ -483,7 +484,6 @@ int purge_job(const std::string& name) {
             " retained_oid = NULL, shadow_oid = NULL"
             " WHERE job_id = $1::bigint AND chunk_no = $2::int",
             {key(job), std::to_string(chunk.chunk_no)});
-        unlock_chunk();
     }
     control_execute("DELETE FROM backfill.chunk_write WHERE job_id = $1::bigint", {key(job)});
     log_event(job, std::nullopt, "purged", std::to_string(dropped) + " tables dropped");
