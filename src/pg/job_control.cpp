@@ -61,7 +61,7 @@ SwapSpec spec_for(const Job& job, const ChunkRow& chunk) {
 // lock politely); false when the lock could not be had.
 bool drop_guard(const Job& job, const ChunkRow& chunk, const SwapSpec& spec) {
     std::string live = spec.schema + "." + spec.partition;
-    if (!relation_exists(chunk.part_schema, chunk.part_name))
+    if (!relation_named(chunk.part_schema, chunk.part_name).has_value())
         return true;
     return with_lock_retries(job.options.lock_timeout_us, job.options.swap_retries, [&]() {
         for (const auto& s : drop_guard_statements(spec, live))
