@@ -125,87 +125,91 @@ TEST(TargetChecks, RefusesWhatTheCallerDoesNotOwn) {
               "table public.events is partitioned by HASH, not by RANGE");
 }
 
-// Detaching a partition is what a referencing foreign key forbids.
-TEST(NeighbourChecks, RefusesAReferencedTarget) {
-    NeighbourFacts n;
-    n.referencing_foreign_key = TableObject{"orders_event_fk", "public.orders"};
-    expect_refusal(neighbour_refusal("public.events", n, kSwapRequirements),
-                   ErrorKind::FeatureNotSupported,
-                   "table public.events is referenced by foreign key \"orders_event_fk\" of "
-                   "table public.orders",
-                   "A partition cannot be detached while rows reference it. Drop the foreign key "
-                   "for the backfill (and re-add it NOT VALID, then VALIDATE, afterwards).");
-    EXPECT_FALSE(neighbour_refusal("public.events", n, kInPlace));
+// One neighbour in the way: the fact, and the refusal swap makes of it.
+struct NeighbourCase {
+    const char* name;
+    void (*set)(NeighbourFacts&);
+    ErrorKind kind;
+    std::string message, hint;
+};
+
+const NeighbourCase kNeighbourCases[] = {
+    // Detaching a partition is what a referencing foreign key forbids.
+    {"foreign key",
+     [](NeighbourFacts& n) {
+         n.referencing_foreign_key = TableObject{"orders_event_fk", "public.orders"};
+     },
+     ErrorKind::FeatureNotSupported,
+     "table public.events is referenced by foreign key \"orders_event_fk\" of table "
+     "public.orders",
+     "A partition cannot be detached while rows reference it. Drop the foreign key for the "
+     "backfill (and re-add it NOT VALID, then VALIDATE, afterwards)."},
+    {"publication",
+     [](NeighbourFacts& n) {
+         n.publication = TableObject{"cdc", "public.events_1"};
+     },
+     ErrorKind::FeatureNotSupported, "table public.events_1 is in publication \"cdc\"",
+     "Rows loaded into a shadow partition are not sent to subscribers, so they would diverge. "
+     "Remove the table from the publication for the backfill and resynchronise the subscribers "
+     "afterwards, or run the backfill on each subscriber."},
+    {"schema without CREATE", [](NeighbourFacts& n) { n.schema_without_create = "\"Archive\""; },
+     ErrorKind::InvalidParameter, "permission denied to create tables in schema \"Archive\"",
+     "backfill builds each shadow partition beside the partition it replaces; the job's owner "
+     "needs CREATE on that schema."},
+    {"partition trigger",
+     [](NeighbourFacts& n) {
+         n.partition_trigger = TableObject{"audit", "public.events_1"};
+     },
+     ErrorKind::FeatureNotSupported, "partition public.events_1 has its own trigger \"audit\"",
+     "Triggers defined on a single partition are not carried over to its rebuilt table. Define "
+     "the trigger on the partitioned table instead (it is cloned to every partition), or drop "
+     "it for the backfill."},
+    {"row-level security",
+     [](NeighbourFacts& n) { n.partition_with_row_security = "public.events_1"; },
+     ErrorKind::FeatureNotSupported, "partition public.events_1 has row-level security of its own",
+     "Policies and ENABLE ROW LEVEL SECURITY on a single partition are not carried over to its "
+     "rebuilt table. Define them on the partitioned table, or remove them for the backfill."},
+    {"view",
+     [](NeighbourFacts& n) {
+         n.dependent_view = TableObject{"public.recent", "public.events_1"};
+     },
+     ErrorKind::FeatureNotSupported, "view public.recent depends on partition public.events_1",
+     "It would keep reading the retained original after the swap. Define the view on the "
+     "partitioned table, or drop it for the backfill."},
+    {"owned sequence",
+     [](NeighbourFacts& n) {
+         n.owned_sequence = TableObject{"public.events_1_id_seq", "public.events_1"};
+     },
+     ErrorKind::FeatureNotSupported,
+     "partition public.events_1 owns sequence public.events_1_id_seq",
+     "A serial or identity column declared on a single partition cannot move to its rebuilt "
+     "table. Declare the default on the partitioned table instead."},
+};
+
+// Each neighbour alone is refused by swap, and by no mode that does not
+// do to the partitions what that neighbour forbids.
+TEST(NeighbourChecks, RefusesEachNeighbourForSwapOnly) {
+    for (const auto& c : kNeighbourCases) {
+        SCOPED_TRACE(c.name);
+        NeighbourFacts n;
+        c.set(n);
+        expect_refusal(neighbour_refusal("public.events", n, kSwapRequirements), c.kind, c.message,
+                       c.hint);
+        EXPECT_FALSE(neighbour_refusal("public.events", n, kInPlace));
+    }
 }
 
-TEST(NeighbourChecks, RefusesAPublishedTable) {
+// Each requirement answers for its own neighbours only: a mode that does
+// not detach partitions still refuses a published one.
+TEST(NeighbourChecks, EachRequirementForItsOwnNeighbours) {
+    TargetRequirements attach_only = kSwapRequirements;
+    attach_only.detaches_partitions = false;
     NeighbourFacts n;
-    n.publication = TableObject{"cdc", "public.events_1"};
-    expect_refusal(neighbour_refusal("public.events", n, kSwapRequirements),
-                   ErrorKind::FeatureNotSupported,
-                   "table public.events_1 is in publication \"cdc\"",
-                   "Rows loaded into a shadow partition are not sent to subscribers, so they "
-                   "would diverge. Remove the table from the publication for the backfill and "
-                   "resynchronise the subscribers afterwards, or run the backfill on each "
-                   "subscriber.");
-    EXPECT_FALSE(neighbour_refusal("public.events", n, kInPlace));
-}
-
-TEST(NeighbourChecks, RefusesASchemaWithoutCreate) {
-    NeighbourFacts n;
-    n.schema_without_create = "\"Archive\"";
-    expect_refusal(neighbour_refusal("public.events", n, kSwapRequirements),
-                   ErrorKind::InvalidParameter,
-                   "permission denied to create tables in schema \"Archive\"",
-                   "backfill builds each shadow partition beside the partition it replaces; the "
-                   "job's owner needs CREATE on that schema.");
-    EXPECT_FALSE(neighbour_refusal("public.events", n, kInPlace));
-}
-
-TEST(NeighbourChecks, RefusesAPartitionTrigger) {
-    NeighbourFacts n;
-    n.partition_trigger = TableObject{"audit", "public.events_1"};
-    expect_refusal(neighbour_refusal("public.events", n, kSwapRequirements),
-                   ErrorKind::FeatureNotSupported,
-                   "partition public.events_1 has its own trigger \"audit\"",
-                   "Triggers defined on a single partition are not carried over to its rebuilt "
-                   "table. Define the trigger on the partitioned table instead (it is cloned to "
-                   "every partition), or drop it for the backfill.");
-    EXPECT_FALSE(neighbour_refusal("public.events", n, kInPlace));
-}
-
-TEST(NeighbourChecks, RefusesPartitionRowSecurity) {
-    NeighbourFacts n;
-    n.partition_with_row_security = "public.events_1";
-    expect_refusal(neighbour_refusal("public.events", n, kSwapRequirements),
-                   ErrorKind::FeatureNotSupported,
-                   "partition public.events_1 has row-level security of its own",
-                   "Policies and ENABLE ROW LEVEL SECURITY on a single partition are not carried "
-                   "over to its rebuilt table. Define them on the partitioned table, or remove "
-                   "them for the backfill.");
-    EXPECT_FALSE(neighbour_refusal("public.events", n, kInPlace));
-}
-
-TEST(NeighbourChecks, RefusesAViewOnAPartition) {
-    NeighbourFacts n;
-    n.dependent_view = TableObject{"public.recent", "public.events_1"};
-    expect_refusal(neighbour_refusal("public.events", n, kSwapRequirements),
-                   ErrorKind::FeatureNotSupported,
-                   "view public.recent depends on partition public.events_1",
-                   "It would keep reading the retained original after the swap. Define the view "
-                   "on the partitioned table, or drop it for the backfill.");
-    EXPECT_FALSE(neighbour_refusal("public.events", n, kInPlace));
-}
-
-TEST(NeighbourChecks, RefusesASequenceOwnedByAPartition) {
-    NeighbourFacts n;
-    n.owned_sequence = TableObject{"public.events_1_id_seq", "public.events_1"};
-    expect_refusal(neighbour_refusal("public.events", n, kSwapRequirements),
-                   ErrorKind::FeatureNotSupported,
-                   "partition public.events_1 owns sequence public.events_1_id_seq",
-                   "A serial or identity column declared on a single partition cannot move to "
-                   "its rebuilt table. Declare the default on the partitioned table instead.");
-    EXPECT_FALSE(neighbour_refusal("public.events", n, kInPlace));
+    n.referencing_foreign_key = TableObject{"fk", "public.orders"};
+    EXPECT_FALSE(neighbour_refusal("public.events", n, attach_only));
+    n.publication = TableObject{"cdc", "public.events"};
+    EXPECT_EQ(std::string(neighbour_refusal("public.events", n, attach_only)->what()),
+              "table public.events is in publication \"cdc\"");
 }
 
 // With several neighbours in the way, the refusal names the first in the
