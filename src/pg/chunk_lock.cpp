@@ -9,6 +9,8 @@ namespace backfill::pg {
 
 namespace {
 
+// The advisory lock tag of (id, sub_id) in one of backfill's lock spaces,
+// in this database.
 LOCKTAG tag_of(std::int64_t id, int sub_id, uint16 space) {
     LOCKTAG tag;
     SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32)id, (uint32)sub_id, space);
