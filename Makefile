@@ -35,15 +35,17 @@ override CXXFLAGS += -Werror
 endif
 SHLIB_LINK += -lstdc++
 
-
 # @lock_space::kName@ in a template becomes the number of kName in
 # src/core/lock_space.hpp; a placeholder left unreplaced fails the build.
+# The result is read-only: an edit belongs in the template.
 LOCK_SPACE_HEADER = src/core/lock_space.hpp
 sql/%.sql: sql/%.sql.in $(LOCK_SPACE_HEADER)
 	sed -n 's/^inline constexpr std::uint16_t \(k[A-Za-z]*\) = \([0-9][0-9]*\);$$/s|@lock_space::\1@|\2|g/p' \
 		$(LOCK_SPACE_HEADER) >$@.sed
-	sed -f $@.sed $< >$@.tmp
+	{ echo "-- Generated from $< by the Makefile: edit that file instead."; \
+		sed -f $@.sed $<; } >$@.tmp
 	rm -f $@.sed
 	@if grep -n '@lock_space::' $@.tmp; then \
 		echo "$<: unknown lock space (not in $(LOCK_SPACE_HEADER))" >&2; rm -f $@.tmp; exit 1; fi
-	mv $@.tmp $@
+	chmod a-w $@.tmp
+	mv -f $@.tmp $@
