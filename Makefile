@@ -2,7 +2,11 @@
 # PostgreSQL layer (src/pg) linked into one shared library.
 EXTENSION = backfill
 MODULE_big = backfill
-DATA = $(wildcard sql/backfill--*.sql)
+# Install scripts that read backfill's advisory lock spaces are generated
+# from sql/*.sql.in (see src/core/lock_space.hpp); the others are as written.
+SQL_TEMPLATES = $(wildcard sql/backfill--*.sql.in)
+DATA_built = $(SQL_TEMPLATES:.sql.in=.sql)
+DATA = $(filter-out $(DATA_built),$(wildcard sql/backfill--*.sql))
 
 CORE_SRCS = $(wildcard src/core/*.cpp)
 PG_SRCS = $(wildcard src/pg/*.cpp)
@@ -31,3 +35,17 @@ override CXXFLAGS += -Werror
 endif
 SHLIB_LINK += -lstdc++
 
+# @lock_space::kName@ in a template becomes the number of kName in
+# src/core/lock_space.hpp; a placeholder left unreplaced fails the build.
+# The result is read-only: an edit belongs in the template.
+LOCK_SPACE_HEADER = src/core/lock_space.hpp
+sql/%.sql: sql/%.sql.in $(LOCK_SPACE_HEADER)
+	sed -n 's/^inline constexpr std::uint16_t \(k[A-Za-z]*\) = \([0-9][0-9]*\);$$/s|@lock_space::\1@|\2|g/p' \
+		$(LOCK_SPACE_HEADER) >$@.sed
+	{ echo "-- Generated from $< by the Makefile: edit that file instead."; \
+		sed -f $@.sed $<; } >$@.tmp
+	rm -f $@.sed
+	@if grep -n '@lock_space::' $@.tmp; then \
+		echo "$<: unknown lock space (not in $(LOCK_SPACE_HEADER))" >&2; rm -f $@.tmp; exit 1; fi
+	chmod a-w $@.tmp
+	mv -f $@.tmp $@

@@ -1,5 +1,6 @@
 #include "pg/catalog.hpp"
 
+#include "core/target_checks.hpp"
 #include "core/user_error.hpp"
 #include "pg/key_values.hpp"
 #include "pg/pg_error.hpp"
@@ -9,18 +10,12 @@ namespace backfill::pg {
 
 namespace {
 
-// Shorthand for the usual refusal.
-[[noreturn]] void refuse(ErrorKind kind, const std::string& message, const std::string& hint) {
-    throw UserError(kind, message, hint);
-}
-
 // Partitions of the target with their bounds and size estimates. Tables
 // never analyzed (reltuples < 0) and small enough are counted exactly.
 void load_partitions(TargetInfo& t) {
     auto rows = query(
         "SELECT c.oid, n.nspname, c.relname, c.relkind, c.relpartbound::text,"
-        " c.reltuples::bigint, pg_catalog.pg_relation_size(c.oid),"
-        " pg_catalog.pg_has_role(c.relowner, 'USAGE')"
+        " c.reltuples::bigint, pg_catalog.pg_relation_size(c.oid)"
         " FROM pg_catalog.pg_inherits i"
         " JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid"
         " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
@@ -41,9 +36,6 @@ void load_partitions(TargetInfo& t) {
             t.default_rows = est_rows;
             continue;
         }
-        if (*r[7] != "t")
-            refuse(ErrorKind::InvalidParameter, "must be owner of partition " + qname,
-                   "Only the owner of the target and all its partitions can backfill it.");
         PartitionInfo info;
         info.qualified_name = qname;
         info.lower = b.lower;
@@ -69,13 +61,95 @@ void load_columns(TargetInfo& t) {
     }
 }
 
+// How the catalog's partition strategy letter reads (relkind 'p' only).
+PartitionStrategy strategy_of(const Row& r) {
+    if (*r[2] != "p")
+        return PartitionStrategy::None;
+    if (*r[3] == "r")
+        return PartitionStrategy::Range;
+    return *r[3] == "l" ? PartitionStrategy::List : PartitionStrategy::Hash;
+}
+
+// The first object a catalog query lists, as (object, table), or none.
+std::optional<TableObject> first_object(const std::vector<Row>& rows) {
+    if (rows.empty())
+        return std::nullopt;
+    return TableObject{*rows[0][0], *rows[0][1]};
+}
+
+// The first value a catalog query lists, or none.
+std::optional<std::string> first_value(const std::vector<Row>& rows) {
+    if (rows.empty())
+        return std::nullopt;
+    return *rows[0][0];
+}
+
+// What lies around the target and the partitions: see NeighbourFacts.
+NeighbourFacts read_neighbours(const TargetInfo& t, const std::string& oids) {
+    NeighbourFacts n;
+    std::string target = std::to_string(t.oid);
+    n.referencing_foreign_key = first_object(
+        query("SELECT c.conname, c.conrelid::regclass::text FROM pg_catalog.pg_constraint c"
+              " WHERE c.contype = 'f' AND c.confrelid = ANY($1::oid[]) AND c.conparentid = 0"
+              " ORDER BY 1 LIMIT 1",
+              {oids}));
+    n.publication = first_object(
+        query("SELECT p.pubname, c.oid::regclass::text FROM pg_catalog.pg_publication_tables p"
+              " JOIN pg_catalog.pg_namespace n ON n.nspname = p.schemaname"
+              " JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename"
+              " WHERE c.oid = ANY($1::oid[]) ORDER BY 1, 2 LIMIT 1",
+              {oids}));
+    auto schema = first_value(
+        query("SELECT DISTINCT n.nspname FROM pg_catalog.pg_class c"
+              " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+              " WHERE c.oid = ANY($1::oid[]) AND c.oid <> $2::oid"
+              " AND NOT pg_catalog.has_schema_privilege(n.oid, 'CREATE') ORDER BY 1 LIMIT 1",
+              {oids, target}));
+    if (schema)
+        n.schema_without_create = quote_ident(*schema);
+    n.partition_trigger = first_object(query(
+        "SELECT t.tgname, t.tgrelid::regclass::text FROM pg_catalog.pg_trigger t"
+        " WHERE t.tgrelid = ANY($1::oid[]) AND t.tgrelid <> $2::oid AND NOT t.tgisinternal"
+        " AND t.tgparentid = 0 AND t.tgname NOT LIKE 'backfill\\_guard\\_%' ORDER BY 1 LIMIT 1",
+        {oids, target}));
+    n.partition_with_row_security = first_value(
+        query("SELECT c.oid::regclass::text FROM pg_catalog.pg_class c"
+              " WHERE c.oid = ANY($1::oid[]) AND c.oid <> $2::oid AND (c.relrowsecurity"
+              "  OR EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid))"
+              " ORDER BY 1 LIMIT 1",
+              {oids, target}));
+    n.dependent_view = first_object(
+        query("SELECT DISTINCT v.oid::regclass::text, d.refobjid::regclass::text"
+              " FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_rewrite w ON w.oid = d.objid"
+              " JOIN pg_catalog.pg_class v ON v.oid = w.ev_class"
+              " WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass"
+              " AND d.refobjid = ANY($1::oid[]) AND d.refobjid <> $2::oid AND v.oid <> d.refobjid"
+              " ORDER BY 1 LIMIT 1",
+              {oids, target}));
+    n.owned_sequence = first_object(query(
+        "SELECT s.oid::regclass::text, d.refobjid::regclass::text"
+        " FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class s ON s.oid = d.objid"
+        " WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND s.relkind = 'S'"
+        " AND d.deptype IN ('a', 'i') AND d.refobjid = ANY($1::oid[]) AND d.refobjid <> $2::oid"
+        " ORDER BY 1 LIMIT 1",
+        {oids, target}));
+    return n;
+}
+
 }  // namespace
 
 TargetInfo load_target(Oid relid) {
     auto rows = query(
         "SELECT n.nspname, c.relname, c.relkind, p.partstrat, p.partnatts,"
         " a.attname, a.atttypid, pg_catalog.pg_has_role(c.relowner, 'USAGE'),"
-        " c.relispartition, pg_catalog.format_type(a.atttypid, NULL)"
+        " c.relispartition, pg_catalog.format_type(a.atttypid, NULL),"
+        // the first partition but the default that the caller does not own
+        " (SELECT pg_catalog.format('%I.%I', pn.nspname, pc.relname)"
+        "  FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class pc ON pc.oid = i.inhrelid"
+        "  JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace"
+        "  WHERE i.inhparent = c.oid AND NOT pg_catalog.pg_has_role(pc.relowner, 'USAGE')"
+        "  AND pg_catalog.pg_get_expr(pc.relpartbound, pc.oid) <> 'DEFAULT'"
+        "  ORDER BY pc.oid LIMIT 1)"
         " FROM pg_catalog.pg_class c"
         " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
         " LEFT JOIN pg_catalog.pg_partitioned_table p ON p.partrelid = c.oid"
@@ -84,49 +158,31 @@ TargetInfo load_target(Oid relid) {
         " WHERE c.oid = $1::oid",
         {std::to_string(relid)});
     if (rows.empty())
-        refuse(ErrorKind::InvalidParameter,
-               "relation with OID " + std::to_string(relid) + " does not exist",
-               "Pass the target table's name, e.g. 'public.events'.");
+        throw UserError(ErrorKind::InvalidParameter,
+                        "relation with OID " + std::to_string(relid) + " does not exist",
+                        "Pass the target table's name, e.g. 'public.events'.");
     const Row& r = rows[0];
     TargetInfo t;
     t.oid = relid;
     t.schema = *r[0];
     t.name = *r[1];
     t.qualified = qualified(t.schema, t.name);
-    const std::string hint_range =
-        "backfill rebuilds the partitions of a table declared PARTITION BY RANGE (column).";
-    if (*r[2] != "p")
-        refuse(ErrorKind::FeatureNotSupported, "table " + t.qualified + " is not partitioned",
-               hint_range);
-    if (*r[8] == "t")
-        refuse(ErrorKind::FeatureNotSupported,
-               "table " + t.qualified +
-                   " is itself a partition; sub-partitioned targets are not supported",
-               "Give the top-level partitioned table.");
-    if (*r[3] != "r")
-        refuse(ErrorKind::FeatureNotSupported,
-               "table " + t.qualified + " is partitioned by " +
-                   (*r[3] == "l" ? std::string("LIST") : std::string("HASH")) + ", not by RANGE",
-               hint_range);
-    if (*r[4] != "1")
-        refuse(ErrorKind::FeatureNotSupported,
-               "table " + t.qualified + " has a partition key of " + *r[4] + " columns",
-               "Only a single-column RANGE partition key is supported.");
-    if (!r[5])
-        refuse(ErrorKind::FeatureNotSupported,
-               "the partition key of table " + t.qualified + " is an expression",
-               "Only a plain column can be the partition key.");
+    TargetFacts facts;
+    facts.qualified = t.qualified;
+    facts.strategy = strategy_of(r);
+    facts.is_partition = *r[8] == "t";
+    facts.key_columns = r[4] ? std::stoi(*r[4]) : 0;
+    facts.key_column = r[5];
+    if (r[6]) {
+        t.key_type = static_cast<Oid>(std::stoul(*r[6]));
+        facts.key_type = *r[9];
+        facts.key_type_supported = supported_key_type(t.key_type);
+    }
+    facts.owned = *r[7] == "t";
+    facts.unowned_partition = r[10];
+    if (auto refusal = target_refusal(facts, kSwapRequirements))
+        throw *refusal;
     t.key_column = *r[5];
-    t.key_type = static_cast<Oid>(std::stoul(*r[6]));
-    if (!supported_key_type(t.key_type))
-        refuse(ErrorKind::FeatureNotSupported,
-               "partition key column \"" + t.key_column + "\" of table " + t.qualified +
-                   " has type " + *r[9],
-               "Supported key types: date, timestamp, timestamptz, smallint, integer, bigint, "
-               "numeric.");
-    if (*r[7] != "t")
-        refuse(ErrorKind::InvalidParameter, "must be owner of table " + t.qualified,
-               "Only the owner of the target (or a member of its owning role) can backfill it.");
     load_partitions(t);
     load_columns(t);
     return t;
@@ -137,89 +193,8 @@ void preflight_neighbours(const TargetInfo& t, const std::vector<std::size_t>& c
     for (std::size_t i : chunk_parts)
         oids += "," + std::to_string(t.refs[i].oid);
     oids += "}";
-    auto fk = query(
-        "SELECT c.conname, c.conrelid::regclass::text FROM pg_catalog.pg_constraint c"
-        " WHERE c.contype = 'f' AND c.confrelid = ANY($1::oid[]) AND c.conparentid = 0"
-        " ORDER BY 1 LIMIT 1",
-        {oids});
-    if (!fk.empty())
-        refuse(
-            ErrorKind::FeatureNotSupported,
-            "table " + t.qualified + " is referenced by foreign key \"" + *fk[0][0] +
-                "\" of table " + *fk[0][1],
-            "A partition cannot be detached while rows reference it. Drop the foreign key for the "
-            "backfill (and re-add it NOT VALID, then VALIDATE, afterwards).");
-    auto pubs = query(
-        "SELECT p.pubname, c.oid::regclass::text FROM pg_catalog.pg_publication_tables p"
-        " JOIN pg_catalog.pg_namespace n ON n.nspname = p.schemaname"
-        " JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = p.tablename"
-        " WHERE c.oid = ANY($1::oid[]) ORDER BY 1, 2 LIMIT 1",
-        {oids});
-    if (!pubs.empty())
-        refuse(ErrorKind::FeatureNotSupported,
-               "table " + *pubs[0][1] + " is in publication \"" + *pubs[0][0] + "\"",
-               "Rows loaded into a shadow partition are not sent to subscribers, so they would "
-               "diverge. Remove the table from the publication for the backfill and resynchronise "
-               "the subscribers afterwards, or run the backfill on each subscriber.");
-    auto noschema = query(
-        "SELECT DISTINCT n.nspname FROM pg_catalog.pg_class c"
-        " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE c.oid = ANY($1::oid[]) AND c.oid <> $2::oid"
-        " AND NOT pg_catalog.has_schema_privilege(n.oid, 'CREATE') ORDER BY 1 LIMIT 1",
-        {oids, std::to_string(t.oid)});
-    if (!noschema.empty())
-        refuse(ErrorKind::InvalidParameter,
-               "permission denied to create tables in schema " + quote_ident(*noschema[0][0]),
-               "backfill builds each shadow partition beside the partition it replaces; the job's "
-               "owner needs CREATE on that schema.");
-    auto trg = query(
-        "SELECT t.tgname, t.tgrelid::regclass::text FROM pg_catalog.pg_trigger t"
-        " WHERE t.tgrelid = ANY($1::oid[]) AND t.tgrelid <> $2::oid AND NOT t.tgisinternal"
-        " AND t.tgparentid = 0 AND t.tgname NOT LIKE 'backfill\\_guard\\_%' ORDER BY 1 LIMIT 1",
-        {oids, std::to_string(t.oid)});
-    if (!trg.empty())
-        refuse(ErrorKind::FeatureNotSupported,
-               "partition " + *trg[0][1] + " has its own trigger \"" + *trg[0][0] + "\"",
-               "Triggers defined on a single partition are not carried over to its rebuilt table. "
-               "Define the trigger on the partitioned table instead (it is cloned to every "
-               "partition), or drop it for the backfill.");
-    auto rls = query(
-        "SELECT c.oid::regclass::text FROM pg_catalog.pg_class c"
-        " WHERE c.oid = ANY($1::oid[]) AND c.oid <> $2::oid AND (c.relrowsecurity"
-        "  OR EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid))"
-        " ORDER BY 1 LIMIT 1",
-        {oids, std::to_string(t.oid)});
-    if (!rls.empty())
-        refuse(ErrorKind::FeatureNotSupported,
-               "partition " + *rls[0][0] + " has row-level security of its own",
-               "Policies and ENABLE ROW LEVEL SECURITY on a single partition are not carried over "
-               "to its rebuilt table. Define them on the partitioned table, or remove them for "
-               "the backfill.");
-    auto views = query(
-        "SELECT DISTINCT v.oid::regclass::text, d.refobjid::regclass::text"
-        " FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_rewrite w ON w.oid = d.objid"
-        " JOIN pg_catalog.pg_class v ON v.oid = w.ev_class"
-        " WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass"
-        " AND d.refobjid = ANY($1::oid[]) AND d.refobjid <> $2::oid AND v.oid <> d.refobjid"
-        " ORDER BY 1 LIMIT 1",
-        {oids, std::to_string(t.oid)});
-    if (!views.empty())
-        refuse(ErrorKind::FeatureNotSupported,
-               "view " + *views[0][0] + " depends on partition " + *views[0][1],
-               "It would keep reading the retained original after the swap. Define the view on "
-               "the partitioned table, or drop it for the backfill.");
-    auto seqs = query(
-        "SELECT s.oid::regclass::text, d.refobjid::regclass::text"
-        " FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class s ON s.oid = d.objid"
-        " WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND s.relkind = 'S'"
-        " AND d.deptype IN ('a', 'i') AND d.refobjid = ANY($1::oid[]) AND d.refobjid <> $2::oid"
-        " ORDER BY 1 LIMIT 1",
-        {oids, std::to_string(t.oid)});
-    if (!seqs.empty())
-        refuse(ErrorKind::FeatureNotSupported,
-               "partition " + *seqs[0][1] + " owns sequence " + *seqs[0][0],
-               "A serial or identity column declared on a single partition cannot move to its "
-               "rebuilt table. Declare the default on the partitioned table instead.");
+    if (auto refusal = neighbour_refusal(t.qualified, read_neighbours(t, oids), kSwapRequirements))
+        throw *refusal;
     if (t.default_partition && t.default_rows > 10000) {
         std::string qdef = qualified(t.default_partition->schema, t.default_partition->name);
         std::string msg = "default partition " + qdef + " holds about " +
@@ -246,14 +221,6 @@ std::optional<LivePartition> live_partition(Oid target, const std::string& schem
     if (rows.empty())
         return std::nullopt;
     return LivePartition{static_cast<Oid>(std::stoul(*rows[0][0])), *rows[0][1], *rows[0][2]};
-}
-
-bool relation_exists(const std::string& schema, const std::string& name) {
-    return !query(
-                "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
-                " ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
-                {schema, name})
-                .empty();
 }
 
 }  // namespace backfill::pg

@@ -33,12 +33,15 @@ struct TargetInfo {
 
 // Reads the target and checks that backfill can work on it: a RANGE-
 // partitioned table with one plain column key of a supported type, owned by
-// the caller. Throws UserError saying what is wrong otherwise.
+// the caller, as are its partitions. Throws the core's refusal
+// (core/target_checks.hpp) otherwise.
 TargetInfo load_target(Oid relid);
 
-// Refuses what would break a swap of these partitions: foreign keys that
-// reference the target, membership in a publication, partition-level
-// triggers. Warns (NOTICE/WARNING) about a large default partition.
+// Refuses what would break a swap of these partitions (the core decides
+// over what the catalog says): foreign keys that reference the target,
+// membership in a publication, a schema without CREATE, partition-level
+// triggers, row-level security, views or sequences. Warns about a large
+// default partition.
 void preflight_neighbours(const TargetInfo& target, const std::vector<std::size_t>& chunk_parts);
 
 // Current relpartbound node text of a partition (by schema and name), or
@@ -50,8 +53,5 @@ struct LivePartition {
 };
 std::optional<LivePartition> live_partition(Oid target, const std::string& schema,
                                             const std::string& name);
-
-// Whether a relation schema.name exists.
-bool relation_exists(const std::string& schema, const std::string& name);
 
 }  // namespace backfill::pg

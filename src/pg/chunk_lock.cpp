@@ -1,5 +1,6 @@
 #include "pg/chunk_lock.hpp"
 
+#include "core/lock_space.hpp"
 #include "pg/pg_error.hpp"
 #include "pg/pg_headers.hpp"
 #include "pg/spi.hpp"
@@ -8,83 +9,72 @@ namespace backfill::pg {
 
 namespace {
 
-// Advisory lock tags with these fourth fields cannot collide with the
-// pg_advisory_lock() family, which uses 1 and 2. The job space is read by
-// the backfill.jobs view (objsubid 16967).
-constexpr uint16 kChunkLockSpace = 0x4246;
-constexpr uint16 kJobLockSpace = 0x4247;
-constexpr uint16 kWaiterLockSpace = 0x4248;
-constexpr uint16 kTargetLockSpace = 0x4249;
-
-struct Held {
-    bool held = false;
+// The advisory lock tag of (id, sub_id) in one of backfill's lock spaces,
+// in this database.
+LOCKTAG tag_of(std::int64_t id, int sub_id, uint16 space) {
     LOCKTAG tag;
-    int chunk_no = 0;
-};
-Held chunk_lock;
-Held job_lock;
-Held waiter_lock;
-
-LOCKTAG tag_of(std::int64_t job_id, int chunk_no, uint16 space) {
-    LOCKTAG tag;
-    SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32)job_id, (uint32)chunk_no, space);
+    SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32)id, (uint32)sub_id, space);
     return tag;
 }
 
-// Releases a held session lock of the given mode.
-void release(Held& h, LOCKMODE mode) {
-    if (!h.held)
-        return;
-    h.held = false;
-    LockRelease(&h.tag, mode, true);
+// Takes a session lock of the given mode, waiting for it.
+void acquire_lock(const LOCKTAG& tag, LOCKMODE mode) {
+    pg_guard([&]() { LockAcquire(&tag, mode, true, false); });
+}
+
+// Releases a session lock held in the given mode. Called by destructors,
+// also while an error unwinds: it never throws (the lock manager's own
+// complaints, a WARNING at most, are left to it).
+void release_lock(const LOCKTAG& tag, LOCKMODE mode) noexcept {
+    try {
+        pg_guard([&]() { LockRelease(&tag, mode, true); });
+    } catch (...) {
+    }
 }
 
 }  // namespace
 
-bool try_lock_chunk(std::int64_t job_id, int chunk_no) {
-    unlock_chunk();
-    LOCKTAG tag = tag_of(job_id, chunk_no, kChunkLockSpace);
+bool ChunkLock::try_take(std::int64_t job_id, int chunk_no) {
+    release();
+    LOCKTAG tag = tag_of(job_id, chunk_no, lock_space::kChunk);
     bool got = pg_guard(
         [&]() { return LockAcquire(&tag, ExclusiveLock, true, true) != LOCKACQUIRE_NOT_AVAIL; });
-    if (got)
-        chunk_lock = Held{true, tag, chunk_no};
+    if (got) {
+        job_id_ = job_id;
+        chunk_no_ = chunk_no;
+    }
     return got;
 }
 
-void unlock_chunk() { release(chunk_lock, ExclusiveLock); }
+void ChunkLock::release() noexcept {
+    if (chunk_no_ == 0)
+        return;
+    release_lock(tag_of(job_id_, chunk_no_, lock_space::kChunk), ExclusiveLock);
+    chunk_no_ = 0;
+}
 
-int locked_chunk() { return chunk_lock.held ? chunk_lock.chunk_no : 0; }
+JobLock::JobLock(std::int64_t job_id) : job_id_(job_id) {
+    acquire_lock(tag_of(job_id, 0, lock_space::kJob), ShareLock);
+}
+
+JobLock::~JobLock() { release_lock(tag_of(job_id_, 0, lock_space::kJob), ShareLock); }
+
+WaiterMark::WaiterMark() { acquire_lock(tag_of(0, MyProcPid, lock_space::kWaiter), ShareLock); }
+
+WaiterMark::~WaiterMark() { release_lock(tag_of(0, MyProcPid, lock_space::kWaiter), ShareLock); }
 
 void lock_target_jobs(unsigned int target_oid) {
-    LOCKTAG tag = tag_of(target_oid, 0, kTargetLockSpace);
+    LOCKTAG tag = tag_of(target_oid, 0, lock_space::kTarget);
     pg_guard([&]() { LockAcquire(&tag, ExclusiveLock, false, false); });
 }
-
-void lock_job(std::int64_t job_id) {
-    unlock_job();
-    LOCKTAG tag = tag_of(job_id, 0, kJobLockSpace);
-    pg_guard([&]() { LockAcquire(&tag, ShareLock, true, false); });
-    job_lock = Held{true, tag, 0};
-}
-
-void unlock_job() { release(job_lock, ShareLock); }
-
-void mark_waiter() {
-    if (waiter_lock.held)
-        return;
-    LOCKTAG tag = tag_of(0, MyProcPid, kWaiterLockSpace);
-    pg_guard([&]() { LockAcquire(&tag, ShareLock, true, false); });
-    waiter_lock = Held{true, tag, 0};
-}
-
-void unmark_waiter() { release(waiter_lock, ShareLock); }
 
 std::vector<int> exempt_session_pids() {
     std::vector<int> pids;
     for (const auto& r : query("SELECT DISTINCT l.pid FROM pg_catalog.pg_locks l"
                                " WHERE l.locktype = 'advisory' AND l.granted"
-                               " AND l.objsubid IN (16967, 16968) AND l.database = $1::oid",
-                               {std::to_string(MyDatabaseId)}))
+                               " AND l.objsubid IN ($2::int, $3::int) AND l.database = $1::oid",
+                               {std::to_string(MyDatabaseId), std::to_string(lock_space::kJob),
+                                std::to_string(lock_space::kWaiter)}))
         pids.push_back(std::stoi(*r[0]));
     return pids;
 }

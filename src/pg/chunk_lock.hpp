@@ -1,9 +1,11 @@
-// Session-level locks in backfill's own advisory lock space. A runner (a
-// worker or CALL backfill.run) holds its job's lock in share mode while it
-// works on the job, and one chunk's lock exclusively while it works on that
-// chunk. Both go away with the session, so a chunk left "running" by a dead
-// session is recognised as free, and a "running" job nobody holds is shown
-// as interrupted.
+// Session-level locks in backfill's own advisory lock spaces
+// (core/lock_space.hpp). A runner (a worker or CALL backfill.run) holds its
+// job's lock in share mode while it works on the job, and one chunk's lock
+// exclusively while it works on that chunk. Both go away with the session,
+// so a chunk left "running" by a dead session is recognised as free, and a
+// "running" job nobody holds is shown as interrupted. The locks are held by
+// guards, released when the guard goes: a session lock outlives the
+// transaction, so an error must not leave one behind.
 #pragma once
 
 #include <cstdint>
@@ -11,27 +13,56 @@
 
 namespace backfill::pg {
 
-// Takes the chunk's lock without waiting; false if another session has it.
-bool try_lock_chunk(std::int64_t job_id, int chunk_no);
+// The lock of one chunk, held while this session works on it. Release
+// only calls the lock manager, which is safe after an error, before the
+// transaction is rolled back.
+class ChunkLock {
+public:
+    ChunkLock() = default;
+    ChunkLock(const ChunkLock&) = delete;
+    ChunkLock& operator=(const ChunkLock&) = delete;
+    ~ChunkLock() { release(); }
 
-// Releases the lock taken by try_lock_chunk (no-op if not held).
-void unlock_chunk();
+    // Takes the chunk's lock without waiting, giving up the chunk held
+    // before; false if another session has it.
+    bool try_take(std::int64_t job_id, int chunk_no);
 
-// The chunk this session holds the lock of, or 0.
-int locked_chunk();
+    // Gives the chunk up (no-op if none is held).
+    void release() noexcept;
 
-// Marks this session as a runner of the job (share lock), and stops.
-void lock_job(std::int64_t job_id);
-void unlock_job();
+    // The chunk held, or 0.
+    int chunk_no() const { return chunk_no_; }
+
+private:
+    std::int64_t job_id_ = 0;
+    int chunk_no_ = 0;
+};
+
+// Marks this session as a runner of the job (share lock) while it lives.
+class JobLock {
+public:
+    explicit JobLock(std::int64_t job_id);
+    JobLock(const JobLock&) = delete;
+    JobLock& operator=(const JobLock&) = delete;
+    ~JobLock();
+
+private:
+    std::int64_t job_id_;
+};
+
+// Marks this session as waiting in backfill.wait() (share lock) while it
+// lives; publishers do not wait for such sessions' snapshots.
+class WaiterMark {
+public:
+    WaiterMark();
+    WaiterMark(const WaiterMark&) = delete;
+    WaiterMark& operator=(const WaiterMark&) = delete;
+    ~WaiterMark();
+};
 
 // Serialises checking and recording jobs on one target until the
 // transaction ends: two creates at once cannot both miss each other.
 void lock_target_jobs(unsigned int target_oid);
-
-// Marks this session as waiting in backfill.wait() (share lock) until
-// unmark_waiter; publishers do not wait for such sessions' snapshots.
-void mark_waiter();
-void unmark_waiter();
 
 // Sessions of this database that are backfill runners or wait() callers.
 std::vector<int> exempt_session_pids();

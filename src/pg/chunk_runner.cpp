@@ -1,5 +1,6 @@
 #include "pg/chunk_runner.hpp"
 
+#include "core/lock_space.hpp"
 #include "core/settlement.hpp"
 #include "core/snapshot_wait.hpp"
 #include "pg/chunk_builder.hpp"
@@ -17,21 +18,22 @@ namespace {
 
 // Takes the next chunk to build that nobody works on: a pending one, or a
 // running one whose session is gone (its chunk lock is free). Built chunks
-// are not claimed: publishing takes them, unit by unit.
-std::optional<ChunkRow> claim_next(const Job& job) {
+// are not claimed: publishing takes them, unit by unit. The chunk's lock
+// is left in claimed.
+std::optional<ChunkRow> claim_next(const Job& job, ChunkLock& claimed) {
     auto rows = control_query(
         "SELECT chunk_no FROM backfill.chunk WHERE job_id = $1::bigint"
         " AND state IN ('pending', 'running')"
         // leave out chunks another session holds (see chunk_lock.cpp)
         " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l WHERE l.locktype = 'advisory'"
-        "  AND l.objsubid = 16966 AND l.granted AND l.classid = job_id::oid"
+        "  AND l.objsubid = $3::int AND l.granted AND l.classid = job_id::oid"
         "  AND l.objid = chunk_no::oid AND l.database = $2::oid)"
         " ORDER BY chunk_no"
         " LIMIT 16 FOR UPDATE SKIP LOCKED",
-        {job_key(job), std::to_string(MyDatabaseId)});
+        {job_key(job), std::to_string(MyDatabaseId), std::to_string(lock_space::kChunk)});
     for (const auto& r : rows) {
         int chunk_no = std::stoi(*r[0]);
-        if (!try_lock_chunk(job.id, chunk_no))
+        if (!claimed.try_take(job.id, chunk_no))
             continue;
         auto chunk = load_chunks(job.id, int_array({chunk_no}));
         commit_step();
@@ -83,8 +85,9 @@ bool settle(const Job& job) {
 // or max_chunks chunks were built. Once older snapshots outlived
 // snapshot_wait, publishing only looks while chunks are left to build, and
 // waits the whole bound again when none is: a running job never loses its
-// runner to a reader that stays idle.
-void work_job(const Job& initial, std::optional<int> max_chunks) {
+// runner to a reader that stays idle. The chunk being built is held in
+// claimed, which an error leaves held for the caller's cleanup.
+void work_job(const Job& initial, std::optional<int> max_chunks, ChunkLock& claimed) {
     Job job = initial;
     std::string parent = parent_name(job);
     int processed = 0;
@@ -112,7 +115,7 @@ void work_job(const Job& initial, std::optional<int> max_chunks) {
         if (ready.stopped)
             break;
         snapshots_ran_out = ready.deferred;
-        auto chunk = claim_next(job);
+        auto chunk = claim_next(job, claimed);
         if (!chunk && snapshots_ran_out) {
             snapshots_ran_out = false;
             continue;
@@ -128,7 +131,7 @@ void work_job(const Job& initial, std::optional<int> max_chunks) {
         auto started = std::chrono::steady_clock::now();
         std::int64_t wal_before = wal_insert_position();
         Outcome outcome = build_chunk(job, *chunk, parent);
-        unlock_chunk();
+        claimed.release();
         if (outcome == Outcome::Built) {
             report_activity("backfill job \"" + job.name + "\": publishing");
             PublishResult built =
@@ -148,22 +151,14 @@ void work_job(const Job& initial, std::optional<int> max_chunks) {
 }
 
 // Holds the job's runner lock for the duration of work_job.
-void work_job_locked(const Job& job, std::optional<int> max_chunks) {
-    lock_job(job.id);
-    try {
-        work_job(job, max_chunks);
-    } catch (...) {
-        unlock_job();
-        throw;
-    }
-    unlock_job();
+void work_job_locked(const Job& job, std::optional<int> max_chunks, ChunkLock& claimed) {
+    JobLock runner(job.id);
+    work_job(job, max_chunks, claimed);
 }
 
 }  // namespace
 
-void release_claimed_chunk() { unlock_chunk(); }
-
-void run_job(const std::string& name, std::optional<int> max_chunks) {
+void run_job(const std::string& name, std::optional<int> max_chunks, ChunkLock& claimed) {
     Job job = load_job(name, true);
     if (job.owner != current_role())
         throw UserError(ErrorKind::WrongState,
@@ -180,10 +175,10 @@ void run_job(const std::string& name, std::optional<int> max_chunks) {
         job, JobState::Running,
         EventNote{Event::Run, "foreground run in backend " + std::to_string(MyProcPid)});
     commit_step();
-    work_job_locked(job, max_chunks);
+    work_job_locked(job, max_chunks, claimed);
 }
 
-void run_job_in_worker(std::int64_t job_id) {
+void run_job_in_worker(std::int64_t job_id, ChunkLock& claimed) {
     auto job = load_job_by_id(job_id);
     if (!job || job->state != JobState::Running) {
         commit_step();
@@ -191,7 +186,7 @@ void run_job_in_worker(std::int64_t job_id) {
     }
     log_event(*job, std::nullopt, Event::WorkerStarted, "backend " + std::to_string(MyProcPid));
     commit_step();
-    work_job_locked(*job, std::nullopt);
+    work_job_locked(*job, std::nullopt, claimed);
 }
 
 }  // namespace backfill::pg

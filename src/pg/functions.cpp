@@ -226,12 +226,8 @@ Datum backfill_run(PG_FUNCTION_ARGS) {
                                 "Pass NULL to process every remaining chunk.");
         }
         spi_connect(true);
-        try {
-            run_job(name, max_chunks);
-        } catch (...) {
-            release_claimed_chunk();
-            throw;
-        }
+        ChunkLock claimed;  // an error gives its chunk back
+        run_job(name, max_chunks, claimed);
         spi_finish();
         return (Datum)0;
     });
@@ -283,16 +279,13 @@ Datum backfill_wait(PG_FUNCTION_ARGS) {
         Interval* timeout = PG_GETARG_INTERVAL_P(1);
         double ms = timeout->time / 1e3 + (timeout->day + timeout->month * 30.0) * 86400e3;
         spi_connect();
-        if (!IsolationUsesXactSnapshot() || !IsTransactionBlock())
-            mark_waiter();
         std::string state;
-        try {
+        {
+            std::optional<WaiterMark> mark;
+            if (!IsolationUsesXactSnapshot() || !IsTransactionBlock())
+                mark.emplace();
             state = wait_job(name, static_cast<std::int64_t>(std::max(0.0, ms)));
-        } catch (...) {
-            unmark_waiter();
-            throw;
         }
-        unmark_waiter();
         spi_finish();
         return pg_guard([&]() { return PointerGetDatum(cstring_to_text(state.c_str())); });
     });

@@ -64,7 +64,7 @@ SwapSpec spec_for(const Job& job, const ChunkRow& chunk) {
 // lock politely); false when the lock could not be had.
 bool drop_guard(const Job& job, const ChunkRow& chunk, const SwapSpec& spec) {
     std::string live = spec.schema + "." + spec.partition;
-    if (!relation_exists(chunk.part_schema, chunk.part_name))
+    if (!relation_named(chunk.part_schema, chunk.part_name).has_value())
         return true;
     return with_lock_retries(job.options.lock_timeout_us, job.options.swap_retries, [&]() {
         for (const auto& s : drop_guard_statements(spec, live))
@@ -370,7 +370,8 @@ void cancel_job(const std::string& name) {
     for (const auto& chunk : load_chunks(job.id)) {
         if (!build_discardable(chunk.state))
             continue;
-        if (!try_lock_chunk(job.id, chunk.chunk_no))
+        ChunkLock lock;
+        if (!lock.try_take(job.id, chunk.chunk_no))
             continue;  // its runner cleans up
         SwapSpec spec = spec_for(job, chunk);
         if (drop_own_table(chunk.shadow_oid))
@@ -378,7 +379,6 @@ void cancel_job(const std::string& name) {
         drop_guard(job, chunk, spec);
         if (chunk.state != ChunkState::Failed)
             discard_chunk_build(job, chunk.chunk_no);
-        unlock_chunk();
     }
     // The state with its event, once the shadows are counted (all in this
     // one transaction, its row locked from the start).
@@ -479,7 +479,8 @@ int purge_job(const std::string& name) {
         refuse_if_written_since_set_aside(job, chunk,
                                           chunk.retained ? chunk.retained_oid : chunk.shadow_oid);
     for (const auto& chunk : chunks) {
-        if (!try_lock_chunk(job.id, chunk.chunk_no))
+        ChunkLock lock;
+        if (!lock.try_take(job.id, chunk.chunk_no))
             continue;
         SwapSpec spec = spec_for(job, chunk);
         // Only what this job made and nothing attached: drop_own_table
@@ -494,7 +495,6 @@ int purge_job(const std::string& name) {
             " retained_oid = NULL, shadow_oid = NULL"
             " WHERE job_id = $1::bigint AND chunk_no = $2::int",
             {key(job), std::to_string(chunk.chunk_no)});
-        unlock_chunk();
     }
     control_execute("DELETE FROM backfill.chunk_write WHERE job_id = $1::bigint", {key(job)});
     log_event(job, std::nullopt, Event::Purged, std::to_string(dropped) + " tables dropped");

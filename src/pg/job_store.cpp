@@ -2,6 +2,7 @@
 
 #include "core/names.hpp"
 #include "core/user_error.hpp"
+#include "pg/job_tables.hpp"
 #include "pg/session_context.hpp"
 
 namespace backfill::pg {
@@ -169,7 +170,7 @@ void insert_chunk(std::int64_t job_id, int chunk_no, const PartitionRef& ref,
     std::string shadow = shadow_table_name(ref.name, job_id, chunk_no);
     std::string retained = retained_table_name(ref.name, job_id, chunk_no);
     for (const auto& n : {shadow, retained})
-        if (relation_exists(ref.schema, n))
+        if (relation_named(ref.schema, n).has_value())
             throw UserError(ErrorKind::InvalidParameter,
                             "relation " + qualified(ref.schema, n) + " already exists",
                             "backfill needs this name for chunk " + std::to_string(chunk_no) +

@@ -1,5 +1,6 @@
 #include "pg/launcher.hpp"
 
+#include "core/lock_space.hpp"
 #include "core/worker_budget.hpp"
 #include "pg/pg_error.hpp"
 #include "pg/pg_headers.hpp"
@@ -22,7 +23,7 @@ namespace {
 constexpr const char* kCandidates =
     "SELECT j.id, (j.options ->> 'max_concurrency')::int,"
     " NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l WHERE l.locktype = 'advisory'"
-    "  AND l.objsubid = 16967 AND l.granted AND l.classid = j.id::oid AND l.objid = 0"
+    "  AND l.objsubid = $2::int AND l.granted AND l.classid = j.id::oid AND l.objid = 0"
     "  AND l.database = $1::oid),"
     " j.throttled_by IS NOT NULL,"
     " (SELECT count(*) FROM backfill.event e WHERE e.job_id = j.id AND e.event = 'relaunched'"
@@ -33,7 +34,7 @@ constexpr const char* kCandidates =
     " AND (SELECT r.rolcanlogin FROM pg_catalog.pg_roles r WHERE r.oid = j.owner)"
     " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l"
     "  JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory'"
-    "  AND l.objsubid = 16967 AND l.granted AND l.classid = j.id::oid AND l.objid = 0"
+    "  AND l.objsubid = $2::int AND l.granted AND l.classid = j.id::oid AND l.objid = 0"
     "  AND l.database = $1::oid AND a.backend_type <> 'backfill worker')"
     " ORDER BY j.id";
 
@@ -78,7 +79,8 @@ void scan_database() {
     note_database(MyDatabaseId, installed);
     if (!installed)
         return;
-    for (const auto& r : query(kCandidates, {std::to_string(MyDatabaseId)}))
+    for (const auto& r :
+         query(kCandidates, {std::to_string(MyDatabaseId), std::to_string(lock_space::kJob)}))
         give_workers(std::stoll(*r[0]), std::stoi(*r[1]), *r[2] == "t", *r[3] == "t",
                      std::stoi(*r[4]));
 }

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "core/lock_space.hpp"
 #include "core/throttle.hpp"
 #include "core/worker_budget.hpp"
 #include "pg/key_values.hpp"
@@ -47,12 +48,13 @@ void probe_throttle_query(const Job& job, ServerSignals& s) {
 
 // Other client sessions that are busy: running a statement or inside a
 // transaction, leaving out those sitting in backfill.wait().
-constexpr const char* kBusyBackends =
+const std::string kBusyBackends =
     "SELECT count(*) FROM pg_catalog.pg_stat_activity a"
     " WHERE a.state IN ('active', 'idle in transaction', 'idle in transaction (aborted)')"
     " AND a.backend_type = 'client backend' AND a.pid <> pg_catalog.pg_backend_pid()"
     " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks w WHERE w.pid = a.pid"
-    "  AND w.locktype = 'advisory' AND w.objsubid = 16968 AND w.granted)";
+    "  AND w.locktype = 'advisory' AND w.objsubid = " +
+    std::to_string(lock_space::kWaiter) + " AND w.granted)";
 
 int count_busy_backends() {
     // pg_stat_activity is a snapshot per transaction: clear it to resample.
@@ -70,7 +72,7 @@ ServerSignals measure(const Job& job) {
         "SELECT (extract(hour FROM now() AT TIME ZONE t.reset_val) * 60"
         "  + extract(minute FROM now() AT TIME ZONE t.reset_val))::int,"
         " (" +
-            std::string(kBusyBackends) +
+            kBusyBackends +
             "),"
             " j.wal_bytes / nullif(extract(epoch FROM now() - j.started_at), 0)"
             " FROM pg_catalog.pg_settings t, backfill.job j"

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/attempts.hpp"
+#include "core/lock_space.hpp"
 #include "core/worker_budget.hpp"
 #include "pg/chunk_lock.hpp"
 #include "pg/chunk_runner.hpp"
@@ -119,10 +120,11 @@ int launch_workers(const Job& job, int count, bool probe_only) {
 std::vector<int> job_runner_pids(const Job& job) {
     std::vector<int> pids;
     for (const auto& r : query("SELECT DISTINCT l.pid FROM pg_catalog.pg_locks l"
-                               " WHERE l.locktype = 'advisory' AND l.objsubid = 16967"
+                               " WHERE l.locktype = 'advisory' AND l.objsubid = $3::int"
                                " AND l.granted AND l.classid = $1::bigint::oid AND l.objid = 0"
                                " AND l.database = $2::oid AND l.pid <> pg_catalog.pg_backend_pid()",
-                               {std::to_string(job.id), std::to_string(MyDatabaseId)}))
+                               {std::to_string(job.id), std::to_string(MyDatabaseId),
+                                std::to_string(lock_space::kJob)}))
         pids.push_back(std::stoi(*r[0]));
     return pids;
 }
@@ -152,12 +154,11 @@ using namespace backfill::pg;
 
 namespace {
 
-// After a failed run: roll back, then do with the chunk this worker held
-// what the job's state asks (core after_worker_error): a cancelled job's
-// shadow dropped and the chunk handed back, a paused job's attempt given
-// back, otherwise the error logged.
-void clean_up_after_error(std::int64_t job_id, const std::string& message) {
-    int chunk = locked_chunk();
+// After a failed run: roll back, then do with the chunk this worker still
+// holds (chunk, 0 for none; the caller hands it back after this) what the
+// job's state asks (core after_worker_error): a cancelled job's shadow
+// dropped, a paused job's attempt given back, otherwise the error logged.
+void clean_up_after_error(std::int64_t job_id, const std::string& message, int chunk) {
     end_worker_transaction(false);
     try {
         begin_worker_transaction();
@@ -185,8 +186,28 @@ void clean_up_after_error(std::int64_t job_id, const std::string& message) {
     } catch (const std::exception& e) {
         elog(LOG, "backfill worker could not clean up after an error: %s", e.what());
     }
-    unlock_chunk();
-    unlock_job();
+}
+
+// Works the job, committing as it goes; after an error, cleans up while
+// still holding the chunk it was working on, and gives the chunk back last.
+void work_as_worker(std::int64_t job_id) {
+    ChunkLock claimed;
+    std::string failure;
+    try {
+        begin_worker_transaction();
+        spi_connect(true);
+        run_job_in_worker(job_id, claimed);
+        spi_finish();
+    } catch (const std::exception& e) {
+        failure = e.what();
+    }
+    if (failure.empty()) {
+        end_worker_transaction(true);
+    } else {
+        elog(LOG, "backfill worker for job %lld stopped: %s", static_cast<long long>(job_id),
+             failure.c_str());
+        clean_up_after_error(job_id, failure, claimed.chunk_no());
+    }
 }
 
 }  // namespace
@@ -218,22 +239,7 @@ void backfill_worker_main(Datum) {
         XactLockTableWait(args.launched_by, nullptr, nullptr, XLTW_None);
         CommitTransactionCommand();
     }
-    std::string failure;
-    try {
-        begin_worker_transaction();
-        spi_connect(true);
-        run_job_in_worker(args.job_id);
-        spi_finish();
-    } catch (const std::exception& e) {
-        failure = e.what();
-    }
-    if (failure.empty()) {
-        end_worker_transaction(true);
-    } else {
-        elog(LOG, "backfill worker for job %lld stopped: %s", static_cast<long long>(args.job_id),
-             failure.c_str());
-        clean_up_after_error(args.job_id, failure);
-    }
+    work_as_worker(args.job_id);
     proc_exit(0);
 }
 

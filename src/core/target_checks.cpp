@@ -1,0 +1,118 @@
+#include "core/target_checks.hpp"
+
+namespace backfill {
+
+namespace {
+
+const char* const kRangeHint =
+    "backfill rebuilds the partitions of a table declared PARTITION BY RANGE (column).";
+
+// The shape refusals of a mode that works on the partitions of a table
+// partitioned by RANGE on one plain column, in the order the catalog
+// would be read: relation kind, then strategy, then key.
+std::optional<UserError> range_shape_refusal(const TargetFacts& t) {
+    if (t.strategy == PartitionStrategy::None)
+        return UserError(ErrorKind::FeatureNotSupported,
+                         "table " + t.qualified + " is not partitioned", kRangeHint);
+    if (t.is_partition)
+        return UserError(ErrorKind::FeatureNotSupported,
+                         "table " + t.qualified +
+                             " is itself a partition; sub-partitioned targets are not supported",
+                         "Give the top-level partitioned table.");
+    if (t.strategy != PartitionStrategy::Range)
+        return UserError(ErrorKind::FeatureNotSupported,
+                         "table " + t.qualified + " is partitioned by " +
+                             (t.strategy == PartitionStrategy::List ? "LIST" : "HASH") +
+                             ", not by RANGE",
+                         kRangeHint);
+    if (t.key_columns != 1)
+        return UserError(ErrorKind::FeatureNotSupported,
+                         "table " + t.qualified + " has a partition key of " +
+                             std::to_string(t.key_columns) + " columns",
+                         "Only a single-column RANGE partition key is supported.");
+    if (!t.key_column)
+        return UserError(ErrorKind::FeatureNotSupported,
+                         "the partition key of table " + t.qualified + " is an expression",
+                         "Only a plain column can be the partition key.");
+    if (!t.key_type_supported)
+        return UserError(ErrorKind::FeatureNotSupported,
+                         "partition key column \"" + *t.key_column + "\" of table " + t.qualified +
+                             " has type " + t.key_type,
+                         "Supported key types: date, timestamp, timestamptz, smallint, integer, "
+                         "bigint, numeric.");
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<UserError> target_refusal(const TargetFacts& t, const TargetRequirements& mode) {
+    if (mode.range_partitions)
+        if (auto shape = range_shape_refusal(t))
+            return shape;
+    if (!t.owned)
+        return UserError(
+            ErrorKind::InvalidParameter, "must be owner of table " + t.qualified,
+            "Only the owner of the target (or a member of its owning role) can backfill it.");
+    if (t.unowned_partition)
+        return UserError(ErrorKind::InvalidParameter,
+                         "must be owner of partition " + *t.unowned_partition,
+                         "Only the owner of the target and all its partitions can backfill it.");
+    return std::nullopt;
+}
+
+std::optional<UserError> neighbour_refusal(const std::string& target, const NeighbourFacts& n,
+                                           const TargetRequirements& mode) {
+    if (mode.detaches_partitions && n.referencing_foreign_key)
+        return UserError(ErrorKind::FeatureNotSupported,
+                         "table " + target + " is referenced by foreign key \"" +
+                             n.referencing_foreign_key->object + "\" of table " +
+                             n.referencing_foreign_key->table,
+                         "A partition cannot be detached while rows reference it. Drop the "
+                         "foreign key for the backfill (and re-add it NOT VALID, then VALIDATE, "
+                         "afterwards).");
+    if (mode.bypasses_replication && n.publication)
+        return UserError(ErrorKind::FeatureNotSupported,
+                         "table " + n.publication->table + " is in publication \"" +
+                             n.publication->object + "\"",
+                         "Rows loaded into a shadow partition are not sent to subscribers, so "
+                         "they would diverge. Remove the table from the publication for the "
+                         "backfill and resynchronise the subscribers afterwards, or run the "
+                         "backfill on each subscriber.");
+    if (!mode.replaces_partitions)
+        return std::nullopt;
+    if (n.schema_without_create)
+        return UserError(ErrorKind::InvalidParameter,
+                         "permission denied to create tables in schema " + *n.schema_without_create,
+                         "backfill builds each shadow partition beside the partition it "
+                         "replaces; the job's owner needs CREATE on that schema.");
+    if (n.partition_trigger)
+        return UserError(ErrorKind::FeatureNotSupported,
+                         "partition " + n.partition_trigger->table + " has its own trigger \"" +
+                             n.partition_trigger->object + "\"",
+                         "Triggers defined on a single partition are not carried over to its "
+                         "rebuilt table. Define the trigger on the partitioned table instead (it "
+                         "is cloned to every partition), or drop it for the backfill.");
+    if (n.partition_with_row_security)
+        return UserError(
+            ErrorKind::FeatureNotSupported,
+            "partition " + *n.partition_with_row_security + " has row-level security of its own",
+            "Policies and ENABLE ROW LEVEL SECURITY on a single partition are not "
+            "carried over to its rebuilt table. Define them on the partitioned "
+            "table, or remove them for the backfill.");
+    if (n.dependent_view)
+        return UserError(
+            ErrorKind::FeatureNotSupported,
+            "view " + n.dependent_view->object + " depends on partition " + n.dependent_view->table,
+            "It would keep reading the retained original after the swap. Define the "
+            "view on the partitioned table, or drop it for the backfill.");
+    if (n.owned_sequence)
+        return UserError(
+            ErrorKind::FeatureNotSupported,
+            "partition " + n.owned_sequence->table + " owns sequence " + n.owned_sequence->object,
+            "A serial or identity column declared on a single partition cannot "
+            "move to its rebuilt table. Declare the default on the partitioned "
+            "table instead.");
+    return std::nullopt;
+}
+
+}  // namespace backfill
