@@ -10,6 +10,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use BackfillTest;
 use Time::HiRes qw(usleep time);
 
 my $node = PostgreSQL::Test::Cluster->new('workers');
@@ -93,58 +94,13 @@ sub wait_job
 	  $node->psql('postgres', "SELECT backfill.wait('$name', '$timeout')");
 	return $out if $ret == 0;
 	diag("backfill.wait('$name', '$timeout') failed: $err");
-	poll_until('SELECT 1', '1', 60);
+	poll_until($node, 'SELECT 1', '1', 60);
 	return '';
 }
 
 sub sql
 {
 	return $node->safe_psql('postgres', $_[0]);
-}
-
-# Polls $query until it returns $expected, for at most $seconds.
-sub poll_until
-{
-	my ($query, $expected, $seconds) = @_;
-	my $deadline = time() + $seconds;
-	my ($ret, $out, $err);
-	for (;;)
-	{
-		($ret, $out, $err) = $node->psql('postgres', $query);
-		return 1 if $ret == 0 && $out eq $expected;
-		last if time() > $deadline;
-		usleep(100_000);
-	}
-	diag("poll_until: no '$expected' within ${seconds}s from: $query\n"
-		  . "last output: '$out', stderr: '$err'");
-	dump_state();
-	return 0;
-}
-
-# What the jobs and workers look like, for failure reports.
-sub dump_state
-{
-	my (undef, $out, $err) = $node->psql('postgres', q{
-SELECT 'job', name, state, workers, interrupted, chunks_done, chunks_total, last_error
-FROM backfill.jobs ORDER BY id;
-SELECT 'chunk', job_name, chunk_no, state, attempts, error FROM backfill.chunks
-WHERE state <> 'published';
-SELECT 'event', job_name, at, chunk_no, event, detail FROM backfill.log
-ORDER BY at DESC LIMIT 30;
-SELECT 'activity', pid, backend_type, wait_event_type, wait_event, state, query
-FROM pg_stat_activity WHERE backend_type LIKE 'backfill%';
-});
-	diag("state dump:\n$out\n$err");
-	return;
-}
-
-# Passes when no line of the server log matches $re; shows the lines that do.
-sub log_lacks
-{
-	my ($n, $re, $label) = @_;
-	my @hits = grep { /$re/ } split /\n/, slurp_file($n->logfile);
-	ok(!@hits, $label) or diag(join("\n", @hits));
-	return;
 }
 
 # Pids of the backfill workers working on a job (their activity names it).
@@ -206,14 +162,14 @@ note(sprintf('(b) took %.1f s', time() - $t0));
 make_events('ev_c', 10, 30);
 $t0 = time();
 start_job('job_c', 'ev_c', fix_source('ev_c', 0.5));
-ok( poll_until(
+ok( poll_until($node, 
 		"SELECT chunks_done >= 2 FROM backfill.jobs WHERE name = 'job_c'", 't', 30),
 	'pause: two chunks done');
 sql("SELECT backfill.pause('job_c')");
 is(sql("SELECT state FROM backfill.jobs WHERE name = 'job_c'"), 'paused', 'state paused');
-ok(poll_until("SELECT workers FROM backfill.jobs WHERE name = 'job_c'", '0', 10),
+ok(poll_until($node, "SELECT workers FROM backfill.jobs WHERE name = 'job_c'", '0', 10),
 	'the worker stops after the chunk in flight');
-ok(poll_until(
+ok(poll_until($node, 
 		"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'backfill worker'",
 		'0', 10),
 	'no backfill worker left');
@@ -245,14 +201,14 @@ note(sprintf('(c) took %.1f s', time() - $t0));
 make_events('ev_d', 10, 30);
 $t0 = time();
 start_job('job_d', 'ev_d', fix_source('ev_d', 0.5));
-ok( poll_until(
+ok( poll_until($node, 
 		"SELECT chunks_done >= 2 AND EXISTS (SELECT 1 FROM backfill.chunks"
 		  . " WHERE job_name = 'job_d' AND state = 'running')"
 		  . " FROM backfill.jobs WHERE name = 'job_d'", 't', 30),
 	'cancel: two chunks done, a third being built');
 sql("SELECT backfill.cancel('job_d')");
 my $t_cancel = time();
-ok(poll_until(
+ok(poll_until($node, 
 		"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'backfill worker'",
 		'0', 5),
 	'no backfill worker remains within 5 s of cancel');
@@ -323,7 +279,7 @@ note(sprintf('(e) took %.1f s', time() - $t0));
 make_events('ev_f', 8, 30);
 $t0 = time();
 start_job('job_f', 'ev_f', fix_source('ev_f', 0.5));
-ok( poll_until(
+ok( poll_until($node, 
 		"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'backfill worker'"
 		  . " AND query LIKE 'backfill job \"job\\_f\"%'", '1', 10),
 	'a worker shows up in pg_stat_activity, its query naming the job');
@@ -334,12 +290,12 @@ is( sql(
 	"backfill worker|$owner|t|postgres",
 	"(g) backend_type 'backfill worker', usename the owner ($owner), query names the job");
 is(sql("SELECT workers FROM backfill.jobs WHERE name = 'job_f'"), '1', 'backfill.jobs.workers = 1');
-ok( poll_until(
+ok( poll_until($node, 
 		"SELECT chunks_done >= 1 FROM backfill.jobs WHERE name = 'job_f'", 't', 30),
 	'terminate: one chunk done');
 is(sql("SELECT pg_terminate_backend($pid)"), 't', 'pg_terminate_backend of the worker');
 my $t_kill = time();
-ok(poll_until("SELECT count(*) FROM pg_stat_activity WHERE pid = $pid", '0', 5),
+ok(poll_until($node, "SELECT count(*) FROM pg_stat_activity WHERE pid = $pid", '0', 5),
 	'(f) the terminated worker is gone within 5 s');
 note(sprintf('worker gone %.2f s after pg_terminate_backend', time() - $t_kill));
 is(sql("SELECT workers FROM backfill.jobs WHERE name = 'job_f'"), '0', 'no worker on the job');
@@ -378,7 +334,7 @@ cmp_ok($waited, '>=', 29.9, sprintf('after its timeout (%.1f s)', $waited));
 cmp_ok($waited, '<', 38, 'and not much later');
 log_lacks($node, qr/server process .* was terminated by signal/,
 	'no backend crashed during the wait');
-ok(poll_until('SELECT 1', '1', 30), 'the server accepts connections after the wait');
+ok(poll_until($node, 'SELECT 1', '1', 30), 'the server accepts connections after the wait');
 
 # nothing in the server log that looks like a crash
 log_lacks($node, qr/terminated by signal|PANIC|TRAP:/, 'no backend crashed');

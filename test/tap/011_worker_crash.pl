@@ -15,6 +15,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use BackfillTest;
 use Time::HiRes qw(usleep time);
 
 my $NPARTS = 8;
@@ -92,54 +93,6 @@ sub checksum
 	my ($n, $schema) = @_;
 	return $n->safe_psql('postgres',
 		"SELECT md5(string_agg(t::text, ',' ORDER BY id, day)) FROM $schema.events t");
-}
-
-# Polls $query until it returns $expected, for at most $seconds.
-sub poll_until
-{
-	my ($n, $query, $expected, $seconds) = @_;
-	my $deadline = time() + $seconds;
-	my ($ret, $out, $err);
-	for (;;)
-	{
-		($ret, $out, $err) = $n->psql('postgres', $query);
-		return 1 if $ret == 0 && $out eq $expected;
-		last if time() > $deadline;
-		usleep(100_000);
-	}
-	diag("poll_until: no '$expected' within ${seconds}s from: $query\n"
-		  . "last output: '$out', stderr: '$err'");
-	dump_state($n);
-	return 0;
-}
-
-# What the jobs and workers look like, for failure reports.
-sub dump_state
-{
-	my ($n) = @_;
-	my (undef, $out, $err) = $n->psql('postgres', q{
-SELECT 'job', name, state, workers, interrupted, chunks_done, chunks_total, last_error
-FROM backfill.jobs ORDER BY id;
-SELECT 'chunk', job_name, chunk_no, state, attempts, error FROM backfill.chunks
-WHERE state <> 'published';
-SELECT 'event', job_name, at, chunk_no, event, detail FROM backfill.log
-ORDER BY at DESC LIMIT 30;
-SELECT 'activity', pid, backend_type, wait_event_type, wait_event, state, query
-FROM pg_stat_activity WHERE backend_type LIKE 'backfill%' OR backend_type = 'client backend';
-SELECT 'lock', l.pid, l.locktype, l.relation::regclass, l.mode, l.granted
-FROM pg_locks l WHERE NOT l.granted;
-});
-	diag("state dump:\n$out\n$err");
-	return;
-}
-
-# Passes when no line of the server log matches $re; shows the lines that do.
-sub log_lacks
-{
-	my ($n, $re, $label) = @_;
-	my @hits = grep { /$re/ } split /\n/, slurp_file($n->logfile);
-	ok(!@hits, $label) or diag(join("\n", @hits));
-	return;
 }
 
 # The pid of the (single) worker of a job, once it works on a chunk.

@@ -10,6 +10,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use BackfillTest;
 use Time::HiRes qw(usleep time);
 
 my $node = PostgreSQL::Test::Cluster->new('roles');
@@ -65,32 +66,6 @@ sub sql
 	return $node->safe_psql('postgres', $_[0]);
 }
 
-sub poll_until
-{
-	my ($query, $expected, $seconds) = @_;
-	my $deadline = time() + $seconds;
-	my ($ret, $out, $err);
-	for (;;)
-	{
-		($ret, $out, $err) = $node->psql('postgres', $query);
-		return 1 if $ret == 0 && $out eq $expected;
-		last if time() > $deadline;
-		usleep(100_000);
-	}
-	diag("poll_until: no '$expected' within ${seconds}s from: $query\n"
-		  . "last output: '$out', stderr: '$err'");
-	return 0;
-}
-
-# Passes when no line of the server log matches $re; shows the lines that do.
-sub log_lacks
-{
-	my ($n, $re, $label) = @_;
-	my @hits = grep { /$re/ } split /\n/, slurp_file($n->logfile);
-	ok(!@hits, $label) or diag(join("\n", @hits));
-	return;
-}
-
 # shop.$tbl owned by alice: $nparts daily partitions of $per rows.
 sub make_orders
 {
@@ -137,7 +112,7 @@ like( sql_as('alice',
 		"SELECT backfill.start('alice job', 'shop.orders', \$s\$" . fix_source('orders', 0.5)
 		  . "\$s\$)"),
 	qr/^\d+$/, 'alice starts a job on her table');
-ok( poll_until(
+ok( poll_until($node, 
 		"SELECT usename FROM pg_stat_activity WHERE backend_type = 'backfill worker'"
 		  . " AND query LIKE 'backfill job \"alice job\"%'",
 		'alice', 10),
@@ -271,7 +246,7 @@ if ($ret != 0)
 }
 else
 {
-	ok( poll_until(
+	ok( poll_until($node, 
 			"SELECT state FROM backfill.jobs WHERE name = 'nologin owner'",
 			'completed', 15),
 		'a job started by a NOLOGIN role (SET ROLE) completes')

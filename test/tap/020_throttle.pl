@@ -24,6 +24,7 @@ use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use BackfillTest;
 use Time::HiRes qw(usleep time);
 
 # The window check uses the server's TimeZone; keep the test's sessions on
@@ -124,31 +125,11 @@ sub progress
 	return sql("SELECT $cols FROM backfill.progress WHERE name = '$name'");
 }
 
-# Polls $query until it returns $expected, for at most $seconds; returns
-# the seconds it took, or undef.
-sub poll_until
-{
-	my ($query, $expected, $seconds) = @_;
-	my $t0       = time();
-	my $deadline = $t0 + $seconds;
-	my ($ret, $out, $err);
-	for (;;)
-	{
-		($ret, $out, $err) = $node->psql('postgres', $query);
-		return sprintf('%.2f', time() - $t0) if $ret == 0 && $out eq $expected;
-		last if time() > $deadline;
-		usleep(50_000);
-	}
-	diag("poll_until: no '$expected' within ${seconds}s from: $query\n"
-		  . "last output: '$out', stderr: '$err'");
-	return undef;
-}
-
 # Waits until the job is held and throttled_by starts with $prefix.
 sub wait_held
 {
 	my ($name, $prefix, $seconds) = @_;
-	return poll_until(
+	return poll_until($node, 
 		"SELECT throttled_by LIKE '$prefix%' FROM backfill.progress WHERE name = '$name'",
 		't', $seconds // 15);
 }
@@ -213,7 +194,7 @@ my $pgbench;
 		],
 		'>', \$pgb_out, '2>', \$pgb_err);
 }
-ok( defined poll_until(
+ok( defined poll_until($node, 
 		"SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgbench'"
 		  . " AND backend_type = 'client backend'", '4', 15),
 	'pgbench runs with 4 client connections');
@@ -344,13 +325,13 @@ ok(defined wait_held('job_d', 'throttle_query', 10), 'held by throttle_query');
 
 sql("SELECT backfill.pause('job_d')");
 is(progress('job_d', 'state'), 'paused', 'pause: state paused at once');
-my $dt = poll_until(
+my $dt = poll_until($node, 
 	"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'backfill worker'", '0', 2);
 ok(defined $dt, 'pause: the held worker is gone within 2 s');
 note("worker gone $dt s after pause") if defined $dt;
-ok(defined poll_until("SELECT workers FROM backfill.jobs WHERE name = 'job_d'", '0', 2),
+ok(defined poll_until($node, "SELECT workers FROM backfill.jobs WHERE name = 'job_d'", '0', 2),
 	'pause: workers = 0');
-ok(defined poll_until(
+ok(defined poll_until($node, 
 		"SELECT throttled_by IS NULL FROM backfill.progress WHERE name = 'job_d'", 't', 2),
 	'pause: throttled_by cleared');
 is(progress('job_d', 'chunks_done'), '0', 'pause: no chunk done');
@@ -361,20 +342,20 @@ is(progress('job_d', 'chunks_done'), '0', 'resume: still no chunk done');
 
 my $t_cancel = time();
 sql("SELECT backfill.cancel('job_d')");
-ok( defined poll_until(
+ok( defined poll_until($node, 
 		"SELECT state FROM backfill.jobs WHERE name = 'job_d'", 'cancelled', 2),
 	'cancel: state cancelled within 2 s');
-$dt = poll_until(
+$dt = poll_until($node, 
 	"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'backfill worker'", '0', 2);
 ok(defined $dt, 'cancel: no backfill worker left within 2 s');
 note(sprintf('worker gone %.2f s after cancel', time() - $t_cancel));
-ok(defined poll_until("SELECT workers FROM backfill.jobs WHERE name = 'job_d'", '0', 2),
+ok(defined poll_until($node, "SELECT workers FROM backfill.jobs WHERE name = 'job_d'", '0', 2),
 	'cancel: workers = 0');
 is( sql(
 		"SELECT count(*) FILTER (WHERE state = 'pending'), count(*) FROM backfill.chunks"
 		  . " WHERE job_name = 'job_d'"),
 	'4|4', 'cancel: every chunk still pending');
-ok(defined poll_until(
+ok(defined poll_until($node, 
 		"SELECT throttled_by IS NULL FROM backfill.progress WHERE name = 'job_d'", 't', 2),
 	'cancel: throttled_by cleared');
 is(data_check('ev_d'), '400|400', 'cancel: the target is untouched');

@@ -13,6 +13,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use BackfillTest;
 use Time::HiRes qw(usleep time);
 
 my $NPARTS = 4;
@@ -75,24 +76,6 @@ sub progress
 {
 	my ($name, $cols) = @_;
 	return sql("SELECT $cols FROM backfill.progress WHERE name = '$name'");
-}
-
-sub poll_until
-{
-	my ($node, $query, $expected, $seconds) = @_;
-	my $t0       = time();
-	my $deadline = $t0 + $seconds;
-	my ($ret, $out, $err);
-	for (;;)
-	{
-		($ret, $out, $err) = $node->psql('postgres', $query);
-		return sprintf('%.2f', time() - $t0) if $ret == 0 && $out eq $expected;
-		last if time() > $deadline;
-		usleep(100_000);
-	}
-	diag("poll_until: no '$expected' within ${seconds}s from: $query\n"
-		  . "last output: '$out', stderr: '$err'");
-	return undef;
 }
 
 # ---------------------------------------------------------------- replay paused

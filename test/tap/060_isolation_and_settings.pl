@@ -215,7 +215,7 @@ FROM unnest(ARRAY['2024-01-01 18:30:00+00', '2024-01-02 00:00:00+00', '2024-01-0
 			  . " SELECT backfill.resume('$job');");
 		is(sql($db, "SELECT backfill.wait('$job', '60s')"), 'completed', "$what: the job completes")
 		  or diag(activity_report($node, $db)
-			  . sql($db, "SELECT string_agg(event || ': ' || coalesce(detail, ''), E'\\n' ORDER BY id) FROM backfill.log WHERE job_name = '$job'")
+			  . sql($db, "SELECT string_agg(event || ': ' || coalesce(detail, ''), E'\\n' ORDER BY at) FROM backfill.log WHERE job_name = '$job'")
 			  . "\n" . sql($db, "SELECT coalesce(throttled_by, '-') || ' ' || coalesce(last_error, '-') FROM backfill.jobs WHERE name = '$job'"));
 		is( sql($db,
 				"SET DateStyle = 'ISO'; SELECT chunk_no || '|' || partition::regclass || '|' || (lower_bound::timestamptz AT TIME ZONE 'UTC')::text || '+00|'"

@@ -31,6 +31,9 @@ our @EXPORT = qw(
   job_state
   backend_pid_of
   activity_report
+  poll_until
+  dump_state
+  log_lacks
 );
 
 # The upper limit of every wait, in seconds.
@@ -257,6 +260,62 @@ sub backend_pid_of
 			return $pid =~ /^\d+$/;
 		});
 	return $pid;
+}
+
+
+# poll_until(NODE, QUERY, EXPECTED, SECONDS): polls QUERY in database
+# "postgres" every 50 ms until its output equals EXPECTED; returns the
+# seconds it took ("%.2f"), or undef after SECONDS, when it shows the last
+# output and the jobs' state. Unlike wait_for_query it does not die, for
+# tests that go on to check what happened instead.
+sub poll_until
+{
+	my ($node, $query, $expected, $seconds) = @_;
+	my $t0       = time();
+	my $deadline = $t0 + $seconds;
+	my ($ret, $out, $err);
+	for (;;)
+	{
+		($ret, $out, $err) = $node->psql('postgres', $query);
+		return sprintf('%.2f', time() - $t0) if $ret == 0 && $out eq $expected;
+		last if time() > $deadline;
+		usleep(50_000);
+	}
+	diag("poll_until: no '$expected' within ${seconds}s from: $query\n"
+		  . "last output: '$out', stderr: '$err'");
+	dump_state($node);
+	return undef;
+}
+
+# dump_state(NODE): the jobs, unfinished chunks, last events, sessions and
+# lock waits of database "postgres", as a diagnostic.
+sub dump_state
+{
+	my ($node) = @_;
+	my (undef, $out, $err) = $node->psql('postgres', q{
+SELECT 'job', name, state, workers, interrupted, chunks_done, chunks_total, last_error
+FROM backfill.jobs ORDER BY id;
+SELECT 'chunk', job_name, chunk_no, state, attempts, error FROM backfill.chunks
+WHERE state <> 'published';
+SELECT 'event', job_name, at, chunk_no, event, detail FROM backfill.log
+ORDER BY at DESC LIMIT 30;
+SELECT 'activity', pid, backend_type, wait_event_type, wait_event, state, query
+FROM pg_stat_activity WHERE backend_type LIKE 'backfill%' OR backend_type = 'client backend';
+SELECT 'lock', l.pid, l.locktype, l.relation::regclass, l.mode, l.granted
+FROM pg_locks l WHERE NOT l.granted;
+});
+	diag("state dump:\n$out\n$err");
+	return;
+}
+
+# log_lacks(NODE, RE, LABEL): passes when no line of the server log matches
+# RE; shows the lines that do.
+sub log_lacks
+{
+	my ($node, $re, $label) = @_;
+	my @hits = grep { /$re/ } split /\n/, slurp_file($node->logfile);
+	ok(!@hits, $label) or diag(join("\n", @hits));
+	return;
 }
 
 1;
