@@ -8,13 +8,6 @@ namespace backfill {
 
 namespace {
 
-constexpr std::int64_t kUs = 1;
-constexpr std::int64_t kMs = 1000 * kUs;
-constexpr std::int64_t kSecond = 1000 * kMs;
-constexpr std::int64_t kMinute = 60 * kSecond;
-constexpr std::int64_t kHour = 60 * kMinute;
-constexpr std::int64_t kDay = 24 * kHour;
-
 struct UnitName {
     const char* name;
     std::int64_t us;
@@ -22,7 +15,8 @@ struct UnitName {
 
 // The units format_duration writes, largest first.
 constexpr UnitName kFormatUnits[] = {
-    {"d", kDay}, {"h", kHour}, {"min", kMinute}, {"s", kSecond}, {"ms", kMs}, {"us", kUs},
+    {"d", kDayUs},    {"h", kHourUs},         {"min", kMinuteUs},
+    {"s", kSecondUs}, {"ms", kMillisecondUs}, {"us", 1},
 };
 
 // True for text made only of a number ("5", " 1.5 ", "-2"): interval input
@@ -46,7 +40,7 @@ bool is_bare_number(const std::string& text) {
 std::optional<std::int64_t> interval_duration_us(std::int32_t months, std::int32_t days,
                                                  std::int64_t time_us) {
     std::int64_t total = 0;
-    if (months != 0 || __builtin_mul_overflow(static_cast<std::int64_t>(days), kDay, &total) ||
+    if (months != 0 || __builtin_mul_overflow(static_cast<std::int64_t>(days), kDayUs, &total) ||
         __builtin_add_overflow(total, time_us, &total) || total < 0) {
         return std::nullopt;
     }

@@ -11,6 +11,13 @@
 
 namespace backfill {
 
+// Lengths of time in microseconds, the unit of every duration here.
+constexpr std::int64_t kMillisecondUs = 1000;
+constexpr std::int64_t kSecondUs = 1000 * kMillisecondUs;
+constexpr std::int64_t kMinuteUs = 60 * kSecondUs;
+constexpr std::int64_t kHourUs = 60 * kMinuteUs;
+constexpr std::int64_t kDayUs = 24 * kHourUs;
+
 // Reads a duration's text into microseconds; nullopt when it is not one.
 using DurationReader = std::function<std::optional<std::int64_t>(const std::string&)>;
 

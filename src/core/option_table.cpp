@@ -10,10 +10,6 @@ namespace backfill {
 
 namespace {
 
-constexpr std::int64_t kMillisecond = 1000;
-constexpr std::int64_t kSecond = 1000 * kMillisecond;
-constexpr std::int64_t kHour = 3600 * kSecond;
-constexpr std::int64_t kDay = 24 * kHour;
 constexpr std::int64_t kForever = std::numeric_limits<std::int64_t>::max();
 
 // The most backends PostgreSQL can have (MAX_BACKENDS): a larger limit on
@@ -101,8 +97,8 @@ std::vector<OptionSpec> make_table() {
         {"lock_timeout",
          OptionType::Duration,
          false,
-         kMillisecond,
-         kHour,
+         kMillisecondUs,
+         kHourUs,
          "between 1ms and 1h",
          {},
          "\"100ms\"",
@@ -126,8 +122,8 @@ std::vector<OptionSpec> make_table() {
         {"snapshot_wait",
          OptionType::Duration,
          false,
-         kSecond,
-         7 * kDay,
+         kSecondUs,
+         7 * kDayUs,
          "between 1s and 7d",
          {},
          "\"10min\"",
@@ -184,8 +180,8 @@ std::vector<OptionSpec> make_table() {
         {"statement_timeout",
          OptionType::Duration,
          true,
-         kMillisecond,
-         24 * kDay,
+         kMillisecondUs,
+         24 * kDayUs,
          "between 1ms and 24d",
          {},
          "null",

@@ -94,7 +94,7 @@ void settle_publication(JobOptions& options, bool publish_given) {
 
 // The options jsonb is user input; every key is checked here before a job is
 // recorded, so a bad value never reaches a worker.
-JobOptions parse_options(const json& object, const DurationReader& read_duration) {
+JobOptions parse_option_object(const json& object, const DurationReader& read_duration) {
     JobOptions options;
     for (const OptionSpec& spec : option_table()) {
         spec.store(options, read_option(spec, json::parse(spec.default_json), read_duration));
@@ -118,7 +118,7 @@ JobOptions parse_options(const std::string& json_text, const DurationReader& rea
         throw UserError(ErrorKind::InvalidParameter, "options must be a JSON object",
                         "Pass options like '{\"lock_timeout\": \"200ms\"}'.");
     }
-    return parse_options(object, read_duration);
+    return parse_option_object(object, read_duration);
 }
 
 // The jobs view shows the effective options, defaults included, so that a

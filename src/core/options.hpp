@@ -67,9 +67,9 @@ struct JobOptions {
 // read_duration reads duration strings (PostgreSQL's interval input).
 JobOptions parse_options(const std::string& json_text, const DurationReader& read_duration);
 
-// The same for an already parsed JSON value (a specification document's
-// options); the value must be an object.
-JobOptions parse_options(const nlohmann::json& object, const DurationReader& read_duration);
+// The same for an already parsed JSON object (a specification document's
+// options).
+JobOptions parse_option_object(const nlohmann::json& object, const DurationReader& read_duration);
 
 // Every option at its default.
 JobOptions default_options();

@@ -261,7 +261,7 @@ SpecMapping map_spec(const std::string& document_json, const DurationReader& rea
         }
     }
     try {
-        mapping.options = parse_options(options, read_duration);
+        mapping.options = parse_option_object(options, read_duration);
     } catch (const OptionError& e) {
         rethrow_for_spec(e);
     }

@@ -11,8 +11,6 @@
 namespace backfill {
 namespace {
 
-constexpr std::int64_t kDayUs = 86400000000;
-
 // A reader that records what it was asked and answers with a fixed value.
 struct RecordingReader {
     std::optional<std::int64_t> answer;

@@ -56,7 +56,7 @@ json options_object(const std::vector<Entry>& entries) {
 
 // Parses the options with durations read as PostgreSQL would.
 JobOptions parse(const std::vector<Entry>& entries) {
-    return parse_options(options_object(entries), fake_interval_us);
+    return parse_option_object(options_object(entries), fake_interval_us);
 }
 
 // Parses options that must be refused and returns the error.
