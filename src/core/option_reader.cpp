@@ -247,7 +247,7 @@ OptionValue read_option(const OptionSpec& spec, const json& value,
                 refuse_option(spec.name, "an object such as {\"row_count_tolerance\": 0}", value,
                               spec.doc);
             }
-            v.rules = parse_validation(value);
+            v.rules = parse_validation(value, spec.name);
             return v;
         case OptionType::Release:
             break;

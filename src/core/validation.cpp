@@ -219,13 +219,13 @@ bool ValidationSpec::empty() const {
 
 // The rules are user input; every key is checked when the job is created so
 // a bad rule never reaches a worker.
-ValidationSpec parse_validation(const json& value) {
+ValidationSpec parse_validation(const json& value, const std::string& option_path) {
     if (!value.is_object()) {
-        refuse_option("validate", "an object", value, kValidateKeys);
+        refuse_option(option_path, "an object", value, kValidateKeys);
     }
     ValidationSpec spec;
     for (const auto& [key, field] : value.items()) {
-        const std::string path = "validate." + key;
+        const std::string path = option_path + "." + key;
         if (key == "row_count_tolerance") {
             std::optional<double> tolerance = finite_number(field);
             if (!tolerance || *tolerance < 0.0) {

@@ -13,7 +13,7 @@ namespace {
 
 // Reads the rules from JSON text.
 ValidationSpec rules(const std::string& json) {
-    return parse_validation(nlohmann::json::parse(json));
+    return parse_validation(nlohmann::json::parse(json), "validate");
 }
 
 // The error for rules that must be refused.
@@ -71,7 +71,8 @@ TEST(ParseValidation, Empty) {
 
 // Each bad rule is named by its path within validate.
 TEST(ParseValidation, Errors) {
-    UserError top = expect_user_error([] { parse_validation(nlohmann::json::parse("[1]")); });
+    UserError top =
+        expect_user_error([] { parse_validation(nlohmann::json::parse("[1]"), "validate"); });
     EXPECT_EQ(top.kind(), ErrorKind::InvalidParameter);
     EXPECT_STREQ(top.what(), "option \"validate\" must be an object, not an array");
     EXPECT_EQ(top.hint(),
