@@ -81,6 +81,8 @@ std::string number_hint(const OptionSpec& spec, const std::string& example) {
            "\": " + example + "}.";
 }
 
+// Integer: a whole number within the table's range; a type error shows how
+// to write a number, a range error says what the option does.
 OptionValue read_integer(const OptionSpec& spec, const json& value) {
     const std::string expected =
         "an integer from " + std::to_string(spec.low) + " to " + std::to_string(spec.high);
@@ -96,6 +98,7 @@ OptionValue read_integer(const OptionSpec& spec, const json& value) {
     return v;
 }
 
+// PositiveBigint: byte counts and rates, from 1 up to 18 digits.
 OptionValue read_positive_bigint(const OptionSpec& spec, const json& value) {
     if (!value.is_number()) {
         refuse_option(spec.name, "a positive integer", value, number_hint(spec, "1000000"));
@@ -112,6 +115,7 @@ OptionValue read_positive_bigint(const OptionSpec& spec, const json& value) {
     return v;
 }
 
+// Ratio: a number within the table's range, fractions allowed.
 OptionValue read_ratio(const OptionSpec& spec, const json& value) {
     const std::string expected =
         "a number from " + std::to_string(spec.low) + " to " + std::to_string(spec.high);
@@ -127,6 +131,8 @@ OptionValue read_ratio(const OptionSpec& spec, const json& value) {
     return v;
 }
 
+// Duration: a string that the reader (interval input) turns into
+// microseconds, within the table's range.
 OptionValue read_duration_option(const OptionSpec& spec, const json& value,
                                  const DurationReader& read_duration) {
     std::optional<std::int64_t> us;

@@ -16,12 +16,15 @@ constexpr std::int64_t kForever = std::numeric_limits<std::int64_t>::max();
 // active backends could never hold a job.
 constexpr std::int64_t kMaxBackends = 262143;
 
-// Loaders for the optional fields: an absent value is the option's null.
+// The loaders below give the echo each field as an OptionValue.
+
+// An option that is off (none).
 OptionValue null_value() {
     OptionValue v;
     v.is_null = true;
     return v;
 }
+// An optional number: an absent value is the option's null.
 template <typename T>
 OptionValue integer_or_null(const std::optional<T>& value) {
     OptionValue v;
@@ -29,26 +32,32 @@ OptionValue integer_or_null(const std::optional<T>& value) {
     v.integer = value.value_or(0);
     return v;
 }
+// A number that is always set (counts, durations in microseconds).
 OptionValue integer_value(std::int64_t integer) {
     OptionValue v;
     v.integer = integer;
     return v;
 }
+// A choice or a query.
 OptionValue text_value(const std::string& text) {
     OptionValue v;
     v.text = text;
     return v;
 }
+// A flag.
 OptionValue boolean_value(bool boolean) {
     OptionValue v;
     v.boolean = boolean;
     return v;
 }
+// The storing side of integer_or_null: null becomes an absent value.
 template <typename T>
 std::optional<T> optional_integer(const OptionValue& v) {
     return v.is_null ? std::nullopt : std::optional<T>(static_cast<T>(v.integer));
 }
 
+// The choices of on_failure and publish, in the order of OnFailure and
+// PublishMode: the index of a choice is its enumerator.
 const char* const kOnFailure[] = {"stop", "continue"};
 const char* const kPublish[] = {"each", "batch", "end", "manual"};
 

@@ -36,6 +36,7 @@ void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) 
     y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0);
 }
 
+// Every refusal of an end names it and says how to do without one.
 [[noreturn]] void refuse_end(const std::string& inclusive_end, const std::string& why) {
     throw UserError(ErrorKind::InvalidParameter,
                     "specification source_range.end \"" + inclusive_end + "\" " + why,
