@@ -11,6 +11,8 @@ set -euo pipefail
 PACKAGES=(
     # build
     build-essential g++ make cmake libgtest-dev clang-format ca-certificates
+    # the JSON library the core reads options and specifications with (header-only)
+    nlohmann-json3-dev
     # server, headers, client (psql, pg_config), contrib modules
     postgresql-15 postgresql-server-dev-15 postgresql-client-15 postgresql-contrib
     # pgbench: on Debian 12 it ships in postgresql-15 (/usr/lib/postgresql/15/bin/pgbench)

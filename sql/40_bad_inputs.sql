@@ -133,6 +133,18 @@ SELECT * FROM backfill.plan('bi_events', :'src', options => '{"lock_timeout": "2
 SELECT * FROM backfill.plan('bi_events', :'src', options => '{"statement_timeout": "30d"}');
 -- 26. on_failure neither stop nor continue.
 SELECT * FROM backfill.plan('bi_events', :'src', options => '{"on_failure": "maybe"}');
+-- 26b. Durations are read by PostgreSQL's interval input; intervals without
+-- a fixed length, negative ones and numbers without a unit are refused.
+SELECT count(*) > 0 AS planned FROM backfill.plan('bi_events', :'src', options =>
+    '{"sleep": "1 hour 30 minutes", "snapshot_wait": "00:02:30", "statement_timeout": "2 days"}');
+SELECT * FROM backfill.plan('bi_events', :'src', options => '{"sleep": "1 mon"}');
+SELECT * FROM backfill.plan('bi_events', :'src', options => '{"sleep": "-5s"}');
+SELECT * FROM backfill.plan('bi_events', :'src', options => '{"lock_timeout": "5"}');
+-- 26c. A bad value inside an option is named by its JSON path.
+SELECT * FROM backfill.plan('bi_events', :'src', options => '{"window": ["22:00-06:00", 5]}');
+SELECT * FROM backfill.plan('bi_events', :'src', options =>
+    '{"validate": {"aggregates": [{"expr": "sum(v)"}, {"expr": 3}]}}');
+SELECT * FROM backfill.plan('bi_events', :'src', options => '{"release": {"owner": ["a"]}}');
 -- 27. Options that are not an object.
 SELECT * FROM backfill.plan('bi_events', :'src', options => '["retain", false]');
 SELECT * FROM backfill.plan('bi_events', :'src', options => '"retain"');

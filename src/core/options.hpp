@@ -1,25 +1,18 @@
-// The job's options jsonb: known keys, their types, ranges and defaults.
+// The job's options: what a job was asked to do, read from the options jsonb
+// by the rules of the option table (core/option_table.hpp).
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/duration.hpp"
+#include "core/time_window.hpp"
 #include "core/validation.hpp"
 
 namespace backfill {
-
-// The JSON type of one top-level value, as jsonb_typeof names it.
-enum class JsonKind { String, Number, Boolean, Null, Object, Array };
-
-// One top-level key of the options object: its JSON kind and its value as
-// text (strings unquoted, numbers and booleans as written).
-struct OptionInput {
-    std::string key;
-    JsonKind kind;
-    std::string text;
-};
 
 enum class OnFailure { Stop, Continue };
 
@@ -34,20 +27,19 @@ struct ReleaseInfo {
     std::optional<std::string> owner, issue, change, code_version, approved_by, snapshot;
 };
 
-// A time window of the day; defined in core/throttle.hpp, which includes this
-// header and is included at its end, so both orders of inclusion work.
-struct TimeWindow;
-
+// Every option as the runner uses it. The defaults are the option table's:
+// a JobOptions comes from parse_options (or default_options), never from its
+// zero-initialized members.
 struct JobOptions {
-    std::string mode = "swap";
-    int max_concurrency = 1;
+    std::string mode;
+    int max_concurrency = 0;
     std::int64_t sleep_us = 0;
-    std::int64_t lock_timeout_us = 100000;
-    int swap_retries = 50;
-    std::int64_t snapshot_wait_us = 600000000;  // wait for older snapshots before publishing
-    int max_attempts = 3;
+    std::int64_t lock_timeout_us = 0;
+    int swap_retries = 0;
+    std::int64_t snapshot_wait_us = 0;  // wait for older snapshots before publishing
+    int max_attempts = 0;
     OnFailure on_failure = OnFailure::Stop;
-    bool retain = true;
+    bool retain = false;
     std::optional<std::int64_t> statement_timeout_us;       // none = no limit
     double nice_ratio = 0;                                  // pause = ratio x chunk time
     std::optional<int> max_active_backends;                 // none = off
@@ -55,8 +47,7 @@ struct JobOptions {
     std::optional<std::int64_t> max_replication_lag_bytes;  // none = off
     std::optional<std::int64_t> max_wal_rate;               // bytes per second; none = off
     std::vector<TimeWindow> windows;                        // empty = any time
-    std::string window_text;  // windows normalized, "22:00-06:00, 12:00-13:30"; empty = any time
-    std::optional<std::string> throttle_query;  // SQL returning boolean; none = off
+    std::optional<std::string> throttle_query;              // SQL returning boolean; none = off
     using PublishMode = backfill::PublishMode;  // also reachable as JobOptions::PublishMode
     PublishMode publish = PublishMode::Each;
     std::optional<int> partitions_per_batch;  // set exactly when publish is Batch
@@ -68,19 +59,23 @@ struct JobOptions {
     bool include_new_partitions = false;
 };
 
-// Validates every key and fills in defaults. Throws UserError naming the
-// first key that is unknown, of the wrong JSON type or out of range.
-JobOptions parse_options(const std::vector<OptionInput>& input);
+// Reads the options jsonb's text: a JSON object whose keys are options of
+// the table. Validates every key, fills in the defaults and checks the
+// options that go together (publish and partitions_per_batch). Throws
+// UserError when the text is not an object, OptionError naming the JSON path
+// of the first bad value (keys in sorted order, as jsonb keeps them).
+// read_duration reads duration strings (PostgreSQL's interval input).
+JobOptions parse_options(const std::string& json_text, const DurationReader& read_duration);
 
-// The effective options as a JSON object text with every key, in the order
-// of JobOptions, durations formatted with format_duration (null for none).
+// The same for an already parsed JSON object (a specification document's
+// options).
+JobOptions parse_option_object(const nlohmann::json& object, const DurationReader& read_duration);
+
+// Every option at its default.
+JobOptions default_options();
+
+// The effective options as a JSON object text with every key of the table,
+// in its order, durations formatted with format_duration (null for none).
 std::string options_to_json(const JobOptions& options);
 
-// One window as "HH:MM-HH:MM" (an end at midnight is "24:00"); defined in
-// throttle.cpp.
-std::string format_window(const TimeWindow& window);
-
 }  // namespace backfill
-
-// Completes TimeWindow for every user of JobOptions.
-#include "core/throttle.hpp"  // IWYU pragma: export

@@ -1,20 +1,22 @@
 #include "spec_document.hpp"
 
 #include <cctype>
-#include <cstddef>
-#include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "json.hpp"
+#include "json_text.hpp"
+#include "option_error.hpp"
+#include "option_table.hpp"
 #include "options.hpp"
 #include "user_error.hpp"
-#include "validation.hpp"
 
 namespace backfill {
 
 namespace {
+
+using nlohmann::json;
 
 const char* const kTopFields =
     "A specification has the fields backfill_id, owner, source_range, target, reason, source, "
@@ -22,12 +24,6 @@ const char* const kTopFields =
 
 const char* const kRequiredFields =
     "A specification needs at least backfill_id, target.table, target.partition_key and source.";
-
-const char* const kExecutionFields =
-    "execution takes job options: mode, max_concurrency, sleep, lock_timeout, swap_retries, "
-    "snapshot_wait, max_attempts, on_failure, statement_timeout, nice_ratio, max_active_backends, "
-    "max_replication_lag, max_replication_lag_bytes, max_wal_rate, window, throttle_query, "
-    "publish and partitions_per_batch.";
 
 const char* const kSourceRangeFields =
     "Known fields of source_range are start and end (the last key included), such as "
@@ -46,6 +42,11 @@ const char* const kRollbackFields = "Known fields of rollback are retain and sna
 
 const char* const kStringHint = "Write it as a JSON string in double quotes.";
 
+// The execution section's hint, from the option table.
+std::string execution_fields() {
+    return "execution takes job options: " + option_names(SpecPlace::Execution) + ".";
+}
+
 // Every error about the document names the field by its dotted path.
 [[noreturn]] void refuse_field(const std::string& path, const std::string& what,
                                const std::string& hint) {
@@ -59,50 +60,57 @@ std::string path_of(const std::string& parent, const std::string& key) {
 }
 
 // Refuses the first key of obj that is not among known; hint lists them.
-void check_known(const Json& obj, const std::string& parent, const std::vector<std::string>& known,
+void check_known(const json& obj, const std::string& parent, const std::vector<std::string>& known,
                  const std::string& hint) {
-    for (const auto& entry : obj.fields) {
+    for (const auto& entry : obj.items()) {
         bool found = false;
         for (const std::string& k : known) {
-            found = found || k == entry.first;
+            found = found || k == entry.key();
         }
         if (!found) {
-            refuse_field(path_of(parent, entry.first), "is unknown", hint);
+            refuse_field(path_of(parent, entry.key()), "is unknown", hint);
         }
     }
 }
 
 // The field, or nullptr when it is absent.
-const Json* find(const Json& obj, const std::string& key) {
-    auto it = obj.fields.find(key);
-    return it == obj.fields.end() ? nullptr : &it->second;
+const json* find(const json* obj, const std::string& key) {
+    if (obj == nullptr) {
+        return nullptr;
+    }
+    auto it = obj->find(key);
+    return it == obj->end() ? nullptr : &*it;
 }
 
-// A section of the document (target, reason, ...): an object when present;
-// hint names the fields it takes.
-const Json* object_field(const Json& obj, const std::string& key, const std::string& hint) {
-    const Json* value = find(obj, key);
-    if (value != nullptr && value->kind != Json::Kind::Object) {
+// A section of the document (target, reason, ...): an object when present,
+// its fields among known.
+const json* section(const json& doc, const std::string& key, const std::vector<std::string>& known,
+                    const std::string& hint) {
+    const json* value = find(&doc, key);
+    if (value != nullptr && !value->is_object()) {
         refuse_field(key, "must be an object", hint);
+    }
+    if (value != nullptr && !known.empty()) {
+        check_known(*value, key, known, hint);
     }
     return value;
 }
 
 // An optional string field; a value of another type is refused.
-std::optional<std::string> string_field(const Json& obj, const std::string& parent,
+std::optional<std::string> string_field(const json* obj, const std::string& parent,
                                         const std::string& key) {
-    const Json* value = find(obj, key);
+    const json* value = find(obj, key);
     if (value == nullptr) {
         return std::nullopt;
     }
-    if (value->kind != Json::Kind::String) {
+    if (!value->is_string()) {
         refuse_field(path_of(parent, key), "must be a string", kStringHint);
     }
-    return value->text;
+    return value->get<std::string>();
 }
 
 // A string field that must hold something: identifiers, bounds, the query.
-std::optional<std::string> nonempty_string_field(const Json& obj, const std::string& parent,
+std::optional<std::string> nonempty_string_field(const json* obj, const std::string& parent,
                                                  const std::string& key) {
     std::optional<std::string> text = string_field(obj, parent, key);
     if (text) {
@@ -118,9 +126,8 @@ std::optional<std::string> nonempty_string_field(const Json& obj, const std::str
 }
 
 // A string field without which no job can be made.
-std::string required_string(const Json* obj, const std::string& parent, const std::string& key) {
-    std::optional<std::string> text =
-        obj == nullptr ? std::nullopt : nonempty_string_field(*obj, parent, key);
+std::string required_string(const json* obj, const std::string& parent, const std::string& key) {
+    std::optional<std::string> text = nonempty_string_field(obj, parent, key);
     if (!text) {
         throw UserError(ErrorKind::InvalidParameter,
                         "specification is missing \"" + path_of(parent, key) + "\"",
@@ -129,230 +136,134 @@ std::string required_string(const Json* obj, const std::string& parent, const st
     return *text;
 }
 
-// A value back as JSON text, for the options object.
-std::string write_json(const Json& value) {
-    switch (value.kind) {
-        case Json::Kind::Null:
-            return "null";
-        case Json::Kind::Boolean:
-            return value.boolean ? "true" : "false";
-        case Json::Kind::Number:
-            return value.text;
-        case Json::Kind::String:
-            return json_quote(value.text);
-        case Json::Kind::Array: {
-            std::string out = "[";
-            for (std::size_t i = 0; i < value.items.size(); ++i) {
-                out += (i == 0 ? "" : ", ") + write_json(value.items[i]);
-            }
-            return out + "]";
-        }
-        case Json::Kind::Object:
-            break;
-    }
-    std::string out = "{";
-    for (const auto& [key, field] : value.fields) {
-        out += (out.size() == 1 ? "" : ", ") + json_quote(key) + ": " + write_json(field);
-    }
-    return out + "}";
+// "a string", "an array", "null": the type of a document that is no object.
+std::string type_phrase(const json& value) {
+    const std::string type = value.type_name();
+    return type == "null" ? type : (type == "array" || type == "object" ? "an " : "a ") + type;
 }
 
-// One top-level option as the PostgreSQL layer hands it to parse_options:
-// strings unquoted, an array of strings joined by commas, anything else as
-// its JSON text.
-OptionInput option_input(const std::string& key, const Json& value) {
-    switch (value.kind) {
-        case Json::Kind::String:
-            return {key, JsonKind::String, value.text};
-        case Json::Kind::Number:
-            return {key, JsonKind::Number, value.text};
-        case Json::Kind::Boolean:
-            return {key, JsonKind::Boolean, value.boolean ? "true" : "false"};
-        case Json::Kind::Null:
-            return {key, JsonKind::Null, ""};
-        case Json::Kind::Object:
-            return {key, JsonKind::Object, write_json(value)};
-        case Json::Kind::Array:
+// An execution key the table places elsewhere in a specification is refused
+// with the place to give it.
+void check_execution_key(const std::string& key) {
+    const OptionSpec* spec = find_option(key);
+    if (spec == nullptr) {
+        refuse_field("execution." + key, "is unknown", execution_fields());
+    }
+    switch (spec->spec_place) {
+        case SpecPlace::Execution:
+            return;
+        case SpecPlace::Validation:
+            refuse_field("execution." + key, "is unknown",
+                         "Give the validation rules in the validation section.");
+        case SpecPlace::RollbackRetain:
+            refuse_field("execution." + key, "is unknown", "Give it as rollback.retain.");
+        case SpecPlace::Audit:
             break;
     }
-    std::string joined;
-    for (std::size_t i = 0; i < value.items.size(); ++i) {
-        if (value.items[i].kind != Json::Kind::String) {
-            return {key, JsonKind::Array, write_json(value)};
-        }
-        joined += (i == 0 ? "" : ",") + value.items[i].text;
-    }
-    return {key, JsonKind::Array, joined};
+    refuse_field("execution." + key, "is unknown",
+                 "The release record is made of owner, reason, code_version, approved_by and "
+                 "rollback.snapshot.");
 }
 
-// The option errors name option keys ("max_concurrency", "validate.query",
-// "retain"); the author of a specification wrote other paths
-// ("execution.max_concurrency", "validation.query", "rollback.retain").
-// Rewrites the error to name those (every other option comes from
-// execution); an error it cannot place is kept.
-[[noreturn]] void rethrow_for_spec(const UserError& e, const Json* execution) {
-    const std::string message = e.what();
-    const std::string unknown_prefix = "unknown option \"";
-    const std::string option_prefix = "option \"";
-    const bool unknown = message.compare(0, unknown_prefix.size(), unknown_prefix) == 0;
-    const std::size_t name_begin = unknown ? unknown_prefix.size()
-                                   : message.compare(0, option_prefix.size(), option_prefix) == 0
-                                       ? option_prefix.size()
-                                       : std::string::npos;
-    const std::size_t name_end =
-        name_begin == std::string::npos ? std::string::npos : message.find('"', name_begin);
-    if (name_end == std::string::npos) {
-        throw e;
-    }
-    const std::string name = message.substr(name_begin, name_end - name_begin);
-    const std::string top = name.substr(0, name.find_first_of(".["));
-    std::string path;
+// The audit record, from the fields of the document that describe the release.
+json release_object(const json& doc, const json* reason, const json* rollback) {
+    json release = json::object();
+    auto add = [&release](const char* key, const std::optional<std::string>& value) {
+        if (value) {
+            release[key] = *value;
+        }
+    };
+    add("owner", string_field(&doc, "", "owner"));
+    add("issue", string_field(reason, "reason", "issue"));
+    add("change", string_field(reason, "reason", "change"));
+    add("code_version", string_field(&doc, "", "code_version"));
+    add("approved_by", string_field(&doc, "", "approved_by"));
+    add("snapshot", string_field(rollback, "rollback", "snapshot"));
+    return release;
+}
+
+// An option error names the option's path ("validate.unique[0]"); the
+// author of the document wrote another ("validation.unique[0]"). The table
+// says where each option lives in a specification.
+[[noreturn]] void rethrow_for_spec(const OptionError& e) {
+    const std::string& path = e.path();
+    const std::string top = path.substr(0, path.find_first_of(".["));
+    const std::string rest = path.substr(top.size());
+    const OptionSpec* spec = find_option(top);
+    std::string field;
     std::string hint = e.hint();
-    if (top == "validate") {
-        path = "validation" + name.substr(top.size());
-        if (unknown && name.find('[') == std::string::npos) {
-            hint = kValidationFields;
-        }
-    } else if (top == "retain") {
-        path = "rollback.retain";
-    } else if (execution != nullptr) {
-        path = "execution." + name;
-        if (unknown) {
-            hint = kExecutionFields;
-        }
-    } else {
-        throw e;
+    switch (spec == nullptr ? SpecPlace::Audit : spec->spec_place) {
+        case SpecPlace::Execution:
+            field = "execution." + path;
+            break;
+        case SpecPlace::Validation:
+            field = "validation" + rest;
+            if (e.is_unknown() && rest.find('[') == std::string::npos &&
+                rest.find('.', 1) == std::string::npos) {
+                hint = kValidationFields;
+            }
+            break;
+        case SpecPlace::RollbackRetain:
+            field = "rollback.retain" + rest;
+            break;
+        case SpecPlace::Audit:
+            throw e;
     }
-    throw UserError(e.kind(),
-                    "specification field \"" + path + "\"" +
-                        (unknown ? std::string(" is unknown") : message.substr(name_end + 1)),
-                    hint);
+    refuse_field(field, e.is_unknown() ? "is unknown" : e.complaint(), hint);
 }
 
 }  // namespace
 
 // backfill.start(spec) takes the document teams already write for review;
 // this reads it into create()'s terms so one job model serves both.
-SpecMapping map_spec(const std::string& document_json) {
-    const Json doc = parse_json(document_json, "specification");
-    if (doc.kind != Json::Kind::Object) {
-        const std::string type = json_type_name(doc);
+SpecMapping map_spec(const std::string& document_json, const DurationReader& read_duration) {
+    const json doc = read_json(document_json, "specification");
+    if (!doc.is_object()) {
         throw UserError(ErrorKind::InvalidParameter,
-                        "specification must be a JSON object, not " +
-                            (type == "null"                        ? type
-                             : type == "array" || type == "object" ? "an " + type
-                                                                   : "a " + type),
-                        kTopFields);
+                        "specification must be a JSON object, not " + type_phrase(doc), kTopFields);
     }
     check_known(doc, "",
                 {"backfill_id", "owner", "source_range", "target", "reason", "source", "execution",
                  "validation", "rollback", "code_version", "approved_by"},
                 kTopFields);
-    const Json* source_range = object_field(doc, "source_range", kSourceRangeFields);
-    const Json* target = object_field(doc, "target", kTargetFields);
-    const Json* reason = object_field(doc, "reason", kReasonFields);
-    const Json* execution = object_field(doc, "execution", kExecutionFields);
-    const Json* validation = object_field(doc, "validation", kValidationFields);
-    const Json* rollback = object_field(doc, "rollback", kRollbackFields);
-    if (source_range != nullptr) {
-        check_known(*source_range, "source_range", {"start", "end"}, kSourceRangeFields);
-    }
-    if (target != nullptr) {
-        check_known(*target, "target", {"table", "partition_key"}, kTargetFields);
-    }
-    if (reason != nullptr) {
-        check_known(*reason, "reason", {"issue", "change"}, kReasonFields);
-    }
-    if (rollback != nullptr) {
-        check_known(*rollback, "rollback", {"retain", "snapshot"}, kRollbackFields);
-    }
+    const json* source_range = section(doc, "source_range", {"start", "end"}, kSourceRangeFields);
+    const json* target = section(doc, "target", {"table", "partition_key"}, kTargetFields);
+    const json* reason = section(doc, "reason", {"issue", "change"}, kReasonFields);
+    const json* execution = section(doc, "execution", {}, execution_fields());
+    const json* validation = section(doc, "validation", {}, kValidationFields);
+    const json* rollback = section(doc, "rollback", {"retain", "snapshot"}, kRollbackFields);
 
     SpecMapping mapping;
     mapping.name = required_string(&doc, "", "backfill_id");
     mapping.target_table = required_string(target, "target", "table");
     mapping.partition_key = required_string(target, "target", "partition_key");
     mapping.source = required_string(&doc, "", "source");
-    if (source_range != nullptr) {
-        mapping.range_from = nonempty_string_field(*source_range, "source_range", "start");
-        mapping.range_end_inclusive = nonempty_string_field(*source_range, "source_range", "end");
-    }
+    mapping.range_from = nonempty_string_field(source_range, "source_range", "start");
+    mapping.range_end_inclusive = nonempty_string_field(source_range, "source_range", "end");
 
-    // The options object, key -> JSON text.
-    std::map<std::string, std::string> options;
+    // The options object, each option taken from where the table places it.
+    json options = json::object();
     if (execution != nullptr) {
-        for (const auto& [key, value] : execution->fields) {
-            if (key == "validate") {
-                refuse_field("execution.validate", "is unknown",
-                             "Give the validation rules in the validation section.");
-            }
-            if (key == "retain") {
-                refuse_field("execution.retain", "is unknown", "Give it as rollback.retain.");
-            }
-            if (key == "release") {
-                refuse_field("execution.release", "is unknown",
-                             "The release record is made of owner, reason, code_version, "
-                             "approved_by and rollback.snapshot.");
-            }
-            options[key] = write_json(value);
-        }
-        const Json* batch = find(*execution, "partitions_per_batch");
-        if (batch != nullptr && batch->kind != Json::Kind::Null &&
-            find(*execution, "publish") == nullptr) {
-            options["publish"] = json_quote("batch");
+        for (const auto& [key, value] : execution->items()) {
+            check_execution_key(key);
+            options[key] = value;
         }
     }
-    if (validation != nullptr) {
-        try {
-            const ValidationSpec rules = parse_validation(*validation);
-            if (!rules.empty()) {
-                options["validate"] = validation_to_json(rules);
-            }
-        } catch (const UserError& e) {
-            rethrow_for_spec(e, execution);
+    const json release = release_object(doc, reason, rollback);
+    for (const OptionSpec& spec : option_table()) {
+        const json* value = spec.spec_place == SpecPlace::Validation ? validation
+                            : spec.spec_place == SpecPlace::RollbackRetain
+                                ? find(rollback, "retain")
+                            : spec.spec_place == SpecPlace::Audit && !release.empty() ? &release
+                                                                                      : nullptr;
+        if (value != nullptr) {
+            options[spec.name] = *value;
         }
-    }
-    if (rollback != nullptr && find(*rollback, "retain") != nullptr) {
-        options["retain"] = write_json(*find(*rollback, "retain"));
-    }
-
-    // The audit record, in the order of ReleaseInfo.
-    std::string release;
-    auto add_release = [&release](const char* key, const std::optional<std::string>& value) {
-        if (value) {
-            release += (release.empty() ? "" : ", ") + json_quote(key) + ": " + json_quote(*value);
-        }
-    };
-    const Json no_section;
-    add_release("owner", string_field(doc, "", "owner"));
-    add_release("issue", string_field(reason != nullptr ? *reason : no_section, "reason", "issue"));
-    add_release("change",
-                string_field(reason != nullptr ? *reason : no_section, "reason", "change"));
-    add_release("code_version", string_field(doc, "", "code_version"));
-    add_release("approved_by", string_field(doc, "", "approved_by"));
-    add_release("snapshot",
-                string_field(rollback != nullptr ? *rollback : no_section, "rollback", "snapshot"));
-    if (!release.empty()) {
-        options["release"] = "{" + release + "}";
-    }
-
-    mapping.options_json = "{";
-    for (const auto& [key, text] : options) {
-        mapping.options_json +=
-            (mapping.options_json.size() == 1 ? "" : ", ") + json_quote(key) + ": " + text;
-    }
-    mapping.options_json += "}";
-
-    // The options are checked now, so a bad execution value is reported
-    // under its path in the document rather than later as an option.
-    const Json parsed = parse_json(mapping.options_json, "options");
-    std::vector<OptionInput> inputs;
-    for (const auto& [key, value] : parsed.fields) {
-        inputs.push_back(option_input(key, value));
     }
     try {
-        parse_options(inputs);
-    } catch (const UserError& e) {
-        rethrow_for_spec(e, execution);
+        mapping.options = parse_option_object(options, read_duration);
+    } catch (const OptionError& e) {
+        rethrow_for_spec(e);
     }
     return mapping;
 }

@@ -5,11 +5,14 @@
 #include <optional>
 #include <string>
 
+#include "core/duration.hpp"
+#include "core/options.hpp"
+
 namespace backfill {
 
 // What a specification says, in the terms of create(). The PostgreSQL layer
 // resolves target_table, checks partition_key against the real key and
-// turns range_end_inclusive into range_to.
+// turns range_end_inclusive into range_to (core/spec_range.hpp).
 struct SpecMapping {
     std::string name;                                // backfill_id
     std::string target_table;                        // target.table
@@ -17,21 +20,22 @@ struct SpecMapping {
     std::optional<std::string> range_from;           // source_range.start
     std::optional<std::string> range_end_inclusive;  // source_range.end
     std::string source;                              // source
-    std::string options_json;                        // a JSON object for parse_options
+    JobOptions options;                              // read by the option table
 };
 
-// Reads the document. Top-level fields: backfill_id (string, required),
-// owner (string), source_range {start, end} (strings), target {table,
-// partition_key} (strings, both required), reason {issue, change}
-// (strings), source (string, required), execution (object: its keys are job
-// options, e.g. max_concurrency, lock_timeout, sleep, window; and
-// partitions_per_batch, which also sets "publish": "batch"), validation
-// (object: the "validate" option's keys), rollback (object: retain
-// (boolean), snapshot (string, informational)), code_version (string),
-// approved_by (string). Unknown fields at any level are refused naming
-// their path ("execution.foo"); missing required ones too. owner, reason,
-// code_version, approved_by and rollback.snapshot go into the "release"
-// option (see options.hpp) so the audit trail records them.
-SpecMapping map_spec(const std::string& document_json);
+// Reads the document's JSON text. Top-level fields: backfill_id (string,
+// required), owner (string), source_range {start, end} (strings), target
+// {table, partition_key} (strings, both required), reason {issue, change}
+// (strings), source (string, required), execution (object: the options the
+// option table places there), validation (object: the "validate" option),
+// rollback (object: retain (boolean), snapshot (string, informational)),
+// code_version (string), approved_by (string). Unknown fields at any level
+// are refused naming their path ("execution.foo"); missing required ones
+// too, and a bad option value under the path the document gives it
+// ("execution.max_concurrency", "validation.aggregates[0].expr"). owner,
+// reason, code_version, approved_by and rollback.snapshot go into the
+// "release" option so the audit trail records them. read_duration reads
+// duration strings (PostgreSQL's interval input).
+SpecMapping map_spec(const std::string& document_json, const DurationReader& read_duration);
 
 }  // namespace backfill

@@ -1,30 +1,14 @@
 // The throttle policy: whether a job must wait before its next chunk, and
-// why; how long to pause after a chunk; time windows.
+// why; how long to pause after a chunk.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "core/options.hpp"
 
 namespace backfill {
-
-// A window of the day in minutes since midnight, [start, end); end < start
-// crosses midnight ("22:00-06:00"); start == end is refused by the parser.
-struct TimeWindow {
-    int start_minute;
-    int end_minute;
-};
-
-// Parses "HH:MM-HH:MM" windows separated by commas (spaces allowed), e.g.
-// "22:00-06:00, 12:00-13:30". Throws UserError (InvalidParameter) naming
-// option "window" and the bad part.
-std::vector<TimeWindow> parse_windows(const std::string& text);
-
-// Whether minute_of_day (0..1439) lies in any of the windows.
-bool in_window(const std::vector<TimeWindow>& windows, int minute_of_day);
 
 // What the server looks like now, as the PostgreSQL layer measured it.
 // Absent values (nullopt) were not measured or are unknown (an idle

@@ -6,11 +6,15 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "json_text.hpp"
+#include "option_error.hpp"
+#include "option_reader.hpp"
 #include "user_error.hpp"
 
 namespace backfill {
@@ -32,31 +36,15 @@ const char* const kQueryHint =
     "It is run after each chunk is built, with {shadow} standing for the new partition and {old} "
     "for the one it replaces, and must return true.";
 
-// Every rule error has the shape of the option errors: the path within
-// validate, what it must be, and what it was instead.
-[[noreturn]] void refuse(const std::string& path, const std::string& expected, const Json& value,
-                         const std::string& hint) {
-    throw UserError(ErrorKind::InvalidParameter,
-                    "option \"" + path + "\" must be " + expected + ", not " + json_describe(value),
-                    hint);
-}
-
-// A key no rule knows is refused, like an unknown option.
-[[noreturn]] void refuse_unknown(const std::string& path, const std::string& hint) {
-    throw UserError(ErrorKind::InvalidParameter, "unknown option \"" + path + "\"", hint);
-}
+using nlohmann::json;
 
 // A JSON number as a finite double; nullopt for anything else (a number
 // too large for a double is as useless here as a string).
-std::optional<double> finite_number(const Json& value) {
-    if (value.kind != Json::Kind::Number) {
+std::optional<double> finite_number(const json& value) {
+    if (!value.is_number() || !std::isfinite(value.get<double>())) {
         return std::nullopt;
     }
-    char* end = nullptr;
-    const double d = std::strtod(value.text.c_str(), &end);
-    if (end != value.text.c_str() + value.text.size() || !std::isfinite(d)) {
-        return std::nullopt;
-    }
+    const double d = value.get<double>();
     return d == 0.0 ? 0.0 : d;  // no "-0" in echoes
 }
 
@@ -71,70 +59,55 @@ bool has_text(const std::string& text) {
 }
 
 // A column name: a non-empty string, taken as written (not case-folded).
-std::string column_name(const Json& value, const std::string& path) {
-    if (value.kind != Json::Kind::String || value.text.empty()) {
-        refuse(path, "a column name", value, kUniqueHint);
+std::string column_name(const json& value, const std::string& path) {
+    if (!value.is_string() || value.get_ref<const std::string&>().empty()) {
+        refuse_option(path, "a column name", value, kUniqueHint);
     }
-    return value.text;
+    return value.get<std::string>();
 }
 
 // One element of "aggregates".
-AggregateCheck parse_aggregate(const Json& value, const std::string& path) {
-    if (value.kind != Json::Kind::Object) {
-        refuse(path, "an object", value, kAggregateKeys);
+AggregateCheck parse_aggregate(const json& value, const std::string& path) {
+    if (!value.is_object()) {
+        refuse_option(path, "an object", value, kAggregateKeys);
     }
     AggregateCheck check;
     bool has_expr = false;
-    for (const auto& [key, field] : value.fields) {
+    for (const auto& [key, field] : value.items()) {
         const std::string field_path = path + "." + key;
         if (key == "expr") {
-            if (field.kind != Json::Kind::String || !has_text(field.text)) {
-                refuse(field_path, "an expression as a non-empty string", field,
-                       "It is an aggregate computed on the old and on the new partition, such as "
-                       "\"sum(net_revenue)\".");
+            if (!field.is_string() || !has_text(field.get<std::string>())) {
+                refuse_option(
+                    field_path, "an expression as a non-empty string", field,
+                    "It is an aggregate computed on the old and on the new partition, such as "
+                    "\"sum(net_revenue)\".");
             }
-            check.expr = field.text;
+            check.expr = field.get<std::string>();
             has_expr = true;
         } else if (key == "min_delta_pct" || key == "max_delta_pct") {
             std::optional<double> pct = finite_number(field);
             if (!pct) {
-                refuse(field_path, "a number", field,
-                       "It is a percentage, written as a JSON number without quotes, such as "
-                       "-1.5 for 1.5% less.");
+                refuse_option(
+                    field_path, "a number", field,
+                    "It is a percentage, written as a JSON number without quotes, such as "
+                    "-1.5 for 1.5% less.");
             }
             (key == "min_delta_pct" ? check.min_delta_pct : check.max_delta_pct) = pct;
         } else {
-            refuse_unknown(field_path, kAggregateKeys);
+            throw OptionError::unknown(field_path, kAggregateKeys);
         }
     }
     if (!has_expr) {
-        throw UserError(ErrorKind::InvalidParameter, "option \"" + path + ".expr\" is missing",
-                        kAggregateKeys);
+        throw OptionError(path + ".expr", "is missing", kAggregateKeys);
     }
     if (check.min_delta_pct && check.max_delta_pct && *check.min_delta_pct > *check.max_delta_pct) {
-        throw UserError(ErrorKind::InvalidParameter,
-                        "option \"" + path + ".min_delta_pct\" must not be greater than " +
-                            "max_delta_pct, not " + value.fields.at("min_delta_pct").text + " > " +
-                            value.fields.at("max_delta_pct").text,
-                        "The change must lie between min_delta_pct and max_delta_pct.");
+        throw OptionError(path + ".min_delta_pct",
+                          "must not be greater than max_delta_pct, not " +
+                              json_describe(value.at("min_delta_pct")) + " > " +
+                              json_describe(value.at("max_delta_pct")),
+                          "The change must lie between min_delta_pct and max_delta_pct.");
     }
     return check;
-}
-
-// A double as a JSON number that reads back to the same value, as short as
-// people write it: 0.1 and not 0.10000000000000001, 100 and not 1e+02.
-std::string json_number(double value) {
-    if (value == 0.0) {
-        return "0";
-    }
-    char buf[32];
-    for (int precision = 15; precision <= 17; ++precision) {
-        std::snprintf(buf, sizeof buf, "%.*g", precision, value);
-        if (std::strtod(buf, nullptr) == value) {
-            break;
-        }
-    }
-    return buf;
 }
 
 // A computed figure rounded to 12 significant digits, so that binary
@@ -246,70 +219,68 @@ bool ValidationSpec::empty() const {
 
 // The rules are user input; every key is checked when the job is created so
 // a bad rule never reaches a worker.
-ValidationSpec parse_validation(const Json& value) {
-    if (value.kind != Json::Kind::Object) {
-        refuse("validate", "an object", value, kValidateKeys);
+ValidationSpec parse_validation(const json& value, const std::string& option_path) {
+    if (!value.is_object()) {
+        refuse_option(option_path, "an object", value, kValidateKeys);
     }
     ValidationSpec spec;
-    for (const auto& [key, field] : value.fields) {
-        const std::string path = "validate." + key;
+    for (const auto& [key, field] : value.items()) {
+        const std::string path = option_path + "." + key;
         if (key == "row_count_tolerance") {
             std::optional<double> tolerance = finite_number(field);
             if (!tolerance || *tolerance < 0.0) {
-                refuse(path, "a number of at least 0", field,
-                       "It is the allowed relative difference between the row counts of the new "
-                       "and the old partition: 0 means equal, 0.01 allows 1%.");
+                refuse_option(path, "a number of at least 0", field,
+                              "It is the allowed relative difference between the row counts of "
+                              "the new and the old partition: 0 means equal, 0.01 allows 1%.");
             }
             spec.row_count_tolerance = tolerance;
         } else if (key == "aggregates") {
-            if (field.kind != Json::Kind::Array) {
-                refuse(path, "an array of objects", field, kAggregateKeys);
+            if (!field.is_array()) {
+                refuse_option(path, "an array of objects", field, kAggregateKeys);
             }
-            for (std::size_t i = 0; i < field.items.size(); ++i) {
-                spec.aggregates.push_back(
-                    parse_aggregate(field.items[i], path + "[" + std::to_string(i) + "]"));
+            for (std::size_t i = 0; i < field.size(); ++i) {
+                spec.aggregates.push_back(parse_aggregate(field[i], element_path(path, i)));
             }
         } else if (key == "unique") {
-            if (field.kind != Json::Kind::Array) {
-                refuse(path, "an array of column lists", field, kUniqueHint);
+            if (!field.is_array()) {
+                refuse_option(path, "an array of column lists", field, kUniqueHint);
             }
-            for (std::size_t i = 0; i < field.items.size(); ++i) {
-                const Json& item = field.items[i];
-                const std::string item_path = path + "[" + std::to_string(i) + "]";
+            for (std::size_t i = 0; i < field.size(); ++i) {
+                const json& item = field[i];
+                const std::string item_path = element_path(path, i);
                 std::vector<std::string> columns;
-                if (item.kind == Json::Kind::String) {
+                if (item.is_string()) {
                     columns.push_back(column_name(item, item_path));
-                } else if (item.kind == Json::Kind::Array && !item.items.empty()) {
-                    for (std::size_t k = 0; k < item.items.size(); ++k) {
-                        columns.push_back(
-                            column_name(item.items[k], item_path + "[" + std::to_string(k) + "]"));
+                } else if (item.is_array() && !item.empty()) {
+                    for (std::size_t k = 0; k < item.size(); ++k) {
+                        columns.push_back(column_name(item[k], element_path(item_path, k)));
                     }
                 } else {
-                    refuse(item_path, "a column name or a non-empty array of them", item,
-                           kUniqueHint);
+                    refuse_option(item_path, "a column name or a non-empty array of them", item,
+                                  kUniqueHint);
                 }
                 spec.unique.push_back(columns);
             }
         } else if (key == "not_null") {
             const char* const hint =
                 "Give the columns that must not be NULL, such as [\"id\", \"revenue_date\"].";
-            if (field.kind != Json::Kind::Array) {
-                refuse(path, "an array of column names", field, hint);
+            if (!field.is_array()) {
+                refuse_option(path, "an array of column names", field, hint);
             }
-            for (std::size_t i = 0; i < field.items.size(); ++i) {
-                const Json& item = field.items[i];
-                if (item.kind != Json::Kind::String || item.text.empty()) {
-                    refuse(path + "[" + std::to_string(i) + "]", "a column name", item, hint);
+            for (std::size_t i = 0; i < field.size(); ++i) {
+                const json& item = field[i];
+                if (!item.is_string() || item.get_ref<const std::string&>().empty()) {
+                    refuse_option(element_path(path, i), "a column name", item, hint);
                 }
-                spec.not_null.push_back(item.text);
+                spec.not_null.push_back(item.get<std::string>());
             }
         } else if (key == "query") {
-            if (field.kind != Json::Kind::String || !has_text(field.text)) {
-                refuse(path, "a query as a non-empty string", field, kQueryHint);
+            if (!field.is_string() || !has_text(field.get<std::string>())) {
+                refuse_option(path, "a query as a non-empty string", field, kQueryHint);
             }
-            spec.query = field.text;
+            spec.query = field.get<std::string>();
         } else {
-            refuse_unknown(path, kValidateKeys);
+            throw OptionError::unknown(path, kValidateKeys);
         }
     }
     return spec;

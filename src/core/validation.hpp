@@ -3,11 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "core/json.hpp"
 
 namespace backfill {
 
@@ -26,13 +25,14 @@ struct ValidationSpec {
     bool empty() const;
 };
 
-// Reads the "validate" option: an object with exactly the keys
+// Reads the "validate" option, found at option_path: an object with exactly the keys
 // row_count_tolerance (number >= 0), aggregates (array of objects with expr
 // (non-empty string), min_delta_pct and max_delta_pct (numbers, optional,
 // min <= max)), unique (array of arrays of column-name strings, or of
 // strings: one column each), not_null (array of strings), query (non-empty
-// string). Throws UserError naming "validate.<key>" for anything else.
-ValidationSpec parse_validation(const Json& value);
+// string). Throws OptionError naming the JSON path below option_path
+// ("validate.<key>", "validate.aggregates[0].expr") of anything else.
+ValidationSpec parse_validation(const nlohmann::json& value, const std::string& option_path);
 
 // The validate object as JSON (keys as above), for options_to_json.
 std::string validation_to_json(const ValidationSpec& spec);

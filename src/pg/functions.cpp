@@ -7,6 +7,7 @@
 #include "pg/chunk_runner.hpp"
 #include "pg/job_control.hpp"
 #include "pg/job_planning.hpp"
+#include "pg/job_store.hpp"
 #include "pg/pg_error.hpp"
 #include "pg/session_context.hpp"
 #include "pg/spi.hpp"
@@ -110,7 +111,7 @@ PlannedJob plan_from_args(FunctionCallInfo fcinfo, int first, std::string& sourc
     source = normalize_source(required_text(fcinfo, first + 1, "source"));
     auto from = text_arg(fcinfo, first + 2);
     auto to = text_arg(fcinfo, first + 3);
-    std::string options = options_arg(fcinfo, first + 4);
+    JobOptions options = options_from_json(options_arg(fcinfo, first + 4));
     search_path = search_path_arg(fcinfo, first + 5);
     return plan_job(target, source, from, to, options, search_path);
 }

@@ -1,8 +1,10 @@
 #include "pg/job_planning.hpp"
 
 #include "core/spec_document.hpp"
+#include "core/spec_range.hpp"
 #include "core/user_error.hpp"
 #include "pg/chunk_validation.hpp"
+#include "pg/interval_reader.hpp"
 #include "pg/job_store.hpp"
 #include "pg/key_values.hpp"
 #include "pg/session_context.hpp"
@@ -12,10 +14,10 @@ namespace backfill::pg {
 
 PlannedJob plan_job(Oid target, const std::string& source,
                     const std::optional<std::string>& range_from,
-                    const std::optional<std::string>& range_to, const std::string& options_json,
+                    const std::optional<std::string>& range_to, const JobOptions& options,
                     const std::string& search_path) {
     PlannedJob p;
-    p.options = options_from_json(options_json);
+    p.options = options;
     p.target = load_target(target);
     RangeLimit from, to;
     if (range_from) {
@@ -45,7 +47,7 @@ void check_option_queries(const JobOptions& options, const std::string& target,
 }
 
 SpecJob plan_spec_job(const std::string& spec_json, const std::string& search_path) {
-    SpecMapping m = map_spec(spec_json);
+    SpecMapping m = map_spec(spec_json, read_interval_us);
     Value target;
     {
         OwnerBox box(current_role(), search_path);
@@ -68,21 +70,23 @@ SpecJob plan_spec_job(const std::string& spec_json, const std::string& search_pa
     std::optional<std::string> range_to;
     if (m.range_end_inclusive && !key.empty()) {
         Oid type = static_cast<Oid>(std::stoul(*key[0][1]));
-        if (type != DATEOID && type != INT2OID && type != INT4OID && type != INT8OID)
-            throw UserError(ErrorKind::InvalidParameter,
-                            "specification source_range.end is inclusive, which only works for "
-                            "date and integer keys",
-                            "For this key type use create() with range_to (exclusive).");
-        Bound end = bound_from_text("source_range.end", *m.range_end_inclusive, type);
-        range_to = *scalar(
-            "SELECT ($1::" + std::string(type == DATEOID ? "date" : "bigint") + " + 1)::text",
-            {end.text});
+        KeyFamily family = type == DATEOID ? KeyFamily::Date
+                           : type == INT2OID || type == INT4OID || type == INT8OID
+                               ? KeyFamily::Integer
+                               : KeyFamily::Other;
+        // The end is read in the key's type first (an unreadable end is named
+        // as such), except where the core refuses the type itself.
+        range_to = exclusive_range_end(
+            family == KeyFamily::Other
+                ? *m.range_end_inclusive
+                : bound_from_text("source_range.end", *m.range_end_inclusive, type).text,
+            family);
     }
     SpecJob job;
     job.name = m.name;
     job.source = m.source;
     job.plan = plan_job(static_cast<Oid>(std::stoul(*target)), m.source, m.range_from, range_to,
-                        m.options_json, search_path);
+                        m.options, search_path);
     return job;
 }
 

@@ -18,11 +18,11 @@ struct PlannedJob {
     std::optional<Bound> range_from, range_to;
 };
 
-// Checks options, target, range, neighbours and source (resolved with
-// search_path), and plans the chunks. Changes nothing.
+// Checks the (parsed) options' queries, target, range, neighbours and
+// source (resolved with search_path), and plans the chunks. Changes nothing.
 PlannedJob plan_job(Oid target, const std::string& source,
                     const std::optional<std::string>& range_from,
-                    const std::optional<std::string>& range_to, const std::string& options_json,
+                    const std::optional<std::string>& range_to, const JobOptions& options,
                     const std::string& search_path);
 
 // A job described by a specification document: its name, source and plan.

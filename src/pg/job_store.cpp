@@ -2,47 +2,15 @@
 
 #include "core/names.hpp"
 #include "core/user_error.hpp"
+#include "pg/interval_reader.hpp"
 #include "pg/job_tables.hpp"
 #include "pg/session_context.hpp"
 
 namespace backfill::pg {
 
-namespace {
-
-JsonKind json_kind(const std::string& word) {
-    if (word == "string")
-        return JsonKind::String;
-    if (word == "number")
-        return JsonKind::Number;
-    if (word == "boolean")
-        return JsonKind::Boolean;
-    if (word == "null")
-        return JsonKind::Null;
-    if (word == "array")
-        return JsonKind::Array;
-    return JsonKind::Object;
-}
-
-}  // namespace
-
+// Options are read by the core's option table; durations by interval input.
 JobOptions options_from_json(const std::string& json) {
-    if (*scalar("SELECT pg_catalog.jsonb_typeof($1::jsonb)", {json}) != "object")
-        throw UserError(ErrorKind::InvalidParameter, "options must be a JSON object",
-                        "Pass options like '{\"lock_timeout\": \"200ms\"}'.");
-    auto rows = query(
-        "SELECT key, pg_catalog.jsonb_typeof(value),"
-        " CASE WHEN pg_catalog.jsonb_typeof(value) = 'array' AND NOT EXISTS ("
-        "   SELECT 1 FROM pg_catalog.jsonb_array_elements(value) e"
-        "   WHERE pg_catalog.jsonb_typeof(e) <> 'string')"
-        "  THEN (SELECT pg_catalog.string_agg(x, ',')"
-        "        FROM pg_catalog.jsonb_array_elements_text(value) x)"
-        "  ELSE value OPERATOR(pg_catalog.#>>) '{}' END"
-        " FROM pg_catalog.jsonb_each($1::jsonb) ORDER BY key",
-        {json});
-    std::vector<OptionInput> input;
-    for (const auto& r : rows)
-        input.push_back(OptionInput{*r[0], json_kind(*r[1]), r[2].value_or("")});
-    return parse_options(input);
+    return parse_options(json, read_interval_us);
 }
 
 std::uint64_t control_execute(const std::string& sql, const std::vector<Value>& params) {

@@ -1,14 +1,19 @@
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "core/json.hpp"
 #include "core/options.hpp"
+#include "core/time_window.hpp"
 #include "expect_error.hpp"
+#include "fake_durations.hpp"
 
 namespace backfill {
 namespace {
+
+using nlohmann::json;
 
 const char* const kDefaultsJson =
     "{\"mode\": \"swap\", \"max_concurrency\": 1, \"sleep\": \"0\", \"lock_timeout\": \"100ms\", "
@@ -27,100 +32,44 @@ const char* const kDurationHint =
     "Durations are JSON strings made of a number and a unit (us, ms, s, min, h, d), such as "
     "\"250ms\" or \"1min 30s\".";
 
-// Shorthands for one options key of each JSON kind.
-OptionInput str(const std::string& key, const std::string& text) {
-    return {key, JsonKind::String, text};
-}
-OptionInput num(const std::string& key, const std::string& text) {
-    return {key, JsonKind::Number, text};
-}
-OptionInput boolean(const std::string& key, bool value) {
-    return {key, JsonKind::Boolean, value ? "true" : "false"};
-}
-OptionInput null(const std::string& key) { return {key, JsonKind::Null, "null"}; }
-OptionInput array(const std::string& key, const std::string& text) {
-    return {key, JsonKind::Array, text};
-}
-OptionInput object(const std::string& key, const std::string& text) {
-    return {key, JsonKind::Object, text};
+// One key of an options object and its value.
+using Entry = std::pair<std::string, json>;
+
+// Shorthands for one options key of each JSON kind; numbers, arrays and
+// objects are given as JSON text.
+Entry str(const std::string& key, const std::string& text) { return {key, json(text)}; }
+Entry num(const std::string& key, const std::string& text) { return {key, json::parse(text)}; }
+Entry boolean(const std::string& key, bool value) { return {key, json(value)}; }
+Entry null(const std::string& key) { return {key, json(nullptr)}; }
+Entry array(const std::string& key, const std::string& text) { return {key, json::parse(text)}; }
+Entry object(const std::string& key, const std::string& text) { return {key, json::parse(text)}; }
+
+// The options object of the entries; a later entry for a key replaces an
+// earlier one, as in jsonb.
+json options_object(const std::vector<Entry>& entries) {
+    json object = json::object();
+    for (const auto& [key, value] : entries) {
+        object[key] = value;
+    }
+    return object;
 }
 
-// A parsed value back as JSON text.
-std::string to_text(const Json& value) {
-    switch (value.kind) {
-        case Json::Kind::Null:
-            return "null";
-        case Json::Kind::Boolean:
-            return value.boolean ? "true" : "false";
-        case Json::Kind::Number:
-            return value.text;
-        case Json::Kind::String:
-            return json_quote(value.text);
-        case Json::Kind::Array: {
-            std::string out = "[";
-            for (const Json& item : value.items) {
-                out += (out.size() == 1 ? "" : ", ") + to_text(item);
-            }
-            return out + "]";
-        }
-        case Json::Kind::Object:
-            break;
-    }
-    std::string out = "{";
-    for (const auto& [key, field] : value.fields) {
-        out += (out.size() == 1 ? "" : ", ") + json_quote(key) + ": " + to_text(field);
-    }
-    return out + "}";
-}
-
-// An options object as the PostgreSQL layer hands it over: keys in order,
-// strings unquoted, an array of strings joined by commas, containers as
-// their JSON text.
-std::vector<OptionInput> inputs(const std::string& json) {
-    std::vector<OptionInput> out;
-    for (const auto& [key, value] : parse_json(json, "options").fields) {
-        switch (value.kind) {
-            case Json::Kind::String:
-                out.push_back(str(key, value.text));
-                break;
-            case Json::Kind::Number:
-                out.push_back(num(key, value.text));
-                break;
-            case Json::Kind::Boolean:
-                out.push_back(boolean(key, value.boolean));
-                break;
-            case Json::Kind::Null:
-                out.push_back(null(key));
-                break;
-            case Json::Kind::Object:
-                out.push_back(object(key, to_text(value)));
-                break;
-            case Json::Kind::Array: {
-                std::string joined;
-                bool strings = true;
-                for (const Json& item : value.items) {
-                    strings = strings && item.kind == Json::Kind::String;
-                    joined += (joined.empty() ? "" : ",") + item.text;
-                }
-                out.push_back(array(key, strings ? joined : to_text(value)));
-                break;
-            }
-        }
-    }
-    return out;
+// Parses the options with durations read as PostgreSQL would.
+JobOptions parse(const std::vector<Entry>& entries) {
+    return parse_option_object(options_object(entries), fake_interval_us);
 }
 
 // Parses options that must be refused and returns the error.
-UserError refused(const std::vector<OptionInput>& input) {
-    return expect_user_error([&] { parse_options(input); });
+UserError refused(const std::vector<Entry>& input) {
+    return expect_user_error([&] { parse(input); });
 }
 
 // The message of a refusal, for the many tests that only need that.
-std::string message(const std::vector<OptionInput>& input) { return refused(input).what(); }
+std::string message(const std::vector<Entry>& input) { return refused(input).what(); }
 
 // An empty object gives every documented default.
 TEST(ParseOptions, EmptyGivesDefaults) {
-    JobOptions o = parse_options({});
+    JobOptions o = parse({});
     EXPECT_EQ(o.mode, "swap");
     EXPECT_EQ(o.max_concurrency, 1);
     EXPECT_EQ(o.sleep_us, 0);
@@ -137,20 +86,20 @@ TEST(ParseOptions, EmptyGivesDefaults) {
     EXPECT_FALSE(o.max_replication_lag_bytes.has_value());
     EXPECT_FALSE(o.max_wal_rate.has_value());
     EXPECT_TRUE(o.windows.empty());
-    EXPECT_EQ(o.window_text, "");
+    EXPECT_EQ(format_windows(o.windows), "");
     EXPECT_FALSE(o.throttle_query.has_value());
     EXPECT_EQ(options_to_json(o), kDefaultsJson);
 }
 
 // Every key set at once lands in its field.
 TEST(ParseOptions, EveryKeySet) {
-    JobOptions o = parse_options(
+    JobOptions o = parse(
         {str("mode", "swap"), num("max_concurrency", "4"), str("sleep", "1min 30s"),
          str("lock_timeout", "250ms"), num("swap_retries", "10"), str("snapshot_wait", "2s"),
          num("max_attempts", "5"), str("on_failure", "continue"), boolean("retain", false),
          str("statement_timeout", "1h"), num("nice_ratio", "0.5"), num("max_active_backends", "8"),
          str("max_replication_lag", "5s"), num("max_replication_lag_bytes", "1000000"),
-         num("max_wal_rate", "5000000"), array("window", "22:00-06:00,12:00-13:30"),
+         num("max_wal_rate", "5000000"), array("window", R"j(["22:00-06:00", "12:00-13:30"])j"),
          str("throttle_query", "SELECT false")});
     EXPECT_EQ(o.max_concurrency, 4);
     EXPECT_EQ(o.sleep_us, 90000000);
@@ -171,7 +120,7 @@ TEST(ParseOptions, EveryKeySet) {
     EXPECT_EQ(o.windows[0].end_minute, 6 * 60);
     EXPECT_EQ(o.windows[1].start_minute, 12 * 60);
     EXPECT_EQ(o.windows[1].end_minute, 13 * 60 + 30);
-    EXPECT_EQ(o.window_text, "22:00-06:00, 12:00-13:30");
+    EXPECT_EQ(format_windows(o.windows), "22:00-06:00, 12:00-13:30");
     EXPECT_EQ(o.throttle_query, "SELECT false");
     EXPECT_EQ(options_to_json(o),
               "{\"mode\": \"swap\", \"max_concurrency\": 4, \"sleep\": \"1min 30s\", "
@@ -187,27 +136,26 @@ TEST(ParseOptions, EveryKeySet) {
 
 // The limits of each range are themselves accepted.
 TEST(ParseOptions, AcceptsRangeLimits) {
-    EXPECT_EQ(parse_options({num("max_concurrency", "64")}).max_concurrency, 64);
-    EXPECT_EQ(parse_options({num("max_concurrency", "1")}).max_concurrency, 1);
-    EXPECT_EQ(parse_options({num("swap_retries", "1000")}).swap_retries, 1000);
-    EXPECT_EQ(parse_options({num("max_attempts", "100")}).max_attempts, 100);
-    EXPECT_EQ(parse_options({str("lock_timeout", "1ms")}).lock_timeout_us, 1000);
-    EXPECT_EQ(parse_options({str("lock_timeout", "1h")}).lock_timeout_us, 3600000000);
-    EXPECT_EQ(parse_options({str("statement_timeout", "1ms")}).statement_timeout_us, 1000);
-    EXPECT_EQ(parse_options({str("statement_timeout", "24d")}).statement_timeout_us, 2073600000000);
-    EXPECT_EQ(parse_options({str("sleep", "0")}).sleep_us, 0);
-    EXPECT_EQ(parse_options({str("sleep", "10d")}).sleep_us, 864000000000);
+    EXPECT_EQ(parse({num("max_concurrency", "64")}).max_concurrency, 64);
+    EXPECT_EQ(parse({num("max_concurrency", "1")}).max_concurrency, 1);
+    EXPECT_EQ(parse({num("swap_retries", "1000")}).swap_retries, 1000);
+    EXPECT_EQ(parse({num("max_attempts", "100")}).max_attempts, 100);
+    EXPECT_EQ(parse({str("lock_timeout", "1ms")}).lock_timeout_us, 1000);
+    EXPECT_EQ(parse({str("lock_timeout", "1h")}).lock_timeout_us, 3600000000);
+    EXPECT_EQ(parse({str("statement_timeout", "1ms")}).statement_timeout_us, 1000);
+    EXPECT_EQ(parse({str("statement_timeout", "24d")}).statement_timeout_us, 2073600000000);
+    EXPECT_EQ(parse({str("sleep", "0")}).sleep_us, 0);
+    EXPECT_EQ(parse({str("sleep", "10d")}).sleep_us, 864000000000);
 }
 
 // jsonb may print a whole number with a zero fraction; that is still whole.
 TEST(ParseOptions, AcceptsWholeNumberWithZeroFraction) {
-    EXPECT_EQ(parse_options({num("max_attempts", "4.0")}).max_attempts, 4);
-    EXPECT_EQ(parse_options({num("max_attempts", "007")}).max_attempts, 7);
+    EXPECT_EQ(parse({num("max_attempts", "4.0")}).max_attempts, 4);
 }
 
 // null means no statement_timeout, overriding nothing.
 TEST(ParseOptions, StatementTimeoutNull) {
-    JobOptions o = parse_options({{"statement_timeout", JsonKind::Null, "null"}});
+    JobOptions o = parse({null("statement_timeout")});
     EXPECT_FALSE(o.statement_timeout_us.has_value());
 }
 
@@ -225,9 +173,9 @@ TEST(ParseOptions, UnknownKey) {
     EXPECT_STREQ(refused({str("Mode", "swap")}).what(), "unknown option \"Mode\"");
 }
 
-// The first bad key is the one reported.
+// The first bad key in key order (jsonb keeps its keys sorted) is reported.
 TEST(ParseOptions, FirstBadKeyIsNamed) {
-    EXPECT_EQ(message({str("sleep", "soon"), str("foo", "x")}),
+    EXPECT_EQ(message({str("sleep", "soon"), str("window", "x")}),
               "option \"sleep\" must be a duration such as '100ms', not \"soon\"");
 }
 
@@ -240,8 +188,7 @@ TEST(ParseOptions, ModeErrors) {
               "Only swap mode exists: each chunk is a partition built off to the side and "
               "swapped in.");
     EXPECT_EQ(message({num("mode", "1")}), "option \"mode\" must be \"swap\", not 1");
-    EXPECT_EQ(message({{"mode", JsonKind::Null, "null"}}),
-              "option \"mode\" must be \"swap\", not null");
+    EXPECT_EQ(message({null("mode")}), "option \"mode\" must be \"swap\", not null");
 }
 
 // Integers: fractions, out-of-range values, quoted numbers and other kinds.
@@ -259,8 +206,7 @@ TEST(ParseOptions, IntegerErrors) {
     EXPECT_EQ(message({num("max_concurrency", "-1")}),
               "option \"max_concurrency\" must be an integer from 1 to 64, not -1");
     EXPECT_EQ(message({num("max_concurrency", "99999999999999999999")}),
-              "option \"max_concurrency\" must be an integer from 1 to 64, not "
-              "99999999999999999999");
+              "option \"max_concurrency\" must be an integer from 1 to 64, not 1e+20");
     EXPECT_EQ(message({num("swap_retries", "1001")}),
               "option \"swap_retries\" must be an integer from 1 to 1000, not 1001");
     EXPECT_EQ(message({num("swap_retries", "0")}),
@@ -268,16 +214,16 @@ TEST(ParseOptions, IntegerErrors) {
     EXPECT_EQ(message({num("max_attempts", "101")}),
               "option \"max_attempts\" must be an integer from 1 to 100, not 101");
     EXPECT_EQ(message({num("max_attempts", "2.50")}),
-              "option \"max_attempts\" must be an integer from 1 to 100, not 2.50");
+              "option \"max_attempts\" must be an integer from 1 to 100, not 2.5");
 
     UserError quoted = refused({str("max_attempts", "3")});
     EXPECT_STREQ(quoted.what(),
                  "option \"max_attempts\" must be an integer from 1 to 100, not \"3\"");
     EXPECT_EQ(quoted.hint(),
               "Write it as a JSON number without quotes, such as {\"max_attempts\": 1}.");
-    EXPECT_EQ(message({{"max_attempts", JsonKind::Object, "{}"}}),
+    EXPECT_EQ(message({object("max_attempts", "{}")}),
               "option \"max_attempts\" must be an integer from 1 to 100, not an object");
-    EXPECT_EQ(message({{"max_attempts", JsonKind::Array, "[3]"}}),
+    EXPECT_EQ(message({array("max_attempts", "[3]")}),
               "option \"max_attempts\" must be an integer from 1 to 100, not an array");
     EXPECT_EQ(message({boolean("swap_retries", true)}),
               "option \"swap_retries\" must be an integer from 1 to 1000, not true");
@@ -296,7 +242,7 @@ TEST(ParseOptions, DurationErrors) {
               "option \"sleep\" must be a duration such as '100ms', not \"-1s\"");
     EXPECT_EQ(message({str("sleep", "5")}),
               "option \"sleep\" must be a duration such as '100ms', not \"5\"");
-    EXPECT_EQ(message({{"sleep", JsonKind::Null, "null"}}),
+    EXPECT_EQ(message({null("sleep")}),
               "option \"sleep\" must be a duration such as '100ms', not null");
     EXPECT_EQ(message({boolean("statement_timeout", true)}),
               "option \"statement_timeout\" must be a duration such as '100ms', not true");
@@ -319,7 +265,9 @@ TEST(ParseOptions, LockTimeoutRange) {
 TEST(ParseOptions, StatementTimeoutRange) {
     UserError e = refused({str("statement_timeout", "0")});
     EXPECT_STREQ(e.what(), "option \"statement_timeout\" must be between 1ms and 24d, not \"0\"");
-    EXPECT_EQ(e.hint(), "Use null for no limit.");
+    EXPECT_EQ(e.hint(),
+              "It limits the build of one chunk, which fails when it runs longer; use null for no "
+              "limit.");
     EXPECT_EQ(message({str("statement_timeout", "30d")}),
               "option \"statement_timeout\" must be between 1ms and 24d, not \"30d\"");
 }
@@ -327,12 +275,12 @@ TEST(ParseOptions, StatementTimeoutRange) {
 // snapshot_wait: a duration from 1s to 7d, 10min by default; never null,
 // so that no reader can hold a job for ever.
 TEST(ParseOptions, SnapshotWait) {
-    EXPECT_EQ(parse_options({}).snapshot_wait_us, 600000000);
-    EXPECT_EQ(parse_options({str("snapshot_wait", "2s")}).snapshot_wait_us, 2000000);
-    EXPECT_EQ(parse_options({str("snapshot_wait", "1 min 30 s")}).snapshot_wait_us, 90000000);
-    EXPECT_EQ(parse_options({str("snapshot_wait", "1s")}).snapshot_wait_us, 1000000);
-    EXPECT_EQ(parse_options({str("snapshot_wait", "7d")}).snapshot_wait_us, 604800000000);
-    EXPECT_NE(options_to_json(parse_options({str("snapshot_wait", "00:01:30")}))
+    EXPECT_EQ(parse({}).snapshot_wait_us, 600000000);
+    EXPECT_EQ(parse({str("snapshot_wait", "2s")}).snapshot_wait_us, 2000000);
+    EXPECT_EQ(parse({str("snapshot_wait", "1 min 30 s")}).snapshot_wait_us, 90000000);
+    EXPECT_EQ(parse({str("snapshot_wait", "1s")}).snapshot_wait_us, 1000000);
+    EXPECT_EQ(parse({str("snapshot_wait", "7d")}).snapshot_wait_us, 604800000000);
+    EXPECT_NE(options_to_json(parse({str("snapshot_wait", "00:01:30")}))
                   .find("\"swap_retries\": 50, \"snapshot_wait\": \"1min 30s\", "),
               std::string::npos);
 
@@ -377,7 +325,7 @@ TEST(ParseOptions, OnFailureAndRetainErrors) {
 
 // The echoed options are valid JSON even for strings needing escapes.
 TEST(OptionsToJson, EscapesStrings) {
-    JobOptions o;
+    JobOptions o = parse({});
     o.mode = std::string("a\"b\\c\nd\te\x01");
     EXPECT_EQ(
         options_to_json(o),
@@ -393,17 +341,17 @@ TEST(OptionsToJson, EscapesStrings) {
 
 // Effective options read back to the same options.
 TEST(OptionsToJson, DefaultsEchoParseBack) {
-    JobOptions o = parse_options({str("sleep", "0"), str("lock_timeout", "100ms")});
+    JobOptions o = parse({str("sleep", "0"), str("lock_timeout", "100ms")});
     EXPECT_EQ(options_to_json(o), kDefaultsJson);
 }
 
 // nice_ratio: any number from 0 to 100, fractions included.
 TEST(ParseOptions, NiceRatio) {
-    EXPECT_EQ(parse_options({num("nice_ratio", "0")}).nice_ratio, 0.0);
-    EXPECT_EQ(parse_options({num("nice_ratio", "0.25")}).nice_ratio, 0.25);
-    EXPECT_EQ(parse_options({num("nice_ratio", "100")}).nice_ratio, 100.0);
-    EXPECT_EQ(parse_options({num("nice_ratio", "1e2")}).nice_ratio, 100.0);
-    EXPECT_EQ(parse_options({num("nice_ratio", "-0")}).nice_ratio, 0.0);
+    EXPECT_EQ(parse({num("nice_ratio", "0")}).nice_ratio, 0.0);
+    EXPECT_EQ(parse({num("nice_ratio", "0.25")}).nice_ratio, 0.25);
+    EXPECT_EQ(parse({num("nice_ratio", "100")}).nice_ratio, 100.0);
+    EXPECT_EQ(parse({num("nice_ratio", "1e2")}).nice_ratio, 100.0);
+    EXPECT_EQ(parse({num("nice_ratio", "-0")}).nice_ratio, 0.0);
 
     UserError e = refused({num("nice_ratio", "100.5")});
     EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter);
@@ -428,7 +376,7 @@ TEST(ParseOptions, NiceRatio) {
 // nice_ratio echoes in the shortest form that reads back the same.
 TEST(OptionsToJson, NiceRatioEcho) {
     for (const char* text : {"0.1", "0.5", "2", "33.333", "100", "1e-05"}) {
-        JobOptions o = parse_options({num("nice_ratio", text)});
+        JobOptions o = parse({num("nice_ratio", text)});
         const std::string json = options_to_json(o);
         EXPECT_NE(json.find(std::string("\"nice_ratio\": ") + text + ","), std::string::npos)
             << json;
@@ -437,9 +385,9 @@ TEST(OptionsToJson, NiceRatioEcho) {
 
 // max_active_backends: 0 and up, or null for off.
 TEST(ParseOptions, MaxActiveBackends) {
-    EXPECT_EQ(parse_options({num("max_active_backends", "0")}).max_active_backends, 0);
-    EXPECT_EQ(parse_options({num("max_active_backends", "262143")}).max_active_backends, 262143);
-    EXPECT_FALSE(parse_options({null("max_active_backends")}).max_active_backends.has_value());
+    EXPECT_EQ(parse({num("max_active_backends", "0")}).max_active_backends, 0);
+    EXPECT_EQ(parse({num("max_active_backends", "262143")}).max_active_backends, 262143);
+    EXPECT_FALSE(parse({null("max_active_backends")}).max_active_backends.has_value());
 
     UserError e = refused({num("max_active_backends", "-1")});
     EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter);
@@ -461,11 +409,10 @@ TEST(ParseOptions, MaxActiveBackends) {
 
 // max_replication_lag: a positive duration, or null for off.
 TEST(ParseOptions, MaxReplicationLag) {
-    EXPECT_EQ(parse_options({str("max_replication_lag", "5s")}).max_replication_lag_us, 5000000);
-    EXPECT_EQ(parse_options({str("max_replication_lag", "1us")}).max_replication_lag_us, 1);
-    EXPECT_EQ(parse_options({str("max_replication_lag", "00:01:30")}).max_replication_lag_us,
-              90000000);
-    EXPECT_FALSE(parse_options({null("max_replication_lag")}).max_replication_lag_us.has_value());
+    EXPECT_EQ(parse({str("max_replication_lag", "5s")}).max_replication_lag_us, 5000000);
+    EXPECT_EQ(parse({str("max_replication_lag", "1us")}).max_replication_lag_us, 1);
+    EXPECT_EQ(parse({str("max_replication_lag", "00:01:30")}).max_replication_lag_us, 90000000);
+    EXPECT_FALSE(parse({null("max_replication_lag")}).max_replication_lag_us.has_value());
 
     UserError e = refused({str("max_replication_lag", "0")});
     EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter);
@@ -481,20 +428,19 @@ TEST(ParseOptions, MaxReplicationLag) {
     EXPECT_EQ(message({num("max_replication_lag", "5")}),
               "option \"max_replication_lag\" must be a duration such as '100ms', not 5");
 
-    JobOptions o = parse_options({str("max_replication_lag", "90 seconds")});
+    JobOptions o = parse({str("max_replication_lag", "90 seconds")});
     EXPECT_NE(options_to_json(o).find("\"max_replication_lag\": \"1min 30s\","), std::string::npos);
 }
 
 // max_replication_lag_bytes and max_wal_rate: positive integers, or null.
 TEST(ParseOptions, ByteLimits) {
-    EXPECT_EQ(parse_options({num("max_replication_lag_bytes", "1")}).max_replication_lag_bytes, 1);
-    EXPECT_EQ(parse_options({num("max_replication_lag_bytes", "999999999999999999")})
-                  .max_replication_lag_bytes,
-              999999999999999999);
-    EXPECT_EQ(parse_options({num("max_wal_rate", "5000000.0")}).max_wal_rate, 5000000);
-    EXPECT_FALSE(
-        parse_options({null("max_replication_lag_bytes")}).max_replication_lag_bytes.has_value());
-    EXPECT_FALSE(parse_options({null("max_wal_rate")}).max_wal_rate.has_value());
+    EXPECT_EQ(parse({num("max_replication_lag_bytes", "1")}).max_replication_lag_bytes, 1);
+    EXPECT_EQ(
+        parse({num("max_replication_lag_bytes", "999999999999999999")}).max_replication_lag_bytes,
+        999999999999999999);
+    EXPECT_EQ(parse({num("max_wal_rate", "5000000.0")}).max_wal_rate, 5000000);
+    EXPECT_FALSE(parse({null("max_replication_lag_bytes")}).max_replication_lag_bytes.has_value());
+    EXPECT_FALSE(parse({null("max_wal_rate")}).max_wal_rate.has_value());
 
     UserError e = refused({num("max_replication_lag_bytes", "0")});
     EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter);
@@ -508,8 +454,7 @@ TEST(ParseOptions, ByteLimits) {
     EXPECT_EQ(message({num("max_replication_lag_bytes", "10.5")}),
               "option \"max_replication_lag_bytes\" must be a positive integer, not 10.5");
     EXPECT_EQ(message({num("max_replication_lag_bytes", "99999999999999999999")}),
-              "option \"max_replication_lag_bytes\" must be at most 999999999999999999, not "
-              "99999999999999999999");
+              "option \"max_replication_lag_bytes\" must be at most 999999999999999999, not 1e+20");
 
     UserError w = refused({num("max_wal_rate", "0")});
     EXPECT_STREQ(w.what(), "option \"max_wal_rate\" must be a positive integer, not 0");
@@ -520,29 +465,29 @@ TEST(ParseOptions, ByteLimits) {
     EXPECT_STREQ(quoted.what(), "option \"max_wal_rate\" must be a positive integer, not \"5MB\"");
     EXPECT_EQ(quoted.hint(),
               "Write it as a JSON number without quotes, such as {\"max_wal_rate\": 1000000}.");
-    EXPECT_EQ(message({{"max_wal_rate", JsonKind::Object, "{}"}}),
+    EXPECT_EQ(message({object("max_wal_rate", "{}")}),
               "option \"max_wal_rate\" must be a positive integer, not an object");
 }
 
 // window: a string or an array of strings, normalized; null for any time.
 TEST(ParseOptions, Window) {
-    JobOptions s = parse_options({str("window", " 22:00 - 06:00 ,9:05-17:30")});
+    JobOptions s = parse({str("window", " 22:00 - 06:00 ,9:05-17:30")});
     ASSERT_EQ(s.windows.size(), 2u);
     EXPECT_EQ(s.windows[0].start_minute, 1320);
     EXPECT_EQ(s.windows[0].end_minute, 360);
     EXPECT_EQ(s.windows[1].start_minute, 545);
     EXPECT_EQ(s.windows[1].end_minute, 1050);
-    EXPECT_EQ(s.window_text, "22:00-06:00, 09:05-17:30");
+    EXPECT_EQ(format_windows(s.windows), "22:00-06:00, 09:05-17:30");
 
-    JobOptions a = parse_options({array("window", "22:00-24:00")});
+    JobOptions a = parse({array("window", R"j(["22:00-24:00"])j")});
     ASSERT_EQ(a.windows.size(), 1u);
     EXPECT_EQ(a.windows[0].end_minute, 1440);
-    EXPECT_EQ(a.window_text, "22:00-24:00");
+    EXPECT_EQ(format_windows(a.windows), "22:00-24:00");
     EXPECT_NE(options_to_json(a).find("\"window\": [\"22:00-24:00\"],"), std::string::npos);
 
-    JobOptions n = parse_options({str("window", "22:00-06:00"), null("window")});
+    JobOptions n = parse({str("window", "22:00-06:00"), null("window")});
     EXPECT_TRUE(n.windows.empty());
-    EXPECT_EQ(n.window_text, "");
+    EXPECT_EQ(format_windows(n.windows), "");
     EXPECT_NE(options_to_json(n).find("\"window\": null,"), std::string::npos);
 }
 
@@ -552,15 +497,15 @@ TEST(ParseOptions, WindowErrors) {
     EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter);
     EXPECT_STREQ(e.what(), "option \"window\" has an invalid window \"25:00-06:00\"");
     EXPECT_EQ(e.hint(), kWindowHint);
-    EXPECT_EQ(message({array("window", "22:00-06:00,nightly")}),
+    EXPECT_EQ(message({array("window", R"j(["22:00-06:00", "nightly"])j")}),
               "option \"window\" has an invalid window \"nightly\"");
     EXPECT_EQ(message({str("window", "")}), "option \"window\" has an invalid window \"\"");
-    EXPECT_EQ(message({array("window", "")}), "option \"window\" has an invalid window \"\"");
+    EXPECT_EQ(message({array("window", "[]")}), "option \"window\" has an invalid window \"\"");
 
-    // An array with an element that is not a string comes as its JSON text.
+    // An element that is not a string is named by its path.
     UserError mixed = refused({array("window", "[\"22:00-06:00\", 5]")});
     EXPECT_STREQ(mixed.what(),
-                 "option \"window\" must be an array of strings, not [\"22:00-06:00\", 5]");
+                 "option \"window[1]\" must be a string such as \"22:00-06:00\", not 5");
     EXPECT_EQ(mixed.hint(), kWindowHint);
 
     UserError number = refused({num("window", "22")});
@@ -568,16 +513,15 @@ TEST(ParseOptions, WindowErrors) {
                  "option \"window\" must be a string such as \"22:00-06:00\" or an array of "
                  "them, not 22");
     EXPECT_EQ(number.hint(), kWindowHint);
-    EXPECT_EQ(message({{"window", JsonKind::Object, "{}"}}),
+    EXPECT_EQ(message({object("window", "{}")}),
               "option \"window\" must be a string such as \"22:00-06:00\" or an array of them, "
               "not an object");
 }
 
 // throttle_query: a non-empty string, or null for none.
 TEST(ParseOptions, ThrottleQuery) {
-    EXPECT_EQ(parse_options({str("throttle_query", "SELECT busy()")}).throttle_query,
-              "SELECT busy()");
-    EXPECT_FALSE(parse_options({null("throttle_query")}).throttle_query.has_value());
+    EXPECT_EQ(parse({str("throttle_query", "SELECT busy()")}).throttle_query, "SELECT busy()");
+    EXPECT_FALSE(parse({null("throttle_query")}).throttle_query.has_value());
 
     UserError e = refused({str("throttle_query", "")});
     EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter);
@@ -587,14 +531,14 @@ TEST(ParseOptions, ThrottleQuery) {
               "It is run before each chunk and the job waits while it returns true; use null for "
               "none.");
     EXPECT_EQ(message({str("throttle_query", "  \n")}),
-              "option \"throttle_query\" must be a query as a non-empty string, not \"  \n\"");
+              "option \"throttle_query\" must be a query as a non-empty string, not \"  \\n\"");
     EXPECT_EQ(message({boolean("throttle_query", true)}),
               "option \"throttle_query\" must be a query as a non-empty string, not true");
 }
 
 // The query is echoed as a properly escaped JSON string.
 TEST(OptionsToJson, ThrottleQueryEscaped) {
-    JobOptions o = parse_options({str("throttle_query", "SELECT '\"a\\b'\n")});
+    JobOptions o = parse({str("throttle_query", "SELECT '\"a\\b'\n")});
     EXPECT_NE(options_to_json(o).find("\"throttle_query\": \"SELECT '\\\"a\\\\b'\\n\", "),
               std::string::npos)
         << options_to_json(o);
@@ -603,13 +547,13 @@ TEST(OptionsToJson, ThrottleQueryEscaped) {
 // Every new option read back from its echo gives the same echo.
 TEST(OptionsToJson, ThrottleOptionsEchoParseBack) {
     JobOptions o =
-        parse_options({num("nice_ratio", "0.1"), num("max_active_backends", "0"),
-                       str("max_replication_lag", "1500ms"), num("max_replication_lag_bytes", "42"),
-                       num("max_wal_rate", "7"), str("window", "1:00-2:00, 3:00-4:00")});
-    JobOptions back = parse_options(
-        {num("nice_ratio", "0.1"), num("max_active_backends", "0"),
-         str("max_replication_lag", "1s 500ms"), num("max_replication_lag_bytes", "42"),
-         num("max_wal_rate", "7"), array("window", "01:00-02:00,03:00-04:00")});
+        parse({num("nice_ratio", "0.1"), num("max_active_backends", "0"),
+               str("max_replication_lag", "1500ms"), num("max_replication_lag_bytes", "42"),
+               num("max_wal_rate", "7"), str("window", "1:00-2:00, 3:00-4:00")});
+    JobOptions back =
+        parse({num("nice_ratio", "0.1"), num("max_active_backends", "0"),
+               str("max_replication_lag", "1s 500ms"), num("max_replication_lag_bytes", "42"),
+               num("max_wal_rate", "7"), array("window", R"j(["01:00-02:00", "03:00-04:00"])j")});
     EXPECT_EQ(options_to_json(o), options_to_json(back));
     EXPECT_NE(options_to_json(o).find("\"nice_ratio\": 0.1, \"max_active_backends\": 0, "
                                       "\"max_replication_lag\": \"1s 500ms\", "
@@ -635,11 +579,11 @@ const char* const kReleaseHint =
 
 // publish: each (the default), batch, end or manual.
 TEST(ParseOptions, Publish) {
-    EXPECT_EQ(parse_options({}).publish, PublishMode::Each);
-    EXPECT_EQ(parse_options({str("publish", "each")}).publish, PublishMode::Each);
-    EXPECT_EQ(parse_options({str("publish", "end")}).publish, PublishMode::End);
-    EXPECT_EQ(parse_options({str("publish", "manual")}).publish, JobOptions::PublishMode::Manual);
-    JobOptions b = parse_options({str("publish", "batch"), num("partitions_per_batch", "7")});
+    EXPECT_EQ(parse({}).publish, PublishMode::Each);
+    EXPECT_EQ(parse({str("publish", "each")}).publish, PublishMode::Each);
+    EXPECT_EQ(parse({str("publish", "end")}).publish, PublishMode::End);
+    EXPECT_EQ(parse({str("publish", "manual")}).publish, JobOptions::PublishMode::Manual);
+    JobOptions b = parse({str("publish", "batch"), num("partitions_per_batch", "7")});
     EXPECT_EQ(b.publish, PublishMode::Batch);
     EXPECT_EQ(b.partitions_per_batch, 7);
 
@@ -661,17 +605,17 @@ TEST(ParseOptions, Publish) {
 // partitions_per_batch: 1 to 10000; alone it means batches, and batches
 // need it; other modes refuse it, whatever the order of the keys.
 TEST(ParseOptions, PartitionsPerBatch) {
-    JobOptions alone = parse_options({num("partitions_per_batch", "7")});
+    JobOptions alone = parse({num("partitions_per_batch", "7")});
     EXPECT_EQ(alone.publish, PublishMode::Batch);
     EXPECT_EQ(alone.partitions_per_batch, 7);
-    EXPECT_EQ(parse_options({num("partitions_per_batch", "1")}).partitions_per_batch, 1);
-    EXPECT_EQ(parse_options({num("partitions_per_batch", "10000")}).partitions_per_batch, 10000);
-    EXPECT_EQ(parse_options({num("partitions_per_batch", "3"), str("publish", "batch")}).publish,
+    EXPECT_EQ(parse({num("partitions_per_batch", "1")}).partitions_per_batch, 1);
+    EXPECT_EQ(parse({num("partitions_per_batch", "10000")}).partitions_per_batch, 10000);
+    EXPECT_EQ(parse({num("partitions_per_batch", "3"), str("publish", "batch")}).publish,
               PublishMode::Batch);
-    JobOptions none = parse_options({null("partitions_per_batch")});
+    JobOptions none = parse({null("partitions_per_batch")});
     EXPECT_EQ(none.publish, PublishMode::Each);
     EXPECT_FALSE(none.partitions_per_batch.has_value());
-    EXPECT_FALSE(parse_options({str("publish", "end"), null("partitions_per_batch")})
+    EXPECT_FALSE(parse({str("publish", "end"), null("partitions_per_batch")})
                      .partitions_per_batch.has_value());
 
     UserError range = refused({num("partitions_per_batch", "0")});
@@ -712,10 +656,10 @@ TEST(ParseOptions, PartitionsPerBatch) {
 // validate: an object of rules, parsed by parse_validation; null for none.
 TEST(ParseOptions, Validate) {
     JobOptions o =
-        parse_options({object("validate",
-                              "{\"row_count_tolerance\": 0, \"unique\": [\"id\"], \"not_null\": "
-                              "[\"x\"], \"aggregates\": [{\"expr\": \"sum(x)\", \"max_delta_pct\": "
-                              "1}], \"query\": \"SELECT true\"}")});
+        parse({object("validate",
+                      "{\"row_count_tolerance\": 0, \"unique\": [\"id\"], \"not_null\": "
+                      "[\"x\"], \"aggregates\": [{\"expr\": \"sum(x)\", \"max_delta_pct\": "
+                      "1}], \"query\": \"SELECT true\"}")});
     EXPECT_EQ(o.validate.row_count_tolerance, 0.0);
     ASSERT_EQ(o.validate.aggregates.size(), 1u);
     EXPECT_EQ(o.validate.aggregates[0].expr, "sum(x)");
@@ -723,10 +667,9 @@ TEST(ParseOptions, Validate) {
     EXPECT_EQ(o.validate.unique, (std::vector<std::vector<std::string>>{{"id"}}));
     EXPECT_EQ(o.validate.not_null, (std::vector<std::string>{"x"}));
     EXPECT_EQ(o.validate.query, "SELECT true");
-    EXPECT_TRUE(parse_options({object("validate", "{}")}).validate.empty());
-    EXPECT_TRUE(
-        parse_options({object("validate", "{\"row_count_tolerance\": 0}"), null("validate")})
-            .validate.empty());
+    EXPECT_TRUE(parse({object("validate", "{}")}).validate.empty());
+    EXPECT_TRUE(parse({object("validate", "{\"row_count_tolerance\": 0}"), null("validate")})
+                    .validate.empty());
 
     UserError e = refused({str("validate", "row_count_tolerance=0")});
     EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter);
@@ -736,34 +679,31 @@ TEST(ParseOptions, Validate) {
     EXPECT_EQ(e.hint(),
               "It holds the rules each chunk is checked against before it is published: "
               "row_count_tolerance, aggregates, unique, not_null and query.");
-    EXPECT_EQ(message({array("validate", "a,b")}),
+    EXPECT_EQ(message({array("validate", R"j(["a", "b"])j")}),
               "option \"validate\" must be an object such as {\"row_count_tolerance\": 0}, not an "
               "array");
     EXPECT_EQ(message({object("validate", "{\"row_count_tolerance\": -1}")}),
               "option \"validate.row_count_tolerance\" must be a number of at least 0, not -1");
     EXPECT_EQ(message({object("validate", "{\"rows\": 1}")}), "unknown option \"validate.rows\"");
-    EXPECT_EQ(message({object("validate", "{\"rows\" 1}")}),
-              "option \"validate\" is not valid JSON: expected \":\" but found \"1\" at character "
-              "9");
 }
 
 // release: the audit strings, each optional; null for none.
 TEST(ParseOptions, Release) {
-    JobOptions o = parse_options(
-        {object("release",
-                "{\"owner\": \"finance-data\", \"issue\": \"FIN-2841\", \"change\": "
-                "\"Correct tax\", \"code_version\": \"git:8f31c2a\", \"approved_by\": "
-                "\"finance-controller\", \"snapshot\": \"finance.pre\"}")});
+    JobOptions o =
+        parse({object("release",
+                      "{\"owner\": \"finance-data\", \"issue\": \"FIN-2841\", \"change\": "
+                      "\"Correct tax\", \"code_version\": \"git:8f31c2a\", \"approved_by\": "
+                      "\"finance-controller\", \"snapshot\": \"finance.pre\"}")});
     EXPECT_EQ(o.release.owner, "finance-data");
     EXPECT_EQ(o.release.issue, "FIN-2841");
     EXPECT_EQ(o.release.change, "Correct tax");
     EXPECT_EQ(o.release.code_version, "git:8f31c2a");
     EXPECT_EQ(o.release.approved_by, "finance-controller");
     EXPECT_EQ(o.release.snapshot, "finance.pre");
-    JobOptions some = parse_options({object("release", "{\"approved_by\": \"cfo\"}")});
+    JobOptions some = parse({object("release", "{\"approved_by\": \"cfo\"}")});
     EXPECT_FALSE(some.release.owner.has_value());
     EXPECT_EQ(some.release.approved_by, "cfo");
-    EXPECT_FALSE(parse_options({object("release", "{\"owner\": \"a\"}"), null("release")})
+    EXPECT_FALSE(parse({object("release", "{\"owner\": \"a\"}"), null("release")})
                      .release.owner.has_value());
 
     UserError unknown = refused({object("release", "{\"ticket\": \"FIN-1\"}")});
@@ -788,9 +728,9 @@ TEST(ParseOptions, Release) {
 // their normalized form, the release keys that are set.
 TEST(OptionsToJson, PublicationKeys) {
     JobOptions o =
-        parse_options({num("partitions_per_batch", "7"),
-                       object("validate", "{\"unique\": [\"id\"], \"row_count_tolerance\": 0.5}"),
-                       object("release", "{\"approved_by\": \"cfo\", \"issue\": \"FIN-2841\"}")});
+        parse({num("partitions_per_batch", "7"),
+               object("validate", "{\"unique\": [\"id\"], \"row_count_tolerance\": 0.5}"),
+               object("release", "{\"approved_by\": \"cfo\", \"issue\": \"FIN-2841\"}")});
     const std::string json = options_to_json(o);
     EXPECT_NE(json.find("\"throttle_query\": null, \"publish\": \"batch\", "
                         "\"partitions_per_batch\": 7, \"validate\": {\"row_count_tolerance\": "
@@ -800,7 +740,7 @@ TEST(OptionsToJson, PublicationKeys) {
               std::string::npos)
         << json;
     for (const char* mode : {"each", "end", "manual"}) {
-        EXPECT_NE(options_to_json(parse_options({str("publish", mode)}))
+        EXPECT_NE(options_to_json(parse({str("publish", mode)}))
                       .find(std::string("\"publish\": \"") + mode +
                             "\", \"partitions_per_batch\": null, "),
                   std::string::npos);
@@ -812,8 +752,8 @@ TEST(OptionsToJson, PublicationKeys) {
 // escapes.
 TEST(OptionsToJson, EchoParsesBack) {
     std::vector<JobOptions> cases;
-    cases.push_back(parse_options({}));
-    cases.push_back(parse_options(
+    cases.push_back(parse({}));
+    cases.push_back(parse(
         {str("mode", "swap"),
          num("max_concurrency", "4"),
          str("sleep", "1min 30s"),
@@ -829,7 +769,7 @@ TEST(OptionsToJson, EchoParsesBack) {
          str("max_replication_lag", "5s"),
          num("max_replication_lag_bytes", "1000000"),
          num("max_wal_rate", "5000000"),
-         array("window", "22:00-06:00,12:00-13:30"),
+         array("window", R"j(["22:00-06:00", "12:00-13:30"])j"),
          str("throttle_query", "SELECT 'a\"b\\\\c'\n"),
          num("partitions_per_batch", "7"),
          object(
@@ -841,14 +781,14 @@ TEST(OptionsToJson, EchoParsesBack) {
          object("release",
                 "{\"owner\": \"o\", \"issue\": \"i\", \"change\": \"line1\\nline2 \\\"q\\\"\", "
                 "\"code_version\": \"c\", \"approved_by\": \"a\", \"snapshot\": \"s\"}")}));
-    cases.push_back(parse_options({str("publish", "manual"), str("window", "23:00-24:00"),
-                                   object("validate", "{\"query\": \"SELECT true\"}")}));
-    cases.push_back(parse_options({str("publish", "end"), object("release", "{\"owner\": \"\"}")}));
+    cases.push_back(parse({str("publish", "manual"), str("window", "23:00-24:00"),
+                           object("validate", "{\"query\": \"SELECT true\"}")}));
+    cases.push_back(parse({str("publish", "end"), object("release", "{\"owner\": \"\"}")}));
     for (const JobOptions& o : cases) {
         const std::string json = options_to_json(o);
-        EXPECT_EQ(options_to_json(parse_options(inputs(json))), json);
+        EXPECT_EQ(options_to_json(parse_options(json, fake_interval_us)), json);
     }
-    EXPECT_EQ(inputs(options_to_json(cases[1])).size(), 22u);
+    EXPECT_EQ(json::parse(options_to_json(cases[1])).size(), 22u);
 }
 
 }  // namespace
@@ -859,8 +799,8 @@ namespace {
 
 // include_new_partitions is off unless asked for, and must be a boolean.
 TEST(ParseOptions, IncludeNewPartitions) {
-    EXPECT_FALSE(parse_options({}).include_new_partitions);
-    JobOptions o = parse_options({boolean("include_new_partitions", true)});
+    EXPECT_FALSE(parse({}).include_new_partitions);
+    JobOptions o = parse({boolean("include_new_partitions", true)});
     EXPECT_TRUE(o.include_new_partitions);
     EXPECT_NE(options_to_json(o).find("\"include_new_partitions\": true"), std::string::npos);
     UserError e = refused({str("include_new_partitions", "yes")});

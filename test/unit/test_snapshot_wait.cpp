@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/snapshot_wait.hpp"
+#include "fake_durations.hpp"
 
 using namespace backfill;
 using Step = SnapshotWaitStep;
@@ -33,7 +34,7 @@ TEST(SnapshotWaitStep, LookOnly) { EXPECT_EQ(next_snapshot_wait_step(1, true, 0,
 
 // The whole bound, unless a wait ran out and other chunks are to be built.
 TEST(SnapshotWaitBudget, WholeBoundOrALook) {
-    JobOptions o;
+    JobOptions o = parse_options("{}", fake_interval_us);
     EXPECT_EQ(snapshot_wait_budget_us(o, false), 600000000);
     o.snapshot_wait_us = 2000000;
     EXPECT_EQ(snapshot_wait_budget_us(o, false), 2000000);

@@ -3,10 +3,11 @@
 #include <string>
 #include <vector>
 
-#include "core/json.hpp"
 #include "core/options.hpp"
 #include "core/spec_document.hpp"
+#include "core/time_window.hpp"
 #include "expect_error.hpp"
+#include "fake_durations.hpp"
 
 namespace backfill {
 namespace {
@@ -51,7 +52,7 @@ const char* const kExecutionHint =
     "execution takes job options: mode, max_concurrency, sleep, lock_timeout, swap_retries, "
     "snapshot_wait, max_attempts, on_failure, statement_timeout, nice_ratio, max_active_backends, "
     "max_replication_lag, max_replication_lag_bytes, max_wal_rate, window, throttle_query, "
-    "publish and partitions_per_batch.";
+    "publish, partitions_per_batch and include_new_partitions.";
 
 const char* const kSourceRangeHint =
     "Known fields of source_range are start and end (the last key included), such as "
@@ -76,69 +77,14 @@ std::string minimal(const std::string& extra = "") {
 
 // The error for a document that must be refused, and its message.
 UserError refused(const std::string& document) {
-    return expect_user_error([&] { map_spec(document); });
+    return expect_user_error([&] { map_spec(document, fake_interval_us); });
 }
 std::string message(const std::string& document) { return refused(document).what(); }
 
-// A parsed value back as JSON text, for an object option.
-std::string to_text(const Json& value) {
-    switch (value.kind) {
-        case Json::Kind::Null:
-            return "null";
-        case Json::Kind::Boolean:
-            return value.boolean ? "true" : "false";
-        case Json::Kind::Number:
-            return value.text;
-        case Json::Kind::String:
-            return json_quote(value.text);
-        case Json::Kind::Array: {
-            std::string out = "[";
-            for (const Json& item : value.items) {
-                out += (out.size() == 1 ? "" : ", ") + to_text(item);
-            }
-            return out + "]";
-        }
-        case Json::Kind::Object:
-            break;
-    }
-    std::string out = "{";
-    for (const auto& [key, field] : value.fields) {
-        out += (out.size() == 1 ? "" : ", ") + json_quote(key) + ": " + to_text(field);
-    }
-    return out + "}";
-}
-
-// The options as the PostgreSQL layer would read them from options_json.
-JobOptions options_of(const SpecMapping& mapping) {
-    std::vector<OptionInput> inputs;
-    for (const auto& [key, value] : parse_json(mapping.options_json, "options").fields) {
-        switch (value.kind) {
-            case Json::Kind::String:
-                inputs.push_back({key, JsonKind::String, value.text});
-                break;
-            case Json::Kind::Number:
-                inputs.push_back({key, JsonKind::Number, value.text});
-                break;
-            case Json::Kind::Boolean:
-                inputs.push_back({key, JsonKind::Boolean, value.boolean ? "true" : "false"});
-                break;
-            case Json::Kind::Null:
-                inputs.push_back({key, JsonKind::Null, ""});
-                break;
-            case Json::Kind::Object:
-                inputs.push_back({key, JsonKind::Object, to_text(value)});
-                break;
-            case Json::Kind::Array: {
-                std::string joined;
-                for (const Json& item : value.items) {
-                    joined += (joined.empty() ? "" : ",") + item.text;
-                }
-                inputs.push_back({key, JsonKind::Array, joined});
-                break;
-            }
-        }
-    }
-    return parse_options(inputs);
+// The options echo of an options object, to compare a mapping's options
+// with the options a create() call would give.
+std::string echo_of(const std::string& options_json) {
+    return options_to_json(parse_options(options_json, fake_interval_us));
 }
 
 // The article's example as written is refused, one clear error at a time.
@@ -150,24 +96,22 @@ TEST(MapSpec, ArticleExampleAsWritten) {
 
     std::string doc = kArticleExample;
     doc.insert(doc.find("\"execution\""), "\"source\": \"SELECT * FROM staging.revenue\",\n  ");
-    UserError delta = refused(doc);
-    EXPECT_STREQ(delta.what(),
-                 "specification field \"validation.revenue_delta_expected\" is unknown");
-    EXPECT_EQ(delta.hint(), kValidationHint);
-
-    doc.replace(doc.find("\"revenue_delta_expected\""), 42,
-                "\"aggregates\": [{\"expr\": \"sum(net_revenue)\", \"min_delta_pct\": -1.5, "
-                "\"max_delta_pct\": -0.8}]");
     UserError pause = refused(doc);
     EXPECT_STREQ(pause.what(),
                  "specification field \"execution.pause_during_live_pipeline\" is unknown");
     EXPECT_EQ(pause.hint(), kExecutionHint);
+
+    doc.replace(doc.find("\"pause_during_live_pipeline\": true"), 34, "\"sleep\": \"1s\"");
+    UserError delta = refused(doc);
+    EXPECT_STREQ(delta.what(),
+                 "specification field \"validation.revenue_delta_expected\" is unknown");
+    EXPECT_EQ(delta.hint(), kValidationHint);
 }
 
 // The article's example, as this product takes it, maps onto create()'s
 // terms and an options object parse_options accepts.
 TEST(MapSpec, ArticleExampleMapped) {
-    SpecMapping m = map_spec(kProductExample);
+    SpecMapping m = map_spec(kProductExample, fake_interval_us);
     EXPECT_EQ(m.name, "revenue-tax-fix-2026-06");
     EXPECT_EQ(m.target_table, "finance.daily_revenue");
     EXPECT_EQ(m.partition_key, "revenue_date");
@@ -176,18 +120,19 @@ TEST(MapSpec, ArticleExampleMapped) {
     EXPECT_EQ(m.source,
               "SELECT revenue_date, merchant_id, gross_revenue, gross_revenue - tax_amount AS "
               "net_revenue FROM staging.revenue_events");
-    EXPECT_EQ(m.options_json,
-              "{\"max_concurrency\": 2, \"partitions_per_batch\": 7, \"publish\": \"batch\", "
-              "\"release\": {\"owner\": \"finance-data\", \"issue\": \"FIN-2841\", \"change\": "
-              "\"Correct tax-inclusive revenue calculation\", \"code_version\": \"git:8f31c2a\", "
-              "\"approved_by\": \"finance-controller\", \"snapshot\": "
-              "\"finance.daily_revenue_pre_FIN_2841\"}, \"throttle_query\": \"SELECT "
-              "ops.live_pipeline_running()\", \"validate\": {\"row_count_tolerance\": 0, "
-              "\"aggregates\": [{\"expr\": \"sum(net_revenue)\", \"min_delta_pct\": -1.5, "
-              "\"max_delta_pct\": -0.8}], \"unique\": [[\"merchant_id\", \"revenue_date\"]], "
-              "\"not_null\": [\"merchant_id\"]}}");
+    EXPECT_EQ(
+        options_to_json(m.options),
+        echo_of("{\"max_concurrency\": 2, \"partitions_per_batch\": 7, \"publish\": \"batch\", "
+                "\"release\": {\"owner\": \"finance-data\", \"issue\": \"FIN-2841\", \"change\": "
+                "\"Correct tax-inclusive revenue calculation\", \"code_version\": \"git:8f31c2a\", "
+                "\"approved_by\": \"finance-controller\", \"snapshot\": "
+                "\"finance.daily_revenue_pre_FIN_2841\"}, \"throttle_query\": \"SELECT "
+                "ops.live_pipeline_running()\", \"validate\": {\"row_count_tolerance\": 0, "
+                "\"aggregates\": [{\"expr\": \"sum(net_revenue)\", \"min_delta_pct\": -1.5, "
+                "\"max_delta_pct\": -0.8}], \"unique\": [[\"merchant_id\", \"revenue_date\"]], "
+                "\"not_null\": [\"merchant_id\"]}}"));
 
-    JobOptions o = options_of(m);
+    const JobOptions& o = m.options;
     EXPECT_EQ(o.publish, PublishMode::Batch);
     EXPECT_EQ(o.partitions_per_batch, 7);
     EXPECT_EQ(o.max_concurrency, 2);
@@ -207,20 +152,25 @@ TEST(MapSpec, ArticleExampleMapped) {
 
 // Only the required fields: no range, no options.
 TEST(MapSpec, Minimal) {
-    SpecMapping m = map_spec(minimal());
+    SpecMapping m = map_spec(minimal(), fake_interval_us);
     EXPECT_EQ(m.name, "b");
     EXPECT_EQ(m.target_table, "t");
     EXPECT_EQ(m.partition_key, "k");
     EXPECT_EQ(m.source, "SELECT * FROM s");
     EXPECT_FALSE(m.range_from.has_value());
     EXPECT_FALSE(m.range_end_inclusive.has_value());
-    EXPECT_EQ(m.options_json, "{}");
-    EXPECT_EQ(map_spec(minimal(R"j("source_range": {"end": "100"})j")).range_end_inclusive, "100");
-    EXPECT_FALSE(map_spec(minimal(R"j("source_range": {"end": "100"})j")).range_from.has_value());
-    EXPECT_EQ(map_spec(minimal(R"j("execution": {}, "validation": {}, "rollback": {},
-                                   "reason": {})j"))
-                  .options_json,
-              "{}");
+    EXPECT_EQ(options_to_json(m.options), echo_of("{}"));
+    EXPECT_EQ(map_spec(minimal(R"j("source_range": {"end": "100"})j"), fake_interval_us)
+                  .range_end_inclusive,
+              "100");
+    EXPECT_FALSE(map_spec(minimal(R"j("source_range": {"end": "100"})j"), fake_interval_us)
+                     .range_from.has_value());
+    EXPECT_EQ(
+        options_to_json(map_spec(minimal(R"j("execution": {}, "validation": {}, "rollback": {},
+                                   "reason": {})j"),
+                                 fake_interval_us)
+                            .options),
+        echo_of("{}"));
 }
 
 // Execution values pass through as written; the rollback section gives
@@ -229,22 +179,29 @@ TEST(MapSpec, ExecutionAndRollback) {
     SpecMapping m = map_spec(minimal(R"j("execution": {"window": ["22:00-06:00", "12:00-13:00"],
                                          "lock_timeout": "200ms", "publish": "end",
                                          "nice_ratio": 0.50, "statement_timeout": null},
-                                         "rollback": {"retain": false})j"));
-    EXPECT_EQ(m.options_json,
-              "{\"lock_timeout\": \"200ms\", \"nice_ratio\": 0.50, \"publish\": \"end\", "
-              "\"retain\": false, \"statement_timeout\": null, \"window\": [\"22:00-06:00\", "
-              "\"12:00-13:00\"]}");
-    JobOptions o = options_of(m);
+                                         "rollback": {"retain": false})j"),
+                             fake_interval_us);
+    EXPECT_EQ(
+        options_to_json(m.options),
+        echo_of("{\"lock_timeout\": \"200ms\", \"nice_ratio\": 0.50, \"publish\": \"end\", "
+                "\"retain\": false, \"statement_timeout\": null, \"window\": [\"22:00-06:00\", "
+                "\"12:00-13:00\"]}"));
+    const JobOptions& o = m.options;
     EXPECT_EQ(o.publish, PublishMode::End);
     EXPECT_FALSE(o.retain);
-    EXPECT_EQ(o.window_text, "22:00-06:00, 12:00-13:00");
+    EXPECT_EQ(format_windows(o.windows), "22:00-06:00, 12:00-13:00");
 
-    EXPECT_EQ(map_spec(minimal(R"j("execution": {"publish": "batch", "partitions_per_batch": 3})j"))
-                  .options_json,
-              "{\"partitions_per_batch\": 3, \"publish\": \"batch\"}");
     EXPECT_EQ(
-        map_spec(minimal(R"j("rollback": {"retain": true, "snapshot": "s.p"})j")).options_json,
-        "{\"release\": {\"snapshot\": \"s.p\"}, \"retain\": true}");
+        options_to_json(
+            map_spec(minimal(R"j("execution": {"publish": "batch", "partitions_per_batch": 3})j"),
+                     fake_interval_us)
+                .options),
+        echo_of("{\"partitions_per_batch\": 3, \"publish\": \"batch\"}"));
+    EXPECT_EQ(
+        options_to_json(map_spec(minimal(R"j("rollback": {"retain": true, "snapshot": "s.p"})j"),
+                                 fake_interval_us)
+                            .options),
+        echo_of("{\"release\": {\"snapshot\": \"s.p\"}, \"retain\": true}"));
 }
 
 // Every option execution is documented to take is accepted there.
@@ -255,8 +212,9 @@ TEST(MapSpec, EveryExecutionOption) {
         "statement_timeout": "1h", "nice_ratio": 0.5, "max_active_backends": 3,
         "max_replication_lag": "5s", "max_replication_lag_bytes": 100, "max_wal_rate": 100,
         "window": "22:00-06:00", "throttle_query": "SELECT false", "publish": "batch",
-        "partitions_per_batch": 3})j"));
-    JobOptions o = options_of(m);
+        "partitions_per_batch": 3})j"),
+                             fake_interval_us);
+    const JobOptions& o = m.options;
     EXPECT_EQ(o.on_failure, OnFailure::Continue);
     EXPECT_EQ(o.max_wal_rate, 100);
     EXPECT_EQ(o.snapshot_wait_us, 60000000);
@@ -405,8 +363,9 @@ TEST(MapSpec, OptionErrorsNameTheField) {
               "It is the number of chunks built at the same time, each by its own worker.");
     EXPECT_EQ(message(minimal(R"j("execution": {"window": ["25:00-06:00"]})j")),
               "specification field \"execution.window\" has an invalid window \"25:00-06:00\"");
-    EXPECT_EQ(message(minimal(R"j("execution": {"window": [1]})j")),
-              "specification field \"execution.window\" must be an array of strings, not [1]");
+    EXPECT_EQ(message(minimal(R"j("execution": {"window": ["22:00-06:00", 1]})j")),
+              "specification field \"execution.window[1]\" must be a string such as "
+              "\"22:00-06:00\", not 1");
     EXPECT_EQ(message(minimal(R"j("execution": {"partitions_per_batch": 0})j")),
               "specification field \"execution.partitions_per_batch\" must be an integer from 1 "
               "to 10000, not 0");
@@ -425,13 +384,11 @@ TEST(MapSpec, OptionErrorsNameTheField) {
               "specification field \"rollback.retain\" must be true or false, not \"yes\"");
 }
 
-// A document that is not JSON, or not an object, is refused as such.
+// A document that cannot be read, or is not an object, is refused as such.
 TEST(MapSpec, NotAnObject) {
-    UserError syntax = refused("{\"backfill_id\": }");
-    EXPECT_EQ(syntax.kind(), ErrorKind::InvalidParameter);
-    EXPECT_STREQ(syntax.what(),
-                 "specification is not valid JSON: expected a value but found \"}\" at character "
-                 "17");
+    UserError huge = refused(minimal(R"j("execution": {"max_concurrency": 1e999})j"));
+    EXPECT_EQ(huge.kind(), ErrorKind::InvalidParameter);
+    EXPECT_STREQ(huge.what(), "specification could not be read: number overflow parsing '1e999'");
     UserError array = refused("[]");
     EXPECT_STREQ(array.what(), "specification must be a JSON object, not an array");
     EXPECT_EQ(array.hint(),
@@ -445,11 +402,13 @@ TEST(MapSpec, NotAnObject) {
 // Strings that need escapes stay intact through the options object.
 TEST(MapSpec, EscapesSurvive) {
     SpecMapping m =
-        map_spec(minimal(R"j("owner": "a \"b\" \\ c\n", "validation": {"query": "SELECT '\t'"})j"));
-    EXPECT_EQ(m.options_json,
-              "{\"release\": {\"owner\": \"a \\\"b\\\" \\\\ c\\n\"}, \"validate\": {\"query\": "
-              "\"SELECT '\\t'\"}}");
-    JobOptions o = options_of(m);
+        map_spec(minimal(R"j("owner": "a \"b\" \\ c\n", "validation": {"query": "SELECT '\t'"})j"),
+                 fake_interval_us);
+    EXPECT_EQ(
+        options_to_json(m.options),
+        echo_of("{\"release\": {\"owner\": \"a \\\"b\\\" \\\\ c\\n\"}, \"validate\": {\"query\": "
+                "\"SELECT '\\t'\"}}"));
+    const JobOptions& o = m.options;
     EXPECT_EQ(o.release.owner, "a \"b\" \\ c\n");
     EXPECT_EQ(o.validate.query, "SELECT '\t'");
 }

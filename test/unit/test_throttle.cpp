@@ -1,5 +1,5 @@
 // throttle.hpp is included before anything else on purpose: it must work
-// without options.hpp having been seen first.
+// on its own (it includes options.hpp, which no longer includes it back).
 #include "core/throttle.hpp"
 
 #include <gtest/gtest.h>
@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "core/time_window.hpp"
 #include "expect_error.hpp"
+#include "fake_durations.hpp"
 
 namespace backfill {
 namespace {
@@ -336,8 +338,9 @@ TEST(Decide, PairsNameTheEarlier) {
 
 // The options parser and decide() agree on windows.
 TEST(Decide, FromParsedOptions) {
-    JobOptions o = parse_options({{"window", JsonKind::Array, "22:00-06:00,12:00-13:30"},
-                                  {"max_active_backends", JsonKind::Number, "0"}});
+    JobOptions o =
+        parse_options(R"j({"window": ["22:00-06:00", "12:00-13:30"], "max_active_backends": 0})j",
+                      fake_interval_us);
     ServerSignals s = quiet();
     s.minute_of_day = at(14, 5);
     EXPECT_EQ(held_by(o, s), "outside window 22:00-06:00, 12:00-13:30 (now 14:05)");
