@@ -9,10 +9,21 @@
 
 namespace backfill {
 
+// How deep options and specifications may nest: theirs is at most 3; a
+// bound keeps copying a value (recursive) far from the stack's end.
+constexpr int kMaxJsonDepth = 64;
+
 // The one place the jsonb text of options and specifications is parsed.
 nlohmann::json read_json(const std::string& text, const std::string& what) {
+    const auto refuse_deep = [&what](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+        if (depth > kMaxJsonDepth)
+            throw UserError(ErrorKind::InvalidParameter,
+                            what + " nest deeper than " + std::to_string(kMaxJsonDepth) + " levels",
+                            "Options are an object of values, arrays and small objects.");
+        return true;
+    };
     try {
-        return nlohmann::json::parse(text);
+        return nlohmann::json::parse(text, refuse_deep);
     } catch (const nlohmann::json::exception& e) {
         const std::string why = e.what();
         throw UserError(ErrorKind::InvalidParameter,

@@ -8,7 +8,8 @@ namespace backfill {
 
 // Reads JSON text handed over from a jsonb value. jsonb text is always
 // JSON, but a number beyond a double (1e999) cannot be read: that throws
-// UserError "<what> could not be read: <why>".
+// UserError "<what> could not be read: <why>"; nesting deeper than 64
+// levels throws UserError "<what> nest deeper than 64 levels".
 nlohmann::json read_json(const std::string& text, const std::string& what);
 
 // A value as the user wrote it, for "..., not <value>" in messages: strings

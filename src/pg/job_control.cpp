@@ -14,6 +14,7 @@
 #include "pg/publisher.hpp"
 #include "pg/releases.hpp"
 #include "pg/session_context.hpp"
+#include "pg/shadow_constraints.hpp"
 #include "pg/shadow_indexes.hpp"
 #include "pg/state_store.hpp"
 #include "pg/swap_spec.hpp"
@@ -145,6 +146,14 @@ void refuse_if_written_since_set_aside(const Job& job, const ChunkRow& c, Oid ta
                         "\" set it aside (" + chunk_label(c) + ")",
                     "Purging would lose them, so nothing was dropped. Copy what you need out of "
                     "it, drop it yourself, then purge again.");
+}
+
+// The spec seen from the retained original, the table a rollback brings
+// back: the shadow-side names name it.
+SwapSpec retained_view(const SwapSpec& spec) {
+    SwapSpec view = spec;
+    view.shadow = spec.retained;
+    return view;
 }
 
 // Under the parent's lock: the retained original's indexes paired with the
@@ -422,6 +431,7 @@ int rollback_job(const std::string& name, bool force) {
         for (const auto& s : prepare_restore_statements(spec))
             execute_quietly(s);
         complete_retained_indexes(job, c, spec, live->oid, c.retained_oid);
+        complete_shadow_constraints(job, retained_view(spec), live->oid, c.retained_oid);
         specs.push_back(spec);
     }
     bool locked = with_lock_retries(job.options.lock_timeout_us, job.options.swap_retries, [&]() {
@@ -441,6 +451,13 @@ int rollback_job(const std::string& name, bool force) {
                                 "Reattach it, then roll back.");
             require_own_published(job, published[i], live->oid);
             pair_indexes_for_restore(job, published[i], specs[i], live->oid);
+            std::string behind = shadow_constraints_behind(published[i], retained_view(specs[i]),
+                                                           live->oid, published[i].retained_oid);
+            if (!behind.empty())
+                throw UserError(ErrorKind::WrongState,
+                                "a constraint changed on the target while backfill job \"" +
+                                    job.name + "\" was being rolled back (" + behind + ")",
+                                "Nothing was rolled back. Call backfill.rollback again.");
             for (const auto& s : restore_statements(specs[i], live->bound_spec))
                 execute_quietly(s);
         }

@@ -41,12 +41,12 @@ void publish_try(const Job& job, const std::vector<ChunkRow>& unit,
                  const std::vector<ChunkPlan>& plans, bool manual, UnitTry& t) {
     t = UnitTry{};
     OwnerBox box(job.owner, kSafeSearchPath);
-    execute(lock_parent_statement(plans.front().spec));
-    t.locked_at = std::chrono::steady_clock::now();
-    // Checked under the parent's lock and the job row's: nothing is
-    // published once the job was paused (except by backfill.publish on a
-    // paused job), cancelled or rolled back, however long the runner
-    // waited to get here.
+    // Checked under the job row's lock, held to the end of this
+    // transaction: nothing is published once the job was paused (except by
+    // backfill.publish on a paused job), cancelled or rolled back, however
+    // long the runner waited to get here. The row is taken before the
+    // parent, in the order the commands take them, so a command holding
+    // the row and waiting for the parent never waits for us.
     switch (lock_publication_gate(job, manual)) {
         case PublishGate::Refuse:
             t.cancelled = true;
@@ -57,6 +57,8 @@ void publish_try(const Job& job, const std::vector<ChunkRow>& unit,
         case PublishGate::Publish:
             break;
     }
+    execute(lock_parent_statement(plans.front().spec));
+    t.locked_at = std::chrono::steady_clock::now();
     for (std::size_t i = 0; i < unit.size(); i++) {
         const ChunkRow& c = unit[i];
         const SwapSpec& spec = plans[i].spec;

@@ -1,5 +1,7 @@
 #include "pg/shadow_constraints.hpp"
 
+#include <algorithm>
+
 #include "core/pairing.hpp"
 #include "pg/runner_common.hpp"
 #include "pg/session_context.hpp"
@@ -38,6 +40,29 @@ std::vector<std::string> identities(const std::vector<TableConstraint>& constrai
     return out;
 }
 
+// Adds a constraint of the live partition to the shadow. A foreign key
+// is added NOT VALID within the job's lock_timeout (a moment's SHARE ROW
+// EXCLUSIVE lock on the referenced table, catalog only), then validated,
+// which scans the shadow under locks that let the referenced table's
+// writers go on; a CHECK only locks the shadow.
+void add_constraint(const Job& job, const std::string& table, const TableConstraint& c) {
+    const std::string add =
+        "ALTER TABLE " + table + " ADD CONSTRAINT " + quote_ident(c.name) + " " + c.definition;
+    const bool validated_fk =
+        c.identity.rfind("f ", 0) == 0 && c.definition.find(" NOT VALID") == std::string::npos;
+    if (!validated_fk) {
+        execute_quietly(add);
+        return;
+    }
+    {
+        GucScope gucs;
+        gucs.set("lock_timeout",
+                 std::to_string(std::max<std::int64_t>(1, job.options.lock_timeout_us / 1000)));
+        execute_quietly(add + " NOT VALID");
+    }
+    execute_quietly("ALTER TABLE " + table + " VALIDATE CONSTRAINT " + quote_ident(c.name));
+}
+
 }  // namespace
 
 void complete_shadow_constraints(const Job& job, const SwapSpec& spec, Oid live, Oid shadow) {
@@ -50,8 +75,7 @@ void complete_shadow_constraints(const Job& job, const SwapSpec& spec, Oid live,
         execute_quietly("ALTER TABLE " + table + " DROP CONSTRAINT " +
                         quote_ident(on_shadow[j].name));
     for (std::size_t i : p.live_only)
-        execute_quietly("ALTER TABLE " + table + " ADD CONSTRAINT " + quote_ident(on_live[i].name) +
-                        " " + on_live[i].definition);
+        add_constraint(job, table, on_live[i]);
 }
 
 std::string shadow_constraints_behind(const ChunkRow& chunk, const SwapSpec& spec, Oid live,

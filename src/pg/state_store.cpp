@@ -95,8 +95,8 @@ void change_job_state(const Job& job, JobState next, const std::optional<EventNo
 }
 
 PublishGate lock_publication_gate(const Job& job, bool manual) {
-    auto rows = control_query(
-        "SELECT state FROM backfill.job WHERE id = $1::bigint FOR KEY SHARE NOWAIT", {key(job)});
+    auto rows = control_query("SELECT state FROM backfill.job WHERE id = $1::bigint FOR KEY SHARE",
+                              {key(job)});
     if (rows.empty())
         return PublishGate::Refuse;
     return publish_gate(parse_job_state(*rows[0][0]), manual);

@@ -40,12 +40,12 @@ JobState lock_job_state(const Job& job);
 // terminal state and cleared on a run), with the event note, if any.
 void change_job_state(const Job& job, JobState next, const std::optional<EventNote>& note);
 
-// The publishing transaction's check, under the parent's lock: the job's
-// state read under a share lock on its row, and what that allows
-// (core publish_gate). A command holding the row (pause, cancel,
-// rollback...) makes the lock fail at once like a lock timeout, so the
-// publisher lets go of the parent and tries again, instead of deadlocking
-// with a command that waits for the parent while it holds the row.
+// The publishing transaction's check, before it locks the parent: the
+// job's state read under a share lock on its row, kept to the end of the
+// transaction, and what that allows (core publish_gate). A command holding
+// the row (pause, cancel, rollback...) is waited for within the try's
+// lock_timeout; the row comes before the parent, in the order commands
+// take them, so neither ever waits for the other in a cycle.
 PublishGate lock_publication_gate(const Job& job, bool manual);
 
 // pending (or running: an orphaned build taken over) -> running: a new

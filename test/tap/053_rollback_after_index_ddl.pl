@@ -8,7 +8,9 @@
 #   (b) CREATE INDEX on the parent after the job completed: rollback
 #       succeeds, the restored partitions carry the new index, attached to
 #       the parent's, and the index was built before the parent was locked
-#       (checked while a reader keeps the rollback waiting for that lock).
+#       (checked while a reader keeps the rollback waiting for that lock);
+#   (c) a CHECK added to the target after the job completed: rollback
+#       succeeds and the restored partitions carry it.
 
 use strict;
 use warnings;
@@ -119,5 +121,21 @@ WHERE h.inhparent = 'events'::regclass
 	'4|4', '(b) every restored partition has the new index, attached to the parent\'s');
 is(sql(q{SELECT count(*) FROM pg_inherits WHERE inhparent = 'events'::regclass}),
 	'4', '(b) all partitions attached');
+
+# ------------------------------------------------------------ (c) ADD CHECK
+# A CHECK added to the target after publication reaches the published
+# partitions only; ATTACH refuses a table without it. The rollback gives it
+# to the retained originals before it locks the target.
+$before = table_checksum($node, 'postgres');
+complete_job('c');
+sql('ALTER TABLE events ADD CONSTRAINT events_amount_positive CHECK (amount > 0)');
+($rc, $out, $err) = $node->psql('postgres', "SELECT backfill.rollback('c')");
+is($rc, 0, '(c) rollback after ADD CONSTRAINT CHECK on the target succeeds') or diag($err);
+is(table_checksum($node, 'postgres'), $before, '(c) every row is back as it was');
+is( sql(q{SELECT count(*) FROM pg_inherits h JOIN pg_constraint c ON c.conrelid = h.inhrelid
+          WHERE h.inhparent = 'events'::regclass AND c.conname = 'events_amount_positive'
+            AND c.convalidated}),
+	'4', '(c) every restored partition has the CHECK, validated');
+
 $node->stop('fast');
 done_testing();
