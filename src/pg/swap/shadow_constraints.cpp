@@ -1,6 +1,6 @@
-#include "pg/shadow_constraints.hpp"
+#include "pg/swap/shadow_constraints.hpp"
 
-#include "core/pairing.hpp"
+#include "core/swap/pairing.hpp"
 #include "pg/runner_common.hpp"
 #include "pg/session_context.hpp"
 #include "pg/spi.hpp"

@@ -1,11 +1,12 @@
-#include "pg/partition_watch.hpp"
+#include "pg/swap/partition_watch.hpp"
 
-#include "core/new_partitions.hpp"
+#include "core/swap/new_partitions.hpp"
 #include "pg/catalog.hpp"
 #include "pg/key_values.hpp"
 #include "pg/runner_common.hpp"
 #include "pg/session_context.hpp"
 #include "pg/state_store.hpp"
+#include "pg/swap/chunk_records.hpp"
 
 namespace backfill::pg {
 
