@@ -42,10 +42,10 @@ std::optional<ChunkRow> claim_next(const Job& job, ChunkLock& claimed) {
 }
 
 // Once nothing is left to build: chunks the target gained since create
-// (partitions added inside the range, for swap) are adopted (returns true when that gave the job
-// new chunks); otherwise the job settles as the core decides (settle_job): completed, failed, or
-// paused awaiting backfill.publish() in manual mode; nothing while another runner still builds or
-// publishes.
+// are adopted (the mode's adopt_new_chunks; returns true when that gave the
+// job new chunks); otherwise the job settles as the core decides (settle_job): completed, failed,
+// or paused awaiting backfill.publish() in manual mode; nothing while another runner still builds
+// or publishes.
 bool settle(const Job& job) {
     ChunkTally tally = tally_of(chunk_states(job.id));
     if (tally.unfinished > 0)

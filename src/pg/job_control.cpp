@@ -48,12 +48,13 @@ std::int64_t create_job(const std::string& name, const PlannedJob& plan, const s
     refuse_overlapping_jobs(plan.target, plan.chunks);
     auto id_row = control_query(
         "INSERT INTO backfill.job (name, owner, target, key_column, key_type, source, search_path,"
-        " range_from, range_to, options) VALUES ($1, $2::oid, $3::oid, $4, $5::oid, $6, $7, $8, $9,"
-        " $10::jsonb) RETURNING id, mode",
+        " range_from, range_to, options, mode) VALUES ($1, $2::oid, $3::oid, $4, $5::oid, $6, $7,"
+        " $8, $9, $10::jsonb, $11) RETURNING id",
         {name, std::to_string(current_role()), std::to_string(plan.target.oid),
          plan.target.key_column, std::to_string(plan.target.key_type), source, search_path,
          plan.range_from ? Value(plan.range_from->text) : std::nullopt,
-         plan.range_to ? Value(plan.range_to->text) : std::nullopt, options_to_json(plan.options)});
+         plan.range_to ? Value(plan.range_to->text) : std::nullopt, options_to_json(plan.options),
+         plan.options.mode});
     std::int64_t id = std::stoll(*id_row[0][0]);
     if (spec)
         control_execute("UPDATE backfill.job SET spec = $2::jsonb WHERE id = $1::bigint",
@@ -61,7 +62,7 @@ std::int64_t create_job(const std::string& name, const PlannedJob& plan, const s
     Job job;
     job.id = id;
     job.name = name;
-    job.mode = *id_row[0][1];
+    job.mode = plan.options.mode;
     mode_of(job).record_chunks(id, plan);
     log_event(job, std::nullopt, Event::Created,
               std::to_string(plan.chunks.size()) + " chunk(s) of " + plan.target.qualified);

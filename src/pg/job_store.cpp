@@ -1,9 +1,7 @@
 #include "pg/job_store.hpp"
 
-#include "core/names.hpp"
 #include "core/user_error.hpp"
 #include "pg/session_context.hpp"
-#include "pg/swap/job_tables.hpp"
 
 namespace backfill::pg {
 

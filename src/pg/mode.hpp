@@ -7,7 +7,11 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "core/planner.hpp"
+#include "core/target_checks.hpp"
+#include "pg/catalog.hpp"
 #include "pg/job_planning.hpp"
 #include "pg/runner_common.hpp"
 
@@ -23,6 +27,18 @@ struct PublishResult {
 class Mode {
 public:
     virtual ~Mode() = default;
+
+    // What a target must be for this mode (the core's refusals decide).
+    virtual const TargetRequirements& target_requirements() const = 0;
+
+    // Cuts the job's range of the target into chunks.
+    virtual std::vector<PlannedChunk> plan_chunks(const TargetInfo& target, const RangeLimit& from,
+                                                  const RangeLimit& to) const = 0;
+
+    // Refuses (or warns about) what around the target would break these
+    // chunks; runs before anything is recorded.
+    virtual void preflight(const TargetInfo& target,
+                           const std::vector<PlannedChunk>& chunks) const = 0;
 
     // Records the planned chunks of a new job (state pending).
     virtual void record_chunks(std::int64_t job_id, const PlannedJob& plan) const = 0;
@@ -63,5 +79,9 @@ public:
 // The implementation of a job's mode (its mode column); throws for a mode
 // this build does not know.
 const Mode& mode_of(const Job& job);
+
+// The implementation called name (the option "mode" of a job being
+// planned); throws for a mode this build does not know.
+const Mode& mode_named(const std::string& name);
 
 }  // namespace backfill::pg

@@ -40,8 +40,9 @@ void notice(const std::string& text) {
 }
 
 std::string chunk_label(const ChunkRow& chunk) {
-    return "chunk " + std::to_string(chunk.chunk_no) + " (" +
-           qualified(chunk.part_schema, chunk.part_name) + ")";
+    std::string what = chunk.part_name.empty() ? chunk.lower_bound + " .. " + chunk.upper_bound
+                                               : qualified(chunk.part_schema, chunk.part_name);
+    return "chunk " + std::to_string(chunk.chunk_no) + " (" + what + ")";
 }
 
 void stop_job_if_asked(const Job& job, const ChunkRow& chunk, const std::string& message) {

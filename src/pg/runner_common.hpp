@@ -39,7 +39,7 @@ void report_activity(const std::string& text);
 
 void notice(const std::string& text);
 
-// "chunk 3 (public.events_2024_01_03)".
+// "chunk 3 (public.events_2024_01_03)"; a key-range chunk shows its range.
 std::string chunk_label(const ChunkRow& chunk);
 
 // After a chunk failed for good: the job fails too when on_failure is stop;

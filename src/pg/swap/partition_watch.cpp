@@ -47,7 +47,7 @@ int adopt_new_partitions(const Job& job) {
     TargetInfo target;
     {
         OwnerBox box(job.owner, kSafeSearchPath);
-        target = load_target(job.target);
+        target = load_target(job.target, kSwapRequirements);
     }
     std::vector<std::pair<Bound, Bound>> known;
     for (const auto& r : control_query(

@@ -11,7 +11,7 @@
 #include "pg/swap/shadow_constraints.hpp"
 #include "pg/swap/shadow_indexes.hpp"
 #include "pg/swap/swap_spec.hpp"
-#include "pg/table_metadata_reader.hpp"
+#include "pg/swap/table_metadata_reader.hpp"
 #include "pg/transactions.hpp"
 
 namespace backfill::pg {

@@ -6,6 +6,7 @@
 #include "pg/swap/partition_watch.hpp"
 #include "pg/swap/publisher.hpp"
 #include "pg/swap/swap_commands.hpp"
+#include "pg/swap/swap_preflight.hpp"
 
 namespace backfill::pg {
 
@@ -14,6 +15,15 @@ namespace {
 // The swap's operations, each handed to the file that does it.
 class SwapMode final : public Mode {
 public:
+    const TargetRequirements& target_requirements() const override { return kSwapRequirements; }
+    std::vector<PlannedChunk> plan_chunks(const TargetInfo& target, const RangeLimit& from,
+                                          const RangeLimit& to) const override {
+        return backfill::plan_chunks(target.partitions, from, to, target.qualified);
+    }
+    void preflight(const TargetInfo& target,
+                   const std::vector<PlannedChunk>& chunks) const override {
+        preflight_swap(target, chunks);
+    }
     void record_chunks(std::int64_t job_id, const PlannedJob& plan) const override {
         for (const auto& c : plan.chunks)
             insert_chunk(job_id, c.chunk_no, plan.target.refs[c.partition_index],
