@@ -1,13 +1,10 @@
 #include "pg/job_control.hpp"
 
-#include "core/names.hpp"
 #include "core/settlement.hpp"
 #include "core/user_error.hpp"
-#include "pg/chunk_lock.hpp"
 #include "pg/job_overlap.hpp"
 #include "pg/job_planning.hpp"
 #include "pg/job_store.hpp"
-#include "pg/key_values.hpp"
 #include "pg/mode.hpp"
 #include "pg/session_context.hpp"
 #include "pg/state_store.hpp"

@@ -2,7 +2,6 @@
 
 #include "core/attempts.hpp"
 #include "pg/pg_error.hpp"
-#include "pg/session_context.hpp"
 #include "pg/state_store.hpp"
 #include "pg/transactions.hpp"
 
