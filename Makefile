@@ -8,8 +8,10 @@ SQL_TEMPLATES = $(wildcard sql/backfill--*.sql.in)
 DATA_built = $(SQL_TEMPLATES:.sql.in=.sql)
 DATA = $(filter-out $(DATA_built),$(wildcard sql/backfill--*.sql))
 
-CORE_SRCS = $(wildcard src/core/*.cpp)
-PG_SRCS = $(wildcard src/pg/*.cpp)
+# Each mode keeps its code in its own folders (src/core/<mode>/,
+# src/pg/<mode>/; see docs/design.md).
+CORE_SRCS = $(wildcard src/core/*.cpp src/core/*/*.cpp)
+PG_SRCS = $(wildcard src/pg/*.cpp src/pg/*/*.cpp)
 OBJS = src/backfill.o $(PG_SRCS:.cpp=.o) $(CORE_SRCS:.cpp=.o)
 
 REGRESS = $(patsubst sql/%.sql,%,$(filter-out sql/backfill--%,$(wildcard sql/*.sql)))

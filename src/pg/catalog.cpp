@@ -138,7 +138,7 @@ NeighbourFacts read_neighbours(const TargetInfo& t, const std::string& oids) {
 
 }  // namespace
 
-TargetInfo load_target(Oid relid) {
+TargetInfo load_target(Oid relid, const TargetRequirements& requirements) {
     auto rows = query(
         "SELECT n.nspname, c.relname, c.relkind, p.partstrat, p.partnatts,"
         " a.attname, a.atttypid, pg_catalog.pg_has_role(c.relowner, 'USAGE'),"
@@ -180,7 +180,7 @@ TargetInfo load_target(Oid relid) {
     }
     facts.owned = *r[7] == "t";
     facts.unowned_partition = r[10];
-    if (auto refusal = target_refusal(facts, kSwapRequirements))
+    if (auto refusal = target_refusal(facts, requirements))
         throw *refusal;
     t.key_column = *r[5];
     load_partitions(t);
@@ -188,26 +188,14 @@ TargetInfo load_target(Oid relid) {
     return t;
 }
 
-void preflight_neighbours(const TargetInfo& t, const std::vector<std::size_t>& chunk_parts) {
+void preflight_neighbours(const TargetInfo& t, const std::vector<std::size_t>& chunk_parts,
+                          const TargetRequirements& requirements) {
     std::string oids = "{" + std::to_string(t.oid);
     for (std::size_t i : chunk_parts)
         oids += "," + std::to_string(t.refs[i].oid);
     oids += "}";
-    if (auto refusal = neighbour_refusal(t.qualified, read_neighbours(t, oids), kSwapRequirements))
+    if (auto refusal = neighbour_refusal(t.qualified, read_neighbours(t, oids), requirements))
         throw *refusal;
-    if (t.default_partition && t.default_rows > 10000) {
-        std::string qdef = qualified(t.default_partition->schema, t.default_partition->name);
-        std::string msg = "default partition " + qdef + " holds about " +
-                          std::to_string(t.default_rows) +
-                          " rows; every swap scans it under an ACCESS EXCLUSIVE lock";
-        std::string hint =
-            "Move its rows into proper partitions, or add a validated CHECK constraint to it that "
-            "excludes the backfilled range, e.g. ALTER TABLE " +
-            qdef + " ADD CHECK (NOT (" + quote_ident(t.key_column) + " >= <range_from> AND " +
-            quote_ident(t.key_column) + " < <range_to>)); ATTACH then skips the scan.";
-        pg_guard(
-            [&]() { ereport(WARNING, (errmsg("%s", msg.c_str()), errhint("%s", hint.c_str()))); });
-    }
 }
 
 std::optional<LivePartition> live_partition(Oid target, const std::string& schema,

@@ -1,6 +1,7 @@
 // What the catalog says about a target: its partition key, its partitions
-// and their bounds, columns, and the neighbours that affect a swap (default
-// partition, referencing foreign keys, publications, local triggers).
+// and their bounds, columns, and the neighbours that affect a mode's chunks
+// (default partition, referencing foreign keys, publications, local
+// triggers), judged against the mode's requirements.
 #pragma once
 
 #include <optional>
@@ -9,6 +10,7 @@
 
 #include "core/planner.hpp"
 #include "core/source_check.hpp"
+#include "core/target_checks.hpp"
 #include "pg/pg_headers.hpp"
 
 namespace backfill::pg {
@@ -31,18 +33,18 @@ struct TargetInfo {
     std::vector<Oid> column_types;
 };
 
-// Reads the target and checks that backfill can work on it: a RANGE-
-// partitioned table with one plain column key of a supported type, owned by
-// the caller, as are its partitions. Throws the core's refusal
-// (core/target_checks.hpp) otherwise.
-TargetInfo load_target(Oid relid);
+// Reads the target and checks that a mode with these requirements can work
+// on it (for swap: a RANGE-partitioned table with one plain column key of a
+// supported type, owned by the caller, as are its partitions). Throws the
+// core's refusal (core/target_checks.hpp) otherwise.
+TargetInfo load_target(Oid relid, const TargetRequirements& requirements);
 
-// Refuses what would break a swap of these partitions (the core decides
-// over what the catalog says): foreign keys that reference the target,
-// membership in a publication, a schema without CREATE, partition-level
-// triggers, row-level security, views or sequences. Warns about a large
-// default partition.
-void preflight_neighbours(const TargetInfo& target, const std::vector<std::size_t>& chunk_parts);
+// Refuses what would break a mode with these requirements on these
+// partitions (the core decides over what the catalog says): foreign keys
+// that reference the target, membership in a publication, a schema without
+// CREATE, partition-level triggers, row-level security, views or sequences.
+void preflight_neighbours(const TargetInfo& target, const std::vector<std::size_t>& chunk_parts,
+                          const TargetRequirements& requirements);
 
 // Current relpartbound node text of a partition (by schema and name), or
 // nullopt when no such partition of the target exists now.

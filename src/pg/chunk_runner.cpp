@@ -3,10 +3,8 @@
 #include "core/lock_space.hpp"
 #include "core/settlement.hpp"
 #include "core/snapshot_wait.hpp"
-#include "pg/chunk_builder.hpp"
 #include "pg/chunk_lock.hpp"
-#include "pg/partition_watch.hpp"
-#include "pg/publisher.hpp"
+#include "pg/mode.hpp"
 #include "pg/session_context.hpp"
 #include "pg/state_store.hpp"
 #include "pg/throttle_probe.hpp"
@@ -43,18 +41,18 @@ std::optional<ChunkRow> claim_next(const Job& job, ChunkLock& claimed) {
     return std::nullopt;
 }
 
-// Once nothing is left to build: partitions added inside the range since
-// create are adopted (returns true when that gave the job new chunks);
-// otherwise the job settles as the core decides (settle_job): completed,
-// failed, or paused awaiting backfill.publish() in manual mode; nothing
-// while another runner still builds or publishes.
+// Once nothing is left to build: chunks the target gained since create
+// are adopted (the mode's adopt_new_chunks; returns true when that gave the
+// job new chunks); otherwise the job settles as the core decides (settle_job): completed, failed,
+// or paused awaiting backfill.publish() in manual mode; nothing while another runner still builds
+// or publishes.
 bool settle(const Job& job) {
     ChunkTally tally = tally_of(chunk_states(job.id));
     if (tally.unfinished > 0)
         return false;
     if (lock_job_state(job) != JobState::Running)
         return false;
-    if (adopt_new_partitions(job) > 0)
+    if (mode_of(job).adopt_new_chunks(job) > 0)
         return true;
     Settlement settlement = settle_job(tally, job.options.publish);
     if (settlement == Settlement::NotYet)
@@ -76,7 +74,7 @@ bool settle(const Job& job) {
         EventNote{next == JobState::Completed ? Event::JobCompleted : Event::JobFailed, published});
     notice("backfill job \"" + job.name + "\" " + to_string(next) + ": " + published);
     if (next == JobState::Completed)
-        announce_skipped_partitions(job);
+        mode_of(job).announce_uncovered(job);
     return false;
 }
 
@@ -89,14 +87,14 @@ bool settle(const Job& job) {
 // claimed, which an error leaves held for the caller's cleanup.
 void work_job(const Job& initial, std::optional<int> max_chunks, ChunkLock& claimed) {
     Job job = initial;
-    std::string parent = parent_name(job);
+    const Mode& mode = mode_of(job);
     int processed = 0;
     bool snapshots_ran_out = false;
     for (;;) {
         if (max_chunks && processed >= *max_chunks) {
             // The last chunks may have been the job's last: finish it now
             // rather than at the next scheduled run.
-            publish_ready(job, parent, snapshot_wait_budget_us(job.options, snapshots_ran_out));
+            mode.publish_ready(job, snapshot_wait_budget_us(job.options, snapshots_ran_out));
             settle(job);
             commit_step();
             break;
@@ -111,7 +109,7 @@ void work_job(const Job& initial, std::optional<int> max_chunks, ChunkLock& clai
             break;
         }
         PublishResult ready =
-            publish_ready(job, parent, snapshot_wait_budget_us(job.options, snapshots_ran_out));
+            mode.publish_ready(job, snapshot_wait_budget_us(job.options, snapshots_ran_out));
         if (ready.stopped)
             break;
         snapshots_ran_out = ready.deferred;
@@ -130,12 +128,12 @@ void work_job(const Job& initial, std::optional<int> max_chunks, ChunkLock& clai
         report_activity("backfill job \"" + job.name + "\": building " + chunk_label(*chunk));
         auto started = std::chrono::steady_clock::now();
         std::int64_t wal_before = wal_insert_position();
-        Outcome outcome = build_chunk(job, *chunk, parent);
+        Outcome outcome = mode.build(job, *chunk);
         claimed.release();
         if (outcome == Outcome::Built) {
             report_activity("backfill job \"" + job.name + "\": publishing");
             PublishResult built =
-                publish_ready(job, parent, snapshot_wait_budget_us(job.options, snapshots_ran_out));
+                mode.publish_ready(job, snapshot_wait_budget_us(job.options, snapshots_ran_out));
             if (built.stopped)
                 break;
             snapshots_ran_out = built.deferred;

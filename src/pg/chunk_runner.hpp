@@ -1,6 +1,6 @@
-// Running a job's chunks in the calling session: claim a chunk, build its
-// shadow, publish it by swap, one committed step at a time, so that an
-// interruption anywhere leaves a state the next run continues from.
+// Running a job's chunks in the calling session: claim a chunk, build it
+// and publish it through the job's mode, one committed step at a time, so
+// that an interruption anywhere leaves a state the next run continues from.
 #pragma once
 
 #include <cstdint>

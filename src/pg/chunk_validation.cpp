@@ -19,30 +19,29 @@ std::string column_list(const std::vector<std::string>& columns) {
 
 }  // namespace
 
-ValidationVerdict validate_chunk(const Job& job, const SwapSpec& spec, std::int64_t rows_before,
+ValidationVerdict validate_chunk(const Job& job, const std::string& before,
+                                 const std::string& after, std::int64_t rows_before,
                                  std::int64_t rows_after) {
     const ValidationSpec& rules = job.options.validate;
-    std::string shadow = spec.schema + "." + spec.shadow;
-    std::string old = spec.schema + "." + spec.partition;
     ValidationFigures f;
     f.rows_before = rows_before;
     f.rows_after = rows_after;
     OwnerBox box(job.owner, job.search_path);
     for (const auto& a : rules.aggregates) {
         std::string select = "SELECT (" + a.expr + "\n)::text FROM ";
-        f.aggregates.push_back(AggregateFigure{scalar(select + old), scalar(select + shadow)});
+        f.aggregates.push_back(AggregateFigure{scalar(select + before), scalar(select + after)});
     }
     for (const auto& cols : rules.unique)
         f.duplicate_groups.push_back(
-            std::stoll(*scalar("SELECT count(*) FROM (SELECT 1 FROM " + shadow + " GROUP BY " +
+            std::stoll(*scalar("SELECT count(*) FROM (SELECT 1 FROM " + after + " GROUP BY " +
                                column_list(cols) + " HAVING count(*) > 1) d")));
     for (const auto& c : rules.not_null)
         f.null_counts.push_back(std::stoll(
-            *scalar("SELECT count(*) FROM " + shadow + " WHERE " + quote_ident(c) + " IS NULL")));
+            *scalar("SELECT count(*) FROM " + after + " WHERE " + quote_ident(c) + " IS NULL")));
     if (rules.query) {
         try {
             in_subtransaction([&]() {
-                auto v = scalar("SELECT (" + expand_validation_query(*rules.query, shadow, old) +
+                auto v = scalar("SELECT (" + expand_validation_query(*rules.query, after, before) +
                                 "\n)::boolean");
                 if (v)
                     f.query_result = *v == "t";

@@ -1,19 +1,22 @@
-// Measuring a built shadow against the partition it replaces, for the
+// Measuring a chunk's rows as built against the rows they replace, for the
 // job's "validate" rules.
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "core/validation.hpp"
 #include "pg/job_store.hpp"
-#include "pg/runner_common.hpp"
 
 namespace backfill::pg {
 
 // Measures every figure the rules need (aggregates on both sides, duplicate
-// groups, NULLs, the user's query) and returns the core's verdict. User
-// expressions run as the job's owner with the job's search_path.
-ValidationVerdict validate_chunk(const Job& job, const SwapSpec& spec, std::int64_t rows_before,
+// groups, NULLs, the user's query) and returns the core's verdict. before
+// and after are what a FROM clause reads the replaced and the new rows from
+// (for swap: the live partition and its shadow). User expressions run as
+// the job's owner with the job's search_path.
+ValidationVerdict validate_chunk(const Job& job, const std::string& before,
+                                 const std::string& after, std::int64_t rows_before,
                                  std::int64_t rows_after);
 
 // Refuses, when the job is planned, validate rules that cannot run on the

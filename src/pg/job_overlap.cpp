@@ -19,7 +19,10 @@ void refuse_overlapping_jobs(const TargetInfo& target, const std::vector<Planned
              "SELECT j.name, pg_catalog.pg_get_userbyid(j.owner), j.owner = $2::oid, j.state,"
              " EXISTS (SELECT 1 FROM backfill.event e WHERE e.job_id = j.id AND e.event = "
              "'purged'),"
-             " pg_catalog.format('%I.%I', c.part_schema, c.part_name), c.lower_key, c.upper_key"
+             // a key-range chunk (no partition) is named by its range
+             " CASE WHEN c.part_name IS NULL THEN c.lower_bound || ' .. ' || c.upper_bound"
+             "  ELSE pg_catalog.format('%I.%I', c.part_schema, c.part_name) END,"
+             " c.lower_key, c.upper_key"
              " FROM backfill.job j JOIN backfill.chunk c ON c.job_id = j.id"
              " WHERE j.target = $1::oid ORDER BY j.id, c.chunk_no",
              {std::to_string(target.oid), std::to_string(current_role())}))

@@ -7,6 +7,7 @@
 #include "pg/interval_reader.hpp"
 #include "pg/job_store.hpp"
 #include "pg/key_values.hpp"
+#include "pg/mode.hpp"
 #include "pg/session_context.hpp"
 #include "pg/source_query.hpp"
 
@@ -18,7 +19,8 @@ PlannedJob plan_job(Oid target, const std::string& source,
                     const std::string& search_path) {
     PlannedJob p;
     p.options = options;
-    p.target = load_target(target);
+    const Mode& mode = mode_named(p.options.mode);
+    p.target = load_target(target, mode.target_requirements());
     RangeLimit from, to;
     if (range_from) {
         p.range_from = bound_from_text("range_from", *range_from, p.target.key_type);
@@ -28,11 +30,8 @@ PlannedJob plan_job(Oid target, const std::string& source,
         p.range_to = bound_from_text("range_to", *range_to, p.target.key_type);
         to = RangeLimit{true, *p.range_to};
     }
-    p.chunks = plan_chunks(p.target.partitions, from, to, p.target.qualified);
-    std::vector<std::size_t> parts;
-    for (const auto& c : p.chunks)
-        parts.push_back(c.partition_index);
-    preflight_neighbours(p.target, parts);
+    p.chunks = mode.plan_chunks(p.target, from, to);
+    mode.preflight(p.target, p.chunks);
     check_source(source, p.target, search_path);
     check_option_queries(p.options, p.target.qualified, search_path);
     return p;

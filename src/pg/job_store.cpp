@@ -1,9 +1,7 @@
 #include "pg/job_store.hpp"
 
-#include "core/names.hpp"
 #include "core/user_error.hpp"
 #include "pg/interval_reader.hpp"
-#include "pg/job_tables.hpp"
 #include "pg/session_context.hpp"
 
 namespace backfill::pg {
@@ -32,7 +30,7 @@ namespace {
 
 const char* kJobColumns =
     "SELECT id, name, owner, target, key_column, key_type, source, search_path,"
-    " options::text, state FROM backfill.job ";
+    " options::text, state, mode FROM backfill.job ";
 
 // An oid column's value; InvalidOid for NULL.
 Oid oid_of(const Value& v) { return v ? static_cast<Oid>(std::stoul(*v)) : InvalidOid; }
@@ -49,6 +47,7 @@ Job job_from_row(const Row& r) {
     job.search_path = *r[7];
     job.options = options_from_json(*r[8]);
     job.state = parse_job_state(*r[9]);
+    job.mode = *r[10];
     return job;
 }
 
@@ -97,14 +96,14 @@ std::vector<ChunkRow> load_chunks(std::int64_t job_id, std::optional<std::string
     for (const auto& r : rows) {
         ChunkRow c;
         c.chunk_no = std::stoi(*r[0]);
-        c.part_schema = *r[1];
-        c.part_name = *r[2];
+        c.part_schema = r[1].value_or("");
+        c.part_name = r[2].value_or("");
         c.lower_bound = *r[3];
         c.upper_bound = *r[4];
         c.lower_key = *r[5];
         c.upper_key = *r[6];
-        c.shadow_name = *r[7];
-        c.retained_name = *r[8];
+        c.shadow_name = r[7].value_or("");
+        c.retained_name = r[8].value_or("");
         c.state = parse_chunk_state(*r[9]);
         c.attempts = std::stoi(*r[10]);
         c.retained = *r[11] == "t";
@@ -131,26 +130,6 @@ std::string int_array(const std::vector<int>& values) {
     for (std::size_t i = 0; i < values.size(); i++)
         out += (i ? "," : "") + std::to_string(values[i]);
     return out + "}";
-}
-
-void insert_chunk(std::int64_t job_id, int chunk_no, const PartitionRef& ref,
-                  const PartitionInfo& p) {
-    std::string shadow = shadow_table_name(ref.name, job_id, chunk_no);
-    std::string retained = retained_table_name(ref.name, job_id, chunk_no);
-    for (const auto& n : {shadow, retained})
-        if (relation_named(ref.schema, n).has_value())
-            throw UserError(ErrorKind::InvalidParameter,
-                            "relation " + qualified(ref.schema, n) + " already exists",
-                            "backfill needs this name for chunk " + std::to_string(chunk_no) +
-                                "; rename or drop that relation.");
-    control_execute(
-        "INSERT INTO backfill.chunk (job_id, chunk_no, part_schema, part_name, lower_bound,"
-        " upper_bound, lower_key, upper_key, shadow_name, retained_name, est_rows, est_bytes)"
-        " VALUES ($1::bigint, $2::int, $3, $4, $5, $6, $7, $8, $9, $10, $11::bigint, "
-        "$12::bigint)",
-        {std::to_string(job_id), std::to_string(chunk_no), ref.schema, ref.name, p.lower.text,
-         p.upper.text, p.lower.sort_key, p.upper.sort_key, shadow, retained,
-         std::to_string(p.est_rows), std::to_string(p.est_bytes)});
 }
 
 }  // namespace backfill::pg

@@ -24,10 +24,13 @@ struct Job {
     std::string key_column;
     Oid key_type = InvalidOid;
     std::string source, search_path;
+    std::string mode;  // how it puts rows in place: see pg/mode.hpp
     JobOptions options;
     JobState state = JobState::Pending;
 };
 
+// A chunk: a range of the key (lower_bound .. upper_bound). The partition
+// names are those of a mode whose chunk is a partition ("" otherwise).
 struct ChunkRow {
     int chunk_no = 0;
     std::string part_schema, part_name;
@@ -70,11 +73,5 @@ std::string int_array(const std::vector<int>& values);
 std::uint64_t control_execute(const std::string& sql, const std::vector<Value>& params);
 std::vector<Row> control_query(const std::string& sql, const std::vector<Value>& params);
 std::vector<Row> control_query_latest(const std::string& sql, const std::vector<Value>& params);
-
-// Records chunk chunk_no of a job for partition p (state pending), after
-// checking that the names of its shadow and retained original are free.
-// create and the adoption of new partitions share it.
-void insert_chunk(std::int64_t job_id, int chunk_no, const PartitionRef& ref,
-                  const PartitionInfo& p);
 
 }  // namespace backfill::pg

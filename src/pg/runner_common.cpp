@@ -1,11 +1,8 @@
 #include "pg/runner_common.hpp"
 
 #include "core/attempts.hpp"
-#include "pg/job_tables.hpp"
 #include "pg/pg_error.hpp"
-#include "pg/session_context.hpp"
 #include "pg/state_store.hpp"
-#include "pg/swap_spec.hpp"
 #include "pg/transactions.hpp"
 
 namespace backfill::pg {
@@ -33,31 +30,6 @@ std::string insert_columns(const Job& job) {
         {std::to_string(job.target)});
 }
 
-LiveChunk live_chunk(const Job& job, const ChunkRow& chunk) {
-    auto live = live_partition(job.target, chunk.part_schema, chunk.part_name);
-    std::string qname = qualified(chunk.part_schema, chunk.part_name);
-    if (!live)
-        throw PermanentFailure(ErrorKind::WrongState,
-                               "partition " + qname + " is no longer a partition of the target",
-                               "Create a new job for the table as it is now.");
-    PartitionBounds b = bounds_from_node(live->bound_node, job.key_type);
-    if (b.lower.sort_key != chunk.lower_key || b.upper.sort_key != chunk.upper_key)
-        throw PermanentFailure(
-            ErrorKind::WrongState,
-            "the bounds of partition " + qname + " changed since the job was created",
-            "Create a new job for the table as it is now.");
-    return LiveChunk{*live, b.lower, b.upper};
-}
-
-ChunkPlan plan_chunk(const Job& job, const ChunkRow& chunk, const std::string& parent) {
-    LiveChunk lc = live_chunk(job, chunk);
-    SwapSpec spec = swap_spec(job, chunk, parent, typed_literal(lc.lower, job.key_type),
-                              typed_literal(lc.upper, job.key_type), {});
-    spec.columns = insert_columns(job);
-    describe_live_partition(lc.live.oid, job, chunk, spec);
-    return ChunkPlan{lc, spec};
-}
-
 void report_activity(const std::string& text) {
     pg_guard([&]() { pgstat_report_activity(STATE_RUNNING, text.c_str()); });
 }
@@ -67,8 +39,9 @@ void notice(const std::string& text) {
 }
 
 std::string chunk_label(const ChunkRow& chunk) {
-    return "chunk " + std::to_string(chunk.chunk_no) + " (" +
-           qualified(chunk.part_schema, chunk.part_name) + ")";
+    std::string what = chunk.part_name.empty() ? chunk.lower_bound + " .. " + chunk.upper_bound
+                                               : qualified(chunk.part_schema, chunk.part_name);
+    return "chunk " + std::to_string(chunk.chunk_no) + " (" + what + ")";
 }
 
 void stop_job_if_asked(const Job& job, const ChunkRow& chunk, const std::string& message) {
@@ -93,27 +66,6 @@ Outcome record_failure(const Job& job, const ChunkRow& chunk, const std::string&
         stop_job_if_asked(job, chunk, message);
     commit_step();
     return final ? Outcome::Failed : Outcome::Retried;
-}
-
-// Drops the shadow the chunk built (by OID, as the job's owner) and puts
-// the chunk back to pending (cancel, writes seen); a chunk published
-// meanwhile keeps its tables.
-void discard_shadow(const Job& job, const ChunkRow& chunk) {
-    auto shadow = control_query(
-        "SELECT shadow_oid FROM backfill.chunk WHERE job_id = $1::bigint AND chunk_no = $2::int",
-        {job_key(job), std::to_string(chunk.chunk_no)});
-    if (!discard_chunk_build(job, chunk.chunk_no))
-        return;
-    if (!shadow.empty() && shadow[0][0]) {
-        OwnerBox box(job.owner, kSafeSearchPath);
-        drop_own_table(static_cast<Oid>(std::stoul(*shadow[0][0])));
-    }
-}
-
-void install_guard(const SwapSpec& spec, const std::string& table, const std::string& phase) {
-    AsExtensionOwner owner;
-    run_all(drop_guard_statements(spec, table));
-    run_all(guard_trigger_statements(spec, table, phase));
 }
 
 }  // namespace backfill::pg

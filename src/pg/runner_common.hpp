@@ -6,7 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "core/swap_ddl.hpp"
 #include "core/user_error.hpp"
 #include "pg/catalog.hpp"
 #include "pg/job_store.hpp"
@@ -35,27 +34,12 @@ std::string parent_name(const Job& job);
 // The target's insertable columns, quoted, in order.
 std::string insert_columns(const Job& job);
 
-// The live partition of a chunk and its bounds as they are now; refuses a
-// partition that went away or changed bounds since the job was created.
-struct LiveChunk {
-    LivePartition live;
-    Bound lower, upper;
-};
-LiveChunk live_chunk(const Job& job, const ChunkRow& chunk);
-
-// Everything the swap statements need for a chunk, read from the catalog.
-struct ChunkPlan {
-    LiveChunk live;
-    SwapSpec spec;
-};
-ChunkPlan plan_chunk(const Job& job, const ChunkRow& chunk, const std::string& parent);
-
 // What pg_stat_activity shows for this session.
 void report_activity(const std::string& text);
 
 void notice(const std::string& text);
 
-// "chunk 3 (public.events_2024_01_03)".
+// "chunk 3 (public.events_2024_01_03)"; a key-range chunk shows its range.
 std::string chunk_label(const ChunkRow& chunk);
 
 // After a chunk failed for good: the job fails too when on_failure is stop;
@@ -67,14 +51,5 @@ void stop_job_if_asked(const Job& job, const ChunkRow& chunk, const std::string&
 // on_failure is stop.
 Outcome record_failure(const Job& job, const ChunkRow& chunk, const std::string& message,
                        bool permanent);
-
-// Drops a chunk's shadow (the table it recorded by OID) and puts the chunk
-// back to pending.
-void discard_shadow(const Job& job, const ChunkRow& chunk);
-
-// Attaches the write guard to a table for phase. Only the extension owner
-// may use backfill._guard (EXECUTE is revoked from PUBLIC), so it does this
-// itself; creating a trigger runs none of the table owner's code.
-void install_guard(const SwapSpec& spec, const std::string& table, const std::string& phase);
 
 }  // namespace backfill::pg

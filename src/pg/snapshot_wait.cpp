@@ -4,6 +4,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "core/snapshot_wait.hpp"
 #include "pg/chunk_lock.hpp"
@@ -32,8 +33,8 @@ struct Blocker {
     std::optional<std::string> since;
 };
 
-// Snapshots taken before a shadow was loaded do not see its rows; once it
-// is swapped in, a REPEATABLE READ or SERIALIZABLE transaction holding such
+// Snapshots taken before a chunk was built do not see its rows; once it
+// is published, a REPEATABLE READ or SERIALIZABLE transaction holding such
 // a snapshot would find the partition empty. The newest build of the unit
 // says which snapshots are too old; invalid when none is recorded.
 TransactionId newest_build_xid(const Job& job, const std::vector<ChunkRow>& unit) {
@@ -85,7 +86,7 @@ void drop_ended(std::vector<OlderXact>& older) {
         if (!pg_guard([&]() { return VirtualXactLock(vxid, false); }))
             left.push_back(o);
     }
-    older.swap(left);
+    older = std::move(left);
 }
 
 // Standbys with hot_standby_feedback report the oldest xmin of their

@@ -8,6 +8,7 @@
 #include "core/worker_budget.hpp"
 #include "pg/chunk_lock.hpp"
 #include "pg/chunk_runner.hpp"
+#include "pg/mode.hpp"
 #include "pg/pg_error.hpp"
 #include "pg/pg_headers.hpp"
 #include "pg/runner_common.hpp"
@@ -169,7 +170,7 @@ void clean_up_after_error(std::int64_t job_id, const std::string& message, int c
                 case backfill::AfterWorkerError::DiscardBuild: {
                     backfill::pg::ChunkRow row;
                     row.chunk_no = chunk;
-                    discard_shadow(*job, row);
+                    mode_of(*job).discard_build(*job, row);
                     break;
                 }
                 case backfill::AfterWorkerError::GiveBackAttempt:

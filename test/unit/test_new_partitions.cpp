@@ -4,7 +4,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/new_partitions.hpp"
+#include "core/swap/new_partitions.hpp"
 
 namespace backfill {
 namespace {

@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "core/pairing.hpp"
-#include "core/swap_ddl.hpp"
+#include "core/swap/pairing.hpp"
+#include "core/swap/swap_ddl.hpp"
 #include "core/user_error.hpp"
 
 namespace backfill {

@@ -13,12 +13,13 @@
 namespace backfill {
 namespace {
 
-// The files of src/pg whose text contains needle.
+// The files of src/pg and its mode folders (src/pg/swap/...), as paths
+// below src/pg, whose text contains needle.
 std::vector<std::string> pg_files_containing(const std::string& needle) {
     std::vector<std::string> found;
     const std::filesystem::path dir = std::filesystem::path(BACKFILL_SOURCE_DIR) / "src" / "pg";
-    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-        const std::string name = entry.path().filename().string();
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+        const std::string name = entry.path().lexically_relative(dir).generic_string();
         const std::string ext = entry.path().extension().string();
         if ((ext == ".cpp" || ext == ".hpp") &&
             read_tree_file("src/pg/" + name).find(needle) != std::string::npos) {
@@ -44,7 +45,7 @@ TEST(StateOwner, OnlyTheStateStoreWritesEvents) {
               std::vector<std::string>{"state_store.cpp"});
 }
 
-// The event names the SQL of src/pg reads (e.event = '...', e.event IN
+// The event names the SQL of src/pg (and its mode folders) reads (e.event = '...', e.event IN
 // (...), across the C++ string literals a statement is split into).
 std::set<std::string> events_read_in_sql() {
     const std::regex equals("event = (?:\"\\s*\")?'([a-z_]+)'");
@@ -52,11 +53,12 @@ std::set<std::string> events_read_in_sql() {
     const std::regex word("'([a-z_]+)'");
     std::set<std::string> names;
     const std::filesystem::path dir = std::filesystem::path(BACKFILL_SOURCE_DIR) / "src" / "pg";
-    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
         if (entry.path().extension() != ".cpp") {
             continue;
         }
-        const std::string text = read_tree_file("src/pg/" + entry.path().filename().string());
+        const std::string text =
+            read_tree_file("src/pg/" + entry.path().lexically_relative(dir).generic_string());
         for (std::sregex_iterator m(text.begin(), text.end(), equals), end; m != end; ++m) {
             names.insert((*m)[1]);
         }

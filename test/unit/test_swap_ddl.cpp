@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "core/swap_ddl.hpp"
+#include "core/swap/swap_ddl.hpp"
 #include "expect_error.hpp"
 
 namespace backfill {

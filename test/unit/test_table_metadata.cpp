@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "core/table_metadata.hpp"
+#include "core/swap/table_metadata.hpp"
 
 namespace backfill {
 namespace {

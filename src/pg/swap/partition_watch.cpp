@@ -1,11 +1,12 @@
-#include "pg/partition_watch.hpp"
+#include "pg/swap/partition_watch.hpp"
 
-#include "core/new_partitions.hpp"
+#include "core/swap/new_partitions.hpp"
 #include "pg/catalog.hpp"
 #include "pg/key_values.hpp"
 #include "pg/runner_common.hpp"
 #include "pg/session_context.hpp"
 #include "pg/state_store.hpp"
+#include "pg/swap/chunk_records.hpp"
 
 namespace backfill::pg {
 
@@ -46,7 +47,7 @@ int adopt_new_partitions(const Job& job) {
     TargetInfo target;
     {
         OwnerBox box(job.owner, kSafeSearchPath);
-        target = load_target(job.target);
+        target = load_target(job.target, kSwapRequirements);
     }
     std::vector<std::pair<Bound, Bound>> known;
     for (const auto& r : control_query(

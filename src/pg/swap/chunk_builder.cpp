@@ -1,13 +1,14 @@
-#include "pg/chunk_builder.hpp"
+#include "pg/swap/chunk_builder.hpp"
 
 #include "core/names.hpp"
 #include "pg/chunk_validation.hpp"
-#include "pg/job_tables.hpp"
 #include "pg/pg_error.hpp"
 #include "pg/session_context.hpp"
-#include "pg/shadow_indexes.hpp"
 #include "pg/state_store.hpp"
-#include "pg/swap_spec.hpp"
+#include "pg/swap/chunk_plan.hpp"
+#include "pg/swap/job_tables.hpp"
+#include "pg/swap/shadow_indexes.hpp"
+#include "pg/swap/swap_spec.hpp"
 #include "pg/transactions.hpp"
 
 namespace backfill::pg {
@@ -144,8 +145,9 @@ Outcome build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
         run_all(copy_ownership_statements(lc.live.oid, shadow));
         install_guard(spec, shadow, "live");
         if (!job.options.validate.empty())
-            verdict = validate_chunk(job, spec, std::stoll(rows_before),
-                                     static_cast<std::int64_t>(rows_after));
+            verdict =
+                validate_chunk(job, spec.schema + "." + spec.partition, shadow,
+                               std::stoll(rows_before), static_cast<std::int64_t>(rows_after));
         BuildRecord build;
         build.passed = !verdict || verdict->passed;
         if (verdict)

@@ -1,4 +1,4 @@
-#include "pg/table_metadata_reader.hpp"
+#include "pg/swap/table_metadata_reader.hpp"
 
 #include <sstream>
 

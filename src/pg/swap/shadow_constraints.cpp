@@ -1,8 +1,8 @@
-#include "pg/shadow_constraints.hpp"
+#include "pg/swap/shadow_constraints.hpp"
 
 #include <algorithm>
 
-#include "core/pairing.hpp"
+#include "core/swap/pairing.hpp"
 #include "pg/runner_common.hpp"
 #include "pg/session_context.hpp"
 #include "pg/spi.hpp"

@@ -1,11 +1,12 @@
-#include "pg/shadow_indexes.hpp"
+#include "pg/swap/shadow_indexes.hpp"
 
 #include "core/names.hpp"
-#include "core/pairing.hpp"
-#include "pg/job_tables.hpp"
+#include "core/swap/pairing.hpp"
 #include "pg/runner_common.hpp"
 #include "pg/session_context.hpp"
-#include "pg/swap_spec.hpp"
+#include "pg/swap/chunk_plan.hpp"
+#include "pg/swap/job_tables.hpp"
+#include "pg/swap/swap_spec.hpp"
 
 namespace backfill::pg {
 

@@ -1,4 +1,4 @@
-#include "core/new_partitions.hpp"
+#include "core/swap/new_partitions.hpp"
 
 #include <algorithm>
 

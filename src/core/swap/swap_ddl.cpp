@@ -1,10 +1,10 @@
-#include "swap_ddl.hpp"
+#include "core/swap/swap_ddl.hpp"
 
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "user_error.hpp"
+#include "core/user_error.hpp"
 
 namespace backfill {
 

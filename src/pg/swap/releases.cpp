@@ -1,4 +1,4 @@
-#include "pg/releases.hpp"
+#include "pg/swap/releases.hpp"
 
 namespace backfill::pg {
 

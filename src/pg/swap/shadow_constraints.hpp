@@ -6,7 +6,7 @@
 // and the ATTACH never scans.
 #pragma once
 
-#include "core/swap_ddl.hpp"
+#include "core/swap/swap_ddl.hpp"
 #include "pg/job_store.hpp"
 #include "pg/pg_headers.hpp"
 

@@ -3,7 +3,7 @@
 // table access.
 #pragma once
 
-#include "core/table_metadata.hpp"
+#include "core/swap/table_metadata.hpp"
 #include "pg/pg_headers.hpp"
 
 namespace backfill::pg {

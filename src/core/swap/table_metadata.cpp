@@ -1,4 +1,4 @@
-#include "table_metadata.hpp"
+#include "core/swap/table_metadata.hpp"
 
 #include <algorithm>
 #include <iterator>

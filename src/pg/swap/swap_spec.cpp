@@ -1,4 +1,4 @@
-#include "pg/swap_spec.hpp"
+#include "pg/swap/swap_spec.hpp"
 
 #include "core/names.hpp"
 #include "pg/session_context.hpp"

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/swap_ddl.hpp"
+#include "core/swap/swap_ddl.hpp"
 #include "pg/job_store.hpp"
 #include "pg/pg_headers.hpp"
 

@@ -4,15 +4,9 @@
 // attaches the shadows, and records the release.
 #pragma once
 
-#include "pg/runner_common.hpp"
+#include "pg/mode.hpp"
 
 namespace backfill::pg {
-
-struct PublishResult {
-    int published = 0;      // chunks published
-    bool stopped = false;   // the job was cancelled (or paused) meanwhile
-    bool deferred = false;  // older snapshots outlived the wait: built chunks wait
-};
 
 // Publishes every unit that is ready under the job's publish mode (each,
 // batch, end; never manual). Each unit commits on its own, after waiting at

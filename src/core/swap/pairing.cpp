@@ -1,4 +1,4 @@
-#include "pairing.hpp"
+#include "core/swap/pairing.hpp"
 
 namespace backfill {
 

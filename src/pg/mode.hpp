@@ -1,0 +1,87 @@
+// A mode is how a job puts corrected rows in place (the job's mode column):
+// swap builds a shadow table per partition and swaps it in. The run loop,
+// the workers and the job commands know a mode only through this
+// interface, so a new mode adds an implementation and a registry entry,
+// not a branch in them (docs/design.md, "How to add a mode").
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/planner.hpp"
+#include "core/target_checks.hpp"
+#include "pg/catalog.hpp"
+#include "pg/job_planning.hpp"
+#include "pg/runner_common.hpp"
+
+namespace backfill::pg {
+
+// What one round of publishing did.
+struct PublishResult {
+    int published = 0;      // chunks published
+    bool stopped = false;   // the job was cancelled (or paused) meanwhile
+    bool deferred = false;  // older snapshots outlived the wait: built chunks wait
+};
+
+class Mode {
+public:
+    virtual ~Mode() = default;
+
+    // What a target must be for this mode (the core's refusals decide).
+    virtual const TargetRequirements& target_requirements() const = 0;
+
+    // Cuts the job's range of the target into chunks.
+    virtual std::vector<PlannedChunk> plan_chunks(const TargetInfo& target, const RangeLimit& from,
+                                                  const RangeLimit& to) const = 0;
+
+    // Refuses (or warns about) what around the target would break these
+    // chunks; runs before anything is recorded.
+    virtual void preflight(const TargetInfo& target,
+                           const std::vector<PlannedChunk>& chunks) const = 0;
+
+    // Records the planned chunks of a new job (state pending).
+    virtual void record_chunks(std::int64_t job_id, const PlannedJob& plan) const = 0;
+
+    // Chunks the job's target gained since create (returns how many), and
+    // what the job did not cover, said once it completes.
+    virtual int adopt_new_chunks(const Job& job) const = 0;
+    virtual void announce_uncovered(const Job& job) const = 0;
+
+    // Builds a claimed chunk; returns Built, Retried, Failed, or rethrows a
+    // user's cancel.
+    virtual Outcome build(const Job& job, const ChunkRow& chunk) const = 0;
+
+    // Publishes every unit that is ready under the job's publish mode, each
+    // after waiting at most snapshot_budget_us for older snapshots.
+    virtual PublishResult publish_ready(const Job& job, std::int64_t snapshot_budget_us) const = 0;
+
+    // backfill.publish(): every built chunk in the caller's transaction.
+    virtual int publish_all_built(const Job& job) const = 0;
+
+    // Undoes what a chunk's interrupted build left (its runner died) and
+    // puts the chunk back to pending.
+    virtual void discard_build(const Job& job, const ChunkRow& chunk) const = 0;
+
+    // Cancel: drops what the unpublished builds left (chunks nobody works
+    // on); returns how many tables it dropped.
+    virtual int discard_unpublished(const Job& job) const = 0;
+
+    // Puts every published chunk back as it was before, in the caller's
+    // transaction; returns how many chunks it restored.
+    virtual int rollback(const Job& job, bool force) const = 0;
+
+    // Drops what the job keeps for rollback and what it left behind;
+    // returns how many tables it dropped.
+    virtual int purge(const Job& job) const = 0;
+};
+
+// The implementation of a job's mode (its mode column); throws for a mode
+// this build does not know.
+const Mode& mode_of(const Job& job);
+
+// The implementation called name (the option "mode" of a job being
+// planned); throws for a mode this build does not know.
+const Mode& mode_named(const std::string& name);
+
+}  // namespace backfill::pg

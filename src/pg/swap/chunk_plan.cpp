@@ -1,0 +1,56 @@
+#include "pg/swap/chunk_plan.hpp"
+
+#include "pg/session_context.hpp"
+#include "pg/state_store.hpp"
+#include "pg/swap/job_tables.hpp"
+#include "pg/swap/swap_spec.hpp"
+
+namespace backfill::pg {
+
+LiveChunk live_chunk(const Job& job, const ChunkRow& chunk) {
+    auto live = live_partition(job.target, chunk.part_schema, chunk.part_name);
+    std::string qname = qualified(chunk.part_schema, chunk.part_name);
+    if (!live)
+        throw PermanentFailure(ErrorKind::WrongState,
+                               "partition " + qname + " is no longer a partition of the target",
+                               "Create a new job for the table as it is now.");
+    PartitionBounds b = bounds_from_node(live->bound_node, job.key_type);
+    if (b.lower.sort_key != chunk.lower_key || b.upper.sort_key != chunk.upper_key)
+        throw PermanentFailure(
+            ErrorKind::WrongState,
+            "the bounds of partition " + qname + " changed since the job was created",
+            "Create a new job for the table as it is now.");
+    return LiveChunk{*live, b.lower, b.upper};
+}
+
+ChunkPlan plan_chunk(const Job& job, const ChunkRow& chunk, const std::string& parent) {
+    LiveChunk lc = live_chunk(job, chunk);
+    SwapSpec spec = swap_spec(job, chunk, parent, typed_literal(lc.lower, job.key_type),
+                              typed_literal(lc.upper, job.key_type), {});
+    spec.columns = insert_columns(job);
+    describe_live_partition(lc.live.oid, job, chunk, spec);
+    return ChunkPlan{lc, spec};
+}
+
+// Drops the shadow the chunk built (by OID, as the job's owner) and puts
+// the chunk back to pending (cancel, writes seen); a chunk published
+// meanwhile keeps its tables.
+void discard_shadow(const Job& job, const ChunkRow& chunk) {
+    auto shadow = control_query(
+        "SELECT shadow_oid FROM backfill.chunk WHERE job_id = $1::bigint AND chunk_no = $2::int",
+        {job_key(job), std::to_string(chunk.chunk_no)});
+    if (!discard_chunk_build(job, chunk.chunk_no))
+        return;
+    if (!shadow.empty() && shadow[0][0]) {
+        OwnerBox box(job.owner, kSafeSearchPath);
+        drop_own_table(static_cast<Oid>(std::stoul(*shadow[0][0])));
+    }
+}
+
+void install_guard(const SwapSpec& spec, const std::string& table, const std::string& phase) {
+    AsExtensionOwner owner;
+    run_all(drop_guard_statements(spec, table));
+    run_all(guard_trigger_statements(spec, table, phase));
+}
+
+}  // namespace backfill::pg

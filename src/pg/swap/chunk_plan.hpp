@@ -1,0 +1,37 @@
+// What the swap's steps need for a chunk: its live partition as it is now,
+// the spec of the swap statements, the shadow dropped again, and the write
+// guard.
+#pragma once
+
+#include <string>
+
+#include "core/swap/swap_ddl.hpp"
+#include "pg/runner_common.hpp"
+
+namespace backfill::pg {
+
+// The live partition of a chunk and its bounds as they are now; refuses a
+// partition that went away or changed bounds since the job was created.
+struct LiveChunk {
+    LivePartition live;
+    Bound lower, upper;
+};
+LiveChunk live_chunk(const Job& job, const ChunkRow& chunk);
+
+// Everything the swap statements need for a chunk, read from the catalog.
+struct ChunkPlan {
+    LiveChunk live;
+    SwapSpec spec;
+};
+ChunkPlan plan_chunk(const Job& job, const ChunkRow& chunk, const std::string& parent);
+
+// Drops a chunk's shadow (the table it recorded by OID) and puts the chunk
+// back to pending.
+void discard_shadow(const Job& job, const ChunkRow& chunk);
+
+// Attaches the write guard to a table for phase. Only the extension owner
+// may use backfill._guard (EXECUTE is revoked from PUBLIC), so it does this
+// itself; creating a trigger runs none of the table owner's code.
+void install_guard(const SwapSpec& spec, const std::string& table, const std::string& phase);
+
+}  // namespace backfill::pg

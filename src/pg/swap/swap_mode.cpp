@@ -1,0 +1,58 @@
+#include "pg/swap/swap_mode.hpp"
+
+#include "pg/swap/chunk_builder.hpp"
+#include "pg/swap/chunk_plan.hpp"
+#include "pg/swap/chunk_records.hpp"
+#include "pg/swap/partition_watch.hpp"
+#include "pg/swap/publisher.hpp"
+#include "pg/swap/swap_commands.hpp"
+#include "pg/swap/swap_preflight.hpp"
+
+namespace backfill::pg {
+
+namespace {
+
+// The swap's operations, each handed to the file that does it.
+class SwapMode final : public Mode {
+public:
+    const TargetRequirements& target_requirements() const override { return kSwapRequirements; }
+    std::vector<PlannedChunk> plan_chunks(const TargetInfo& target, const RangeLimit& from,
+                                          const RangeLimit& to) const override {
+        return backfill::plan_chunks(target.partitions, from, to, target.qualified);
+    }
+    void preflight(const TargetInfo& target,
+                   const std::vector<PlannedChunk>& chunks) const override {
+        preflight_swap(target, chunks);
+    }
+    void record_chunks(std::int64_t job_id, const PlannedJob& plan) const override {
+        for (const auto& c : plan.chunks)
+            insert_chunk(job_id, c.chunk_no, plan.target.refs[c.partition_index],
+                         plan.target.partitions[c.partition_index]);
+    }
+    int adopt_new_chunks(const Job& job) const override { return adopt_new_partitions(job); }
+    void announce_uncovered(const Job& job) const override { announce_skipped_partitions(job); }
+    Outcome build(const Job& job, const ChunkRow& chunk) const override {
+        return build_chunk(job, chunk, parent_name(job));
+    }
+    PublishResult publish_ready(const Job& job, std::int64_t snapshot_budget_us) const override {
+        return pg::publish_ready(job, parent_name(job), snapshot_budget_us);
+    }
+    int publish_all_built(const Job& job) const override { return pg::publish_all_built(job); }
+    void discard_build(const Job& job, const ChunkRow& chunk) const override {
+        discard_shadow(job, chunk);
+    }
+    int discard_unpublished(const Job& job) const override { return drop_unpublished_shadows(job); }
+    int rollback(const Job& job, bool force) const override {
+        return restore_retained_originals(job, force);
+    }
+    int purge(const Job& job) const override { return drop_kept_tables(job); }
+};
+
+}  // namespace
+
+const Mode& swap_mode() {
+    static const SwapMode mode;
+    return mode;
+}
+
+}  // namespace backfill::pg
