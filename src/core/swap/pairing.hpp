@@ -22,4 +22,17 @@ struct Pairing {
 Pairing pair_by_identity(const std::vector<std::string>& live,
                          const std::vector<std::string>& shadow);
 
+// The same for objects that carry their identity in a member `identity`
+// (indexes, constraints, statistics objects as the catalog describes them).
+template <typename Described>
+Pairing pair_by_identity(const std::vector<Described>& live, const std::vector<Described>& shadow) {
+    const auto identities = [](const std::vector<Described>& objects) {
+        std::vector<std::string> out;
+        for (const auto& o : objects)
+            out.push_back(o.identity);
+        return out;
+    };
+    return pair_by_identity(identities(live), identities(shadow));
+}
+
 }  // namespace backfill

@@ -32,14 +32,6 @@ std::vector<TableConstraint> table_constraints(Oid relid, const std::string& bou
     return out;
 }
 
-// The identities of constraints, for pair_by_identity.
-std::vector<std::string> identities(const std::vector<TableConstraint>& constraints) {
-    std::vector<std::string> out;
-    for (const auto& c : constraints)
-        out.push_back(c.identity);
-    return out;
-}
-
 // Adds a constraint of the live partition to the shadow. A foreign key
 // is added NOT VALID within the job's lock_timeout (a moment's SHARE ROW
 // EXCLUSIVE lock on the referenced table, catalog only), then validated,
@@ -69,7 +61,7 @@ void complete_shadow_constraints(const Job& job, const SwapSpec& spec, Oid live,
     OwnerBox box(job.owner, kSafeSearchPath);
     auto on_live = table_constraints(live, spec.bound_check);
     auto on_shadow = table_constraints(shadow, spec.bound_check);
-    Pairing p = pair_by_identity(identities(on_live), identities(on_shadow));
+    Pairing p = pair_by_identity(on_live, on_shadow);
     std::string table = spec.schema + "." + spec.shadow;
     for (std::size_t j : p.shadow_only)
         execute_quietly("ALTER TABLE " + table + " DROP CONSTRAINT " +
@@ -82,7 +74,7 @@ std::string shadow_constraints_behind(const ChunkRow& chunk, const SwapSpec& spe
                                       Oid shadow) {
     auto on_live = table_constraints(live, spec.bound_check);
     auto on_shadow = table_constraints(shadow, spec.bound_check);
-    Pairing p = pair_by_identity(identities(on_live), identities(on_shadow));
+    Pairing p = pair_by_identity(on_live, on_shadow);
     if (!p.live_only.empty())
         return "constraint " + quote_ident(on_live[p.live_only[0]].name) + " of " +
                chunk_label(chunk) + " changed after its shadow was built";

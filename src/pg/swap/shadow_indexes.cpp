@@ -12,14 +12,6 @@ namespace backfill::pg {
 
 namespace {
 
-// The identities of a list of indexes, for pair_by_identity.
-std::vector<std::string> identities(const std::vector<LiveIndex>& indexes) {
-    std::vector<std::string> out;
-    for (const auto& i : indexes)
-        out.push_back(i.identity);
-    return out;
-}
-
 // A shadow index name (…_bf<job>_<chunk>_n<k>) that no relation uses yet,
 // for an index the shadow gains after its build.
 std::string free_shadow_index_name(const Job& job, const ChunkRow& chunk) {
@@ -84,12 +76,8 @@ std::vector<std::string> pair_statistics(const Job& job, const ChunkRow& chunk, 
                                          Oid live, Oid shadow) {
     auto on_live = live_statistics(live);
     auto on_shadow = live_statistics(shadow);
-    std::vector<std::string> live_ids, shadow_ids, names;
-    for (const auto& s : on_live)
-        live_ids.push_back(s.identity);
-    for (const auto& s : on_shadow)
-        shadow_ids.push_back(s.identity);
-    Pairing p = pair_by_identity(live_ids, shadow_ids);
+    std::vector<std::string> names;
+    Pairing p = pair_by_identity(on_live, on_shadow);
     for (std::size_t j : p.shadow_only)
         execute_quietly("DROP STATISTICS " + spec.schema + "." + quote_ident(on_shadow[j].name));
     std::vector<std::pair<std::string, std::string>> live_to_shadow;
@@ -167,7 +155,7 @@ void complete_shadow_indexes(const Job& job, const ChunkRow& chunk, const SwapSp
     OwnerBox box(job.owner, kSafeSearchPath);
     auto on_live = live_indexes(live);
     auto on_shadow = live_indexes(shadow);
-    Pairing p = pair_by_identity(identities(on_live), identities(on_shadow));
+    Pairing p = pair_by_identity(on_live, on_shadow);
     for (std::size_t j : p.shadow_only)
         drop_shadow_index(spec, on_shadow[j]);
     for (std::size_t i : p.live_only) {
@@ -185,7 +173,7 @@ PairedNames pair_for_publication(const Job& job, const ChunkRow& chunk, SwapSpec
                                  Oid shadow) {
     auto on_live = live_indexes(live);
     auto on_shadow = live_indexes(shadow);
-    Pairing p = pair_by_identity(identities(on_live), identities(on_shadow));
+    Pairing p = pair_by_identity(on_live, on_shadow);
     if (!p.live_only.empty())
         throw ShadowBehind{chunk.chunk_no,
                            "index " + qualified(chunk.part_schema, on_live[p.live_only[0]].name) +
