@@ -136,6 +136,32 @@ SELECT backfill.create('nw', 'versions',
 CALL backfill.run('nw');
 SELECT * FROM versions ORDER BY id;
 
+-- validate compares the range before and after the writes, inside the
+-- chunk's transaction: a failure writes nothing
+CREATE TABLE scores (id int PRIMARY KEY, points int NOT NULL);
+INSERT INTO scores SELECT g, g FROM generate_series(1, 20) g;
+SELECT backfill.create('scores-strict', 'scores',
+    $$SELECT id, points * 2 FROM scores WHERE id >= $1 AND id < $2$$, '1', '21',
+    '{"mode": "merge", "chunk_by": "id", "chunk_size": 10,
+      "validate": {"aggregates": [{"expr": "sum(points)", "max_delta_pct": 50}]}}') > 0
+    AS created;
+CALL backfill.run('scores-strict');
+SELECT chunk_no, state, error FROM backfill.chunks WHERE job_name = 'scores-strict';
+SELECT sum(points) AS unchanged_sum FROM scores;
+SELECT backfill.cancel('scores-strict');
+SELECT backfill.purge('scores-strict');
+SELECT backfill.create('scores-ok', 'scores',
+    $$SELECT id, points * 2 FROM scores WHERE id >= $1 AND id < $2$$, '1', '21',
+    '{"mode": "merge", "chunk_by": "id", "chunk_size": 10,
+      "validate": {"row_count_tolerance": 0, "unique": [["id"]],
+                   "aggregates": [{"expr": "sum(points)", "min_delta_pct": 99, "max_delta_pct": 101}],
+                   "query": "SELECT (SELECT sum(points) FROM {shadow}) = 2 * (SELECT sum(points) FROM {old})"}}') > 0
+    AS created;
+CALL backfill.run('scores-ok');
+SELECT chunk_no, state, validation->'passed' AS passed, validation->'aggregates'->0->'after' AS after
+FROM backfill.chunks WHERE job_name = 'scores-ok' ORDER BY chunk_no;
+SELECT sum(points) AS doubled_sum FROM scores;
+
 -- bad options: an error that says what to do, and nothing created
 SELECT backfill.create('bad', 'ledger', $$SELECT * FROM ledger_fixed WHERE id >= $1 AND id < $2$$,
     NULL, NULL, '{"mode": "merge", "chunk_by": "id", "lock_timeout": "1s"}');

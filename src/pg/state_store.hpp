@@ -103,6 +103,7 @@ struct MergeRecord {
     std::string build_ms;
     std::optional<std::string> write_xid;  // the xid its written rows carry; none: it wrote nothing
     std::optional<Bound> clamped_upper;    // the watermark cut the range here
+    std::optional<std::string> validation;  // the validate figures, as jsonb text
 };
 
 // running -> published: a merge chunk's writes are in place; event

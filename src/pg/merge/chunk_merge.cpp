@@ -7,6 +7,7 @@
 #include "core/merge/merge_sql.hpp"
 #include "core/user_error.hpp"
 #include "pg/build_timer.hpp"
+#include "pg/chunk_validation.hpp"
 #include "pg/key_values.hpp"
 #include "pg/merge/merge_target.hpp"
 #include "pg/pg_error.hpp"
@@ -65,24 +66,53 @@ std::pair<std::string, bool> describe_merge_error(const PgError& e) {
     return {e.message, false};
 }
 
-// The chunk's writes, in the caller's subtransaction; what they did.
-MergeRecord write_chunk(const Job& job, int chunk_no, const Range& range) {
-    MergeTable m = merge_table(job);
-    MergeRecord r;
-    auto t0 = std::chrono::steady_clock::now();
-    GucScope waits;
-    waits.set("lock_timeout", kRowLockWait);
-    BuildTimer timer(job.options.statement_timeout_us);
-    std::vector<std::string> stage = stage_statements(m, job.source);
-    // A security-restricted operation may not create a temporary table, so
-    // the empty staging table is made before the box (it runs no user code);
-    // the source fills it inside.
-    execute(stage[0]);
-    {
-        OwnerBox box(job.owner, job.search_path);
-        execute_with_bounds(stage[1], job.key_type, range.lower, range.upper);
+// Fails the chunk (its transaction rolled back) unless the validate rules
+// pass on the range's rows before the writes (copied to a temporary table
+// first) against the rows after them; the figures when they pass.
+class RangeValidation {
+public:
+    RangeValidation(const Job& job, const MergeTable& m, const Range& range)
+        : job_(job), m_(m), range_(range), active_(!job.options.validate.empty()) {
+        if (active_)
+            execute_with_bounds("CREATE TEMPORARY TABLE " + kBefore +
+                                    " ON COMMIT DROP AS SELECT * FROM " + m.target + " t WHERE t." +
+                                    m.chunk_by + " >= $1 AND t." + m.chunk_by + " < $2",
+                                job.key_type, range.lower, range.upper);
     }
+    std::optional<std::string> verdict(std::int64_t rows_before, std::int64_t rows_after) const {
+        if (!active_)
+            return std::nullopt;
+        execute("CREATE TEMPORARY VIEW " + kAfter + " AS SELECT * FROM " + m_.target +
+                " t WHERE t." + m_.chunk_by + " >= " + typed_literal(range_.lower, job_.key_type) +
+                " AND t." + m_.chunk_by + " < " + typed_literal(range_.upper, job_.key_type));
+        ValidationVerdict v = validate_chunk(job_, kBefore, kAfter, rows_before, rows_after);
+        execute("DROP VIEW " + kAfter);
+        if (!v.passed) {
+            std::string failures;
+            for (const auto& f : v.failures)
+                failures += (failures.empty() ? "" : "; ") + f;
+            throw PermanentFailure(
+                ErrorKind::WrongState,
+                "validation failed: " + failures + "; nothing of the chunk was written",
+                "See the validate option in the README.");
+        }
+        return v.figures_json;
+    }
+
+private:
+    inline static const std::string kBefore = "pg_temp.backfill_before";
+    inline static const std::string kAfter = "pg_temp.backfill_after";
+    const Job& job_;
+    const MergeTable& m_;
+    const Range& range_;
+    bool active_;
+};
+
+// Writes the staged rows of a chunk (m.stage), in the caller's
+// subtransaction and the owner's box; what they did.
+MergeRecord apply_staged(const Job& job, const MergeTable& m, int chunk_no, const Range& range) {
     OwnerBox box(job.owner, kSafeSearchPath);
+    MergeRecord r;
     if (Value twice = scalar(duplicate_key_statement(m)))
         throw PermanentFailure(ErrorKind::InvalidParameter,
                                "the source returned the key " + *twice + " more than once",
@@ -109,6 +139,31 @@ MergeRecord write_chunk(const Job& job, int chunk_no, const Range& range) {
     r.rows_inserted = static_cast<std::int64_t>(
         execute_with_bounds(insert_statement(m, chunk_no), job.key_type, range.lower, range.upper));
     r.rows_unchanged = std::stoll(*matched[0]) - r.rows_updated;
+    return r;
+}
+
+// The chunk's writes (staged in a temporary table, validated when asked),
+// in the caller's subtransaction; what they did.
+MergeRecord write_chunk(const Job& job, int chunk_no, const Range& range) {
+    MergeTable m = merge_table(job);
+    auto t0 = std::chrono::steady_clock::now();
+    GucScope waits;
+    waits.set("lock_timeout", kRowLockWait);
+    BuildTimer timer(job.options.statement_timeout_us);
+    std::vector<std::string> stage = stage_statements(m, job.source);
+    // A security-restricted operation may not create a temporary table, so
+    // the empty staging table (and the validation's copy of the range) are
+    // made before the box (they run no user code); the source fills the
+    // staging table inside.
+    execute(stage[0]);
+    RangeValidation validation(job, m, range);
+    {
+        OwnerBox box(job.owner, job.search_path);
+        execute_with_bounds(stage[1], job.key_type, range.lower, range.upper);
+    }
+    MergeRecord r = apply_staged(job, m, chunk_no, range);
+    r.validation =
+        validation.verdict(r.rows_before, r.rows_before + r.rows_inserted - r.rows_deleted);
     TransactionId xid = pg_guard([]() { return GetCurrentTransactionIdIfAny(); });
     if (TransactionIdIsValid(xid))
         r.write_xid = std::to_string(xid);

@@ -166,11 +166,6 @@ void refuse_unsupported(const TargetInfo& t, const JobOptions& options) {
                         "mode merge publishes chunk by chunk only (\"publish\": \"each\")",
                         "Each merge chunk is one transaction that commits its rows; publication "
                         "units of several chunks are not implemented for mode merge yet.");
-    if (!options.validate.empty())
-        throw UserError(ErrorKind::FeatureNotSupported,
-                        "option \"validate\" is not implemented for mode merge yet",
-                        "Remove validate; check the chunks' rows_before, rows_after and "
-                        "rows_updated in backfill.chunks instead.");
     for (const char* reserved : {kImageChunkColumn, kImageActionColumn})
         if (column_type(t.oid, reserved))
             throw UserError(ErrorKind::FeatureNotSupported,
