@@ -214,6 +214,16 @@ void record_chunk_merged(const Job& job, int chunk_no, const MergeRecord& r) {
                   (r.clamped_upper ? " (below the watermark " + r.clamped_upper->text + ")" : ""));
 }
 
+void record_chunk_staged(const Job& job, int chunk_no, std::int64_t rows_staged) {
+    require_chunk_move(job, chunk_no, lock_chunk(job, chunk_no).state, ChunkState::Built);
+    control_execute(
+        "UPDATE backfill.chunk SET state = 'built' WHERE job_id = $1::bigint"
+        " AND chunk_no = $2::int",
+        {key(job), std::to_string(chunk_no)});
+    log_event(job, chunk_no, Event::ChunkBuilt,
+              std::to_string(rows_staged) + " source rows staged for the unit");
+}
+
 void record_chunk_skipped(const Job& job, int chunk_no, const std::string& detail) {
     require_chunk_move(job, chunk_no, lock_chunk(job, chunk_no).state, ChunkState::Skipped);
     control_execute(

@@ -110,6 +110,10 @@ struct MergeRecord {
 // chunk_published with what it wrote.
 void record_chunk_merged(const Job& job, int chunk_no, const MergeRecord& record);
 
+// running -> built: a merge chunk's source rows are staged for its unit;
+// event chunk_built.
+void record_chunk_staged(const Job& job, int chunk_no, std::int64_t rows_staged);
+
 // running -> skipped: the chunk lies wholly at or above the watermark;
 // event skipped_above_watermark.
 void record_chunk_skipped(const Job& job, int chunk_no, const std::string& detail);

@@ -24,11 +24,6 @@ namespace {
 // retried (a live writer's transaction should be far shorter).
 constexpr const char* kRowLockWait = "5s";
 
-// The chunk's range as the core's bounds.
-struct Range {
-    Bound lower, upper;
-};
-
 // The watermark now (run as the owner, in the job's box), as a bound of
 // chunk_by's type; nullopt without one.
 std::optional<Bound> read_watermark(const Job& job) {
@@ -113,13 +108,14 @@ private:
 MergeRecord apply_staged(const Job& job, const MergeTable& m, int chunk_no, const Range& range) {
     OwnerBox box(job.owner, kSafeSearchPath);
     MergeRecord r;
-    if (Value twice = scalar(duplicate_key_statement(m)))
-        throw PermanentFailure(ErrorKind::InvalidParameter,
-                               "the source returned the key " + *twice + " more than once",
-                               "Each key may come once per chunk: deduplicate the source.");
     auto bounds = [&](const std::string& sql) {
         return query_with_bounds(sql, job.key_type, range.lower, range.upper);
     };
+    auto twice = bounds(duplicate_key_statement(m));
+    if (!twice.empty())
+        throw PermanentFailure(ErrorKind::InvalidParameter,
+                               "the source returned the key " + *twice[0][0] + " more than once",
+                               "Each key may come once per chunk: deduplicate the source.");
     Row matched = bounds(match_count_statement(m))[0];
     if (*matched[1] != "0")
         throw PermanentFailure(ErrorKind::InvalidParameter,
@@ -142,25 +138,19 @@ MergeRecord apply_staged(const Job& job, const MergeTable& m, int chunk_no, cons
     return r;
 }
 
-// The chunk's writes (staged in a temporary table, validated when asked),
-// in the caller's subtransaction; what they did.
-MergeRecord write_chunk(const Job& job, int chunk_no, const Range& range) {
-    MergeTable m = merge_table(job);
+// The chunk's writes, validated when asked, in the caller's
+// subtransaction; what they did. stage fills m.stage (outside any box: it
+// may create a temporary table) and returns it.
+MergeRecord write_chunk(const Job& job, MergeTable m, int chunk_no, const Range& range,
+                        const StageStep& stage) {
     auto t0 = std::chrono::steady_clock::now();
     GucScope waits;
     waits.set("lock_timeout", kRowLockWait);
     BuildTimer timer(job.options.statement_timeout_us);
-    std::vector<std::string> stage = stage_statements(m, job.source);
-    // A security-restricted operation may not create a temporary table, so
-    // the empty staging table (and the validation's copy of the range) are
-    // made before the box (they run no user code); the source fills the
-    // staging table inside.
-    execute(stage[0]);
+    m.stage = stage(m, range);
+    // the validation's copy of the range is made before any box, like the
+    // staging table
     RangeValidation validation(job, m, range);
-    {
-        OwnerBox box(job.owner, job.search_path);
-        execute_with_bounds(stage[1], job.key_type, range.lower, range.upper);
-    }
     MergeRecord r = apply_staged(job, m, chunk_no, range);
     r.validation =
         validation.verdict(r.rows_before, r.rows_before + r.rows_inserted - r.rows_deleted);
@@ -171,48 +161,76 @@ MergeRecord write_chunk(const Job& job, int chunk_no, const Range& range) {
     return r;
 }
 
+// The source's rows of the range in a temporary table of this transaction.
+// A security-restricted operation may not create one, so the empty table
+// is made before the box (it runs no user code); the source fills it
+// inside.
+std::string stage_in_temporary_table(const Job& job, const MergeTable& m, const Range& range) {
+    MergeTable temporary = m;
+    temporary.stage = "pg_temp.backfill_stage";
+    std::vector<std::string> stage = stage_statements(temporary, job.source);
+    execute(stage[0]);
+    OwnerBox box(job.owner, job.search_path);
+    execute_with_bounds(stage[1], job.key_type, range.lower, range.upper);
+    return temporary.stage;
+}
+
 }  // namespace
+
+bool merge_in_place(const Job& job, const MergeTable& m, const ChunkRow& chunk,
+                    const StageStep& stage) {
+    Range range{Bound{BoundKind::Finite, chunk.lower_key, chunk.lower_bound},
+                Bound{BoundKind::Finite, chunk.upper_key, chunk.upper_bound}};
+    std::optional<Bound> watermark = read_watermark(job);
+    if (watermark && compare_bounds(*watermark, range.lower) <= 0) {
+        record_chunk_skipped(
+            job, chunk.chunk_no,
+            "the watermark " + watermark->text + " is at or below " + range.lower.text);
+        return false;
+    }
+    std::optional<Bound> clamped;
+    if (watermark && compare_bounds(*watermark, range.upper) < 0)
+        clamped = range.upper = *watermark;
+    MergeRecord record = write_chunk(job, m, chunk.chunk_no, range, stage);
+    record.clamped_upper = clamped;
+    record_chunk_merged(job, chunk.chunk_no, record);
+    return true;
+}
+
+Outcome record_merge_failure(const Job& job, const ChunkRow& chunk, const std::exception& error) {
+    if (const auto* p = dynamic_cast<const PermanentFailure*>(&error))
+        return record_failure(job, chunk, p->what(), true);
+    if (const auto* u = dynamic_cast<const UserError*>(&error))
+        return record_failure(job, chunk, u->what(), false);
+    const auto& e = dynamic_cast<const PgError&>(error);
+    bool timed_out = build_timed_out();
+    if (is_user_cancel(e) && !timed_out)
+        throw e;
+    if (timed_out)
+        return record_failure(job, chunk, "merging the chunk exceeded statement_timeout", false);
+    auto [message, permanent] = describe_merge_error(e);
+    return record_failure(job, chunk, message, permanent);
+}
 
 Outcome merge_chunk(const Job& job, const ChunkRow& chunk) {
     try {
         start_chunk_attempt(job, chunk.chunk_no);
         commit_step();
-        Range range{Bound{BoundKind::Finite, chunk.lower_key, chunk.lower_bound},
-                    Bound{BoundKind::Finite, chunk.upper_key, chunk.upper_bound}};
-        bool skipped = false;
+        bool merged = false;
         in_subtransaction([&]() {
-            std::optional<Bound> watermark = read_watermark(job);
-            if (watermark && compare_bounds(*watermark, range.lower) <= 0) {
-                record_chunk_skipped(
-                    job, chunk.chunk_no,
-                    "the watermark " + watermark->text + " is at or below " + range.lower.text);
-                skipped = true;
-                return;
-            }
-            std::optional<Bound> clamped;
-            if (watermark && compare_bounds(*watermark, range.upper) < 0)
-                clamped = range.upper = *watermark;
-            MergeRecord record = write_chunk(job, chunk.chunk_no, range);
-            record.clamped_upper = clamped;
-            record_chunk_merged(job, chunk.chunk_no, record);
+            merged = merge_in_place(job, merge_table(job), chunk,
+                                    [&](const MergeTable& m, const Range& range) {
+                                        return stage_in_temporary_table(job, m, range);
+                                    });
         });
         commit_step();
-        if (!skipped)
+        if (merged)
             notice("backfill job \"" + job.name + "\": " + chunk_label(chunk) + " merged");
         return Outcome::Published;
-    } catch (const PermanentFailure& e) {
-        return record_failure(job, chunk, e.what(), true);
     } catch (const UserError& e) {
-        return record_failure(job, chunk, e.what(), false);
+        return record_merge_failure(job, chunk, e);
     } catch (const PgError& e) {
-        bool timed_out = build_timed_out();
-        if (is_user_cancel(e) && !timed_out)
-            throw;
-        if (timed_out)
-            return record_failure(job, chunk, "merging the chunk exceeded statement_timeout",
-                                  false);
-        auto [message, permanent] = describe_merge_error(e);
-        return record_failure(job, chunk, message, permanent);
+        return record_merge_failure(job, chunk, e);
     }
 }
 
