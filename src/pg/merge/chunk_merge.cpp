@@ -68,11 +68,16 @@ class RangeValidation {
 public:
     RangeValidation(const Job& job, const MergeTable& m, const Range& range)
         : job_(job), m_(m), range_(range), active_(!job.options.validate.empty()) {
-        if (active_)
-            execute_with_bounds("CREATE TEMPORARY TABLE " + kBefore +
-                                    " ON COMMIT DROP AS SELECT * FROM " + m.target + " t WHERE t." +
-                                    m.chunk_by + " >= $1 AND t." + m.chunk_by + " < $2",
-                                job.key_type, range.lower, range.upper);
+        if (!active_)
+            return;
+        // created empty outside the box (a restricted operation may not
+        // create a temporary table), filled inside it (policies may run)
+        execute("CREATE TEMPORARY TABLE " + kBefore + " ON COMMIT DROP AS SELECT * FROM " +
+                m.target + " WITH NO DATA");
+        OwnerBox box(job.owner, kSafeSearchPath);
+        execute_with_bounds("INSERT INTO " + kBefore + " SELECT * FROM " + m.target +
+                                " t WHERE t." + m.chunk_by + " >= $1 AND t." + m.chunk_by + " < $2",
+                            job.key_type, range.lower, range.upper);
     }
     std::optional<std::string> verdict(std::int64_t rows_before, std::int64_t rows_after) const {
         if (!active_)
@@ -81,7 +86,9 @@ public:
                 " t WHERE t." + m_.chunk_by + " >= " + typed_literal(range_.lower, job_.key_type) +
                 " AND t." + m_.chunk_by + " < " + typed_literal(range_.upper, job_.key_type));
         ValidationVerdict v = validate_chunk(job_, kBefore, kAfter, rows_before, rows_after);
+        // the next chunk of a unit makes its own, in the same transaction
         execute("DROP VIEW " + kAfter);
+        execute("DROP TABLE " + kBefore);
         if (!v.passed) {
             std::string failures;
             for (const auto& f : v.failures)
