@@ -168,12 +168,15 @@ CREATE TABLE tallies (id int PRIMARY KEY, n int);
 INSERT INTO tallies SELECT g, 0 FROM generate_series(1, 30) g;
 SELECT backfill.create('tally-end', 'tallies',
     $$SELECT id, 1 FROM tallies WHERE id >= $1 AND id < $2$$, '1', '31',
-    '{"mode": "merge", "chunk_by": "id", "chunk_size": 10, "publish": "end"}') > 0 AS created;
+    '{"mode": "merge", "chunk_by": "id", "chunk_size": 10, "publish": "end",
+      "validate": {"row_count_tolerance": 0, "aggregates": [{"expr": "sum(n)"}]}}') > 0 AS created;
 CALL backfill.run('tally-end');
 SELECT count(*) AS chunks, count(DISTINCT c.build_xid::text) AS transactions
 FROM backfill.chunk c JOIN backfill.job j ON j.id = c.job_id
 WHERE j.name = 'tally-end' AND c.state = 'published';
 SELECT action, chunks FROM backfill.releases WHERE job_name = 'tally-end';
+SELECT chunk_no, validation->'passed' AS passed FROM backfill.chunks WHERE job_name = 'tally-end'
+ORDER BY chunk_no;
 SELECT sum(n) AS corrected FROM tallies;
 SELECT backfill.purge('tally-end');
 SELECT backfill.create('tally-manual', 'tallies',
