@@ -1,5 +1,6 @@
 #include "pg/chunk_runner.hpp"
 
+#include "core/claim_miss.hpp"
 #include "core/lock_space.hpp"
 #include "core/settlement.hpp"
 #include "core/snapshot_wait.hpp"
@@ -14,21 +15,29 @@ namespace backfill::pg {
 
 namespace {
 
-// Takes the next chunk to build that nobody works on: a pending one, or a
-// running one whose session is gone (its chunk lock is free). Built chunks
+// The chunks of job $1 nobody works on: pending, or running with their
+// chunk lock ($3: the lock space, $2: this database) free, which is the
+// case when the session that ran them is gone (see chunk_lock.cpp).
+constexpr const char* kFreeChunks =
+    " FROM backfill.chunk WHERE job_id = $1::bigint"
+    " AND state IN ('pending', 'running')"
+    " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l WHERE l.locktype = 'advisory'"
+    "  AND l.objsubid = $3::int AND l.granted AND l.classid = job_id::oid"
+    "  AND l.objid = chunk_no::oid AND l.database = $2::oid)";
+
+// The parameters of kFreeChunks.
+std::vector<Value> free_chunk_params(const Job& job) {
+    return {job_key(job), std::to_string(MyDatabaseId), std::to_string(lock_space::kChunk)};
+}
+
+// Takes the next chunk to build that nobody works on, the first free one
+// by chunk_no that is not row-locked by a concurrent claim. Built chunks
 // are not claimed: publishing takes them, unit by unit. The chunk's lock
 // is left in claimed.
 std::optional<ChunkRow> claim_next(const Job& job, ChunkLock& claimed) {
-    auto rows = control_query(
-        "SELECT chunk_no FROM backfill.chunk WHERE job_id = $1::bigint"
-        " AND state IN ('pending', 'running')"
-        // leave out chunks another session holds (see chunk_lock.cpp)
-        " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l WHERE l.locktype = 'advisory'"
-        "  AND l.objsubid = $3::int AND l.granted AND l.classid = job_id::oid"
-        "  AND l.objid = chunk_no::oid AND l.database = $2::oid)"
-        " ORDER BY chunk_no"
-        " LIMIT 16 FOR UPDATE SKIP LOCKED",
-        {job_key(job), std::to_string(MyDatabaseId), std::to_string(lock_space::kChunk)});
+    auto rows = control_query(std::string("SELECT chunk_no") + kFreeChunks +
+                                  " ORDER BY chunk_no LIMIT 16 FOR UPDATE SKIP LOCKED",
+                              free_chunk_params(job));
     for (const auto& r : rows) {
         int chunk_no = std::stoi(*r[0]);
         if (!claimed.try_take(job.id, chunk_no))
@@ -39,6 +48,15 @@ std::optional<ChunkRow> claim_next(const Job& job, ChunkLock& claimed) {
     }
     commit_step();
     return std::nullopt;
+}
+
+// After a claim that took nothing: whether chunks are free all the same
+// (they were row-locked by another runner's claim at that instant), so
+// that the runner claims again instead of leaving the job (after_claim_miss).
+ClaimRetry retry_after_miss(const Job& job, int misses) {
+    auto rows = control_query(std::string("SELECT count(*)") + kFreeChunks, free_chunk_params(job));
+    commit_step();
+    return after_claim_miss(std::stoi(*rows[0][0]), misses);
 }
 
 // Once nothing is left to build: chunks the target gained since create
@@ -89,6 +107,7 @@ void work_job(const Job& initial, std::optional<int> max_chunks, ChunkLock& clai
     Job job = initial;
     const Mode& mode = mode_of(job);
     int processed = 0;
+    int misses = 0;
     bool snapshots_ran_out = false;
     for (;;) {
         if (max_chunks && processed >= *max_chunks) {
@@ -119,12 +138,18 @@ void work_job(const Job& initial, std::optional<int> max_chunks, ChunkLock& clai
             continue;
         }
         if (!chunk) {
+            ClaimRetry retry = retry_after_miss(job, ++misses);
+            if (retry.again) {
+                sleep_ms(retry.pause_ms);
+                continue;
+            }
             bool adopted = settle(job);
             commit_step();
             if (adopted)
                 continue;
             break;
         }
+        misses = 0;
         report_activity("backfill job \"" + job.name + "\": building " + chunk_label(*chunk));
         auto started = std::chrono::steady_clock::now();
         std::int64_t wal_before = wal_insert_position();
