@@ -97,7 +97,8 @@ bool settle(const Job& job) {
 }
 
 // The loop every runner shares: publish what is ready, claim a chunk,
-// build it, until the job is no longer running, nothing is left to claim,
+// build it, until the job is no longer running, nothing is left to claim
+// (a claim that met another claim's row locks tries again: retry_after_miss),
 // or max_chunks chunks were built. Once older snapshots outlived
 // snapshot_wait, publishing only looks while chunks are left to build, and
 // waits the whole bound again when none is: a running job never loses its
