@@ -11,6 +11,8 @@
 #     and one microsecond before every bound; the source is sloppy and
 #     produces rows of the neighbouring days too: each chunk writes only
 #     the rows of its own range, rows outside [range_from, range_to) stay.
+#  c  Partitioned targets: HASH-partitioned, every chunk spanning all the
+#     partitions; RANGE-partitioned with chunk_by and chunk_size defaulted.
 
 use strict;
 use warnings;
@@ -112,6 +114,48 @@ CREATE TABLE e_before AS SELECT id, xmin::text AS x FROM e;
 	is(rows_of($node, $db, 'e', 'ts, v'), $expected,
 		'every even id inside the range is updated, nothing else; no row moved or lost');
 	is(changed_rows($node, $db, 'e', 'e_before'), '37', 'only the 37 updated rows have a new version');
+};
+
+subtest 'c: partitioned tables, a chunk spanning partitions' => sub {
+	# HASH-partitioned by id, chunked by id: every chunk spans the three
+	# partitions. RANGE-partitioned by day, chunk_by left to its default
+	# (the partition key) and chunk_size to "1 day".
+	sql(q{
+CREATE TABLE hp (id bigint PRIMARY KEY, v int NOT NULL) PARTITION BY HASH (id);
+CREATE TABLE hp_0 PARTITION OF hp FOR VALUES WITH (MODULUS 3, REMAINDER 0);
+CREATE TABLE hp_1 PARTITION OF hp FOR VALUES WITH (MODULUS 3, REMAINDER 1);
+CREATE TABLE hp_2 PARTITION OF hp FOR VALUES WITH (MODULUS 3, REMAINDER 2);
+INSERT INTO hp SELECT g, g FROM generate_series(1, 300) g WHERE g <> 150;
+CREATE TABLE hp_fixed AS SELECT g AS id, CASE WHEN g % 4 = 0 THEN -g ELSE g END AS v
+FROM generate_series(1, 300) g WHERE g <> 250;
+CREATE TABLE rp (id bigint NOT NULL, day date NOT NULL, v int NOT NULL, PRIMARY KEY (id, day)) PARTITION BY RANGE (day);
+CREATE TABLE rp_1 PARTITION OF rp FOR VALUES FROM ('2024-01-01') TO ('2024-01-03');
+CREATE TABLE rp_2 PARTITION OF rp FOR VALUES FROM ('2024-01-03') TO ('2024-01-05');
+INSERT INTO rp SELECT g, date '2024-01-01' + g % 4, g FROM generate_series(1, 400) g;
+});
+	create_merge_job($node, $db, 'hash', 'hp', 'SELECT id, v FROM hp_fixed WHERE id >= $1 AND id < $2',
+		'1', '301', '"chunk_by": "id", "chunk_size": 100, "delete_missing": true');
+	sql("CALL backfill.run('hash')");
+	is(job_state($node, $db, 'hash'), 'completed', 'hash: the job completes');
+	# chunk 1: 25 negated; chunk 2: 25 negated, 150 inserted; chunk 3: 25
+	# negated, 250 deleted
+	is(merge_counts($node, $db, 'hash'),
+		"1|published|0|25|0|75\n2|published|1|25|0|74\n3|published|0|25|1|74",
+		'hash: rows inserted/updated/deleted/unchanged per chunk');
+	is(rows_of($node, $db, 'hp', 'v'), rows_of($node, $db, 'hp_fixed', 'v'), 'hash: exactly the corrected rows');
+	is(sql('SELECT count(*) FROM hp_0') + sql('SELECT count(*) FROM hp_1') + sql('SELECT count(*) FROM hp_2'),
+		'299', 'hash: every row in its partition');
+
+	create_merge_job($node, $db, 'range', 'rp',
+		'SELECT id, day, CASE WHEN id % 5 = 0 THEN v + 1 ELSE v END FROM rp WHERE day >= $1 AND day < $2',
+		'2024-01-01', '2024-01-05', '');
+	is(sql("SELECT count(*) FROM backfill.chunks WHERE job_name = 'range'"), '4',
+		'range: one chunk per day by default');
+	sql("CALL backfill.run('range')");
+	is(job_state($node, $db, 'range'), 'completed', 'range: the job completes');
+	is( sql("SELECT string_agg(rows_updated || '/' || rows_unchanged, ',' ORDER BY chunk_no) FROM backfill.chunks WHERE job_name = 'range'"),
+		'20/80,20/80,20/80,20/80', 'range: every fifth row updated on each day');
+	is(sql('SELECT count(*) FROM rp WHERE v <> id + (id % 5 = 0)::int'), '0', 'range: exactly the corrected rows');
 };
 
 $node->stop;

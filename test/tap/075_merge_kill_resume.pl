@@ -10,8 +10,7 @@
 #   a  the reference, uninterrupted;
 #   b  killed while chunk 3's source runs (held at a gate);
 #   c  killed while chunk 3 writes: a row trigger holds the update of id
-#      2500, after some rows of the chunk were already written in its
-#      transaction.
+#      2500 inside the chunk's transaction, once the chunk began writing.
 
 use strict;
 use warnings;
