@@ -73,13 +73,16 @@ sub expected_rows
 	return join(',', map { "$_:$row{$_}" } sort { $a <=> $b } keys %row);
 }
 
-# A session of its own holding an uncommitted write.
+# A session of its own holding an uncommitted write; returns the session
+# and its backend's pid.
 sub hold
 {
 	my ($statement) = @_;
 	my $s = $node->background_psql($db);
+	my $pid = $s->query_safe('SELECT pg_backend_pid()');
+	chomp $pid;
 	$s->query_safe("BEGIN; $statement;");
-	return $s;
+	return [ $s, $pid ];
 }
 
 for my $rule (qw(source_wins live_wins newer_wins))
@@ -114,9 +117,9 @@ INSERT INTO gate_closed VALUES ('$rule:1'), ('$rule:101');
 
 	for my $holder ($w4, $w9)
 	{
-		wait_until_blocked_or_done($node, $db, $pid, $rule, 1);
-		$holder->query_safe('COMMIT;');
-		$holder->quit;
+		wait_until_blocked_or_done($node, $db, $pid, $holder->[1], $rule, 1);
+		$holder->[0]->query_safe('COMMIT;');
+		$holder->[0]->quit;
 	}
 	# Chunk 1 ends although 101 stays locked: it locks nothing outside its range.
 	wait_for_query($node, $db,
@@ -124,8 +127,8 @@ INSERT INTO gate_closed VALUES ('$rule:1'), ('$rule:101');
 		'published', "$rule: chunk 1 to be published while row 101 is locked");
 	wait_for_query($node, $db, "SELECT wait_event FROM pg_stat_activity WHERE pid = $pid",
 		'PgSleep', "$rule: the runner to wait at the gate of chunk 2");
-	$w101->query_safe('COMMIT;');
-	$w101->quit;
+	$w101->[0]->query_safe('COMMIT;');
+	$w101->[0]->quit;
 	sql("DELETE FROM gate_closed WHERE k = '$rule:101'");
 
 	is(finish_psql($runner), 0, "$rule: CALL backfill.run finished") or diag($runner->{err});

@@ -86,25 +86,26 @@ sub create_merge_job
 		  . $lit->($from) . ', ' . $lit->($to) . ", '$json')");
 }
 
-# wait_until_blocked_or_done(NODE, DB, PID, JOB, CHUNK): waits (at most
-# 10 s, then goes on) until the runner PID waits for a lock held by another
-# session, or chunk CHUNK of JOB is no longer running or was tried again.
-# The test then releases a lock it holds: whatever the merge does with a
-# locked row (wait, or give up and retry the chunk), it meets the release.
+# wait_until_blocked_or_done(NODE, DB, PID, HOLDER_PID, JOB, CHUNK): waits
+# (at most 5 s, then goes on) until the runner PID waits for a lock held by
+# the session HOLDER_PID, or chunk CHUNK of JOB is no longer running or was
+# tried again. The test then releases what HOLDER_PID holds: whatever the
+# merge does with a locked row (wait, or give up and retry the chunk), it
+# meets the release.
 sub wait_until_blocked_or_done
 {
-	my ($node, $db, $pid, $job, $chunk) = @_;
-	my $deadline = time + 10;
+	my ($node, $db, $pid, $holder_pid, $job, $chunk) = @_;
+	my $deadline = time + 5;
 	while (time < $deadline)
 	{
 		my $r = $node->safe_psql($db,
-			"SELECT (SELECT cardinality(pg_blocking_pids($pid)) > 0)"
+			"SELECT $holder_pid = ANY (pg_blocking_pids($pid))"
 			  . " OR (SELECT state <> 'running' OR attempts > 1 FROM backfill.chunks"
 			  . " WHERE job_name = '$job' AND chunk_no = $chunk)");
 		return 1 if $r eq 't';
 		usleep(50_000);
 	}
-	diag("runner $pid neither blocked nor done with chunk $chunk of $job after 10 s");
+	note("runner $pid not blocked by $holder_pid, chunk $chunk of $job still running after 5 s");
 	return 0;
 }
 
