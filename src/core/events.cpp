@@ -32,9 +32,10 @@ const char* const kEventWords[] = {"created",
                                    "retry",
                                    "partition_added",
                                    "build_aborted",
-                                   "snapshot_wait_timeout"};
+                                   "snapshot_wait_timeout",
+                                   "skipped_above_watermark"};
 
-constexpr int kEventCount = static_cast<int>(Event::SnapshotWaitTimeout) + 1;
+constexpr int kEventCount = static_cast<int>(Event::SkippedAboveWatermark) + 1;
 static_assert(sizeof kEventWords / sizeof kEventWords[0] == kEventCount, "one word per event");
 
 }  // namespace

@@ -35,6 +35,7 @@ enum class Event {
     PartitionAdded,
     BuildAborted,
     SnapshotWaitTimeout,
+    SkippedAboveWatermark,
 };
 
 // The word stored in backfill.event.event ("chunk_built", ...).

@@ -24,6 +24,10 @@ std::string shadow_index_name(const std::string& partition, std::int64_t job_id,
                               int k);
 std::string retained_index_name(const std::string& index, std::int64_t job_id, int chunk_no, int k);
 
+// "<target, truncated>_bf<job>_before" and "..._bf<job>_before_chunk": a
+// merge job's before-image table and its index.
+std::string before_image_name(const std::string& target, std::int64_t job_id);
+std::string before_image_index_name(const std::string& target, std::int64_t job_id);
 // "backfill_guard_<job>": the trigger that records writes to a partition.
 std::string guard_trigger_name(std::int64_t job_id);
 

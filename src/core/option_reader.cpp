@@ -199,6 +199,43 @@ ReleaseInfo read_release(const OptionSpec& spec, const json& value) {
     return release;
 }
 
+// Names: one column name, or a non-empty array of them, each a non-empty
+// string.
+OptionValue read_names(const OptionSpec& spec, const json& value) {
+    const std::string expected = "an array of column names such as [\"id\"]";
+    OptionValue v;
+    if (value.is_string() && has_text(value.get<std::string>())) {
+        v.names.push_back(value.get<std::string>());
+        return v;
+    }
+    if (!value.is_array() || value.empty()) {
+        refuse_option(spec.name, expected, value, spec.doc);
+    }
+    for (std::size_t i = 0; i < value.size(); ++i) {
+        if (!value[i].is_string() || !has_text(value[i].get<std::string>())) {
+            refuse_option(element_path(spec.name, i), "a column name", value[i], spec.doc);
+        }
+        v.names.push_back(value[i].get<std::string>());
+    }
+    return v;
+}
+
+// Width: a positive number (kept as JSON writes it) or an interval's text,
+// which the PostgreSQL layer reads against chunk_by's type at create.
+OptionValue read_width(const OptionSpec& spec, const json& value) {
+    const std::string expected = "a positive number or an interval such as \"1 day\"";
+    OptionValue v;
+    if (value.is_number() && value.get<double>() > 0 && std::isfinite(value.get<double>())) {
+        v.text = value.dump();
+        return v;
+    }
+    if (!value.is_string() || !has_text(value.get<std::string>())) {
+        refuse_option(spec.name, expected, value, spec.doc);
+    }
+    v.text = value.get<std::string>();
+    return v;
+}
+
 }  // namespace
 
 // Every option error says the path, what the value must be, and what it was.
@@ -255,6 +292,16 @@ OptionValue read_option(const OptionSpec& spec, const json& value,
             }
             v.rules = parse_validation(value, spec.name);
             return v;
+        case OptionType::Names:
+            return read_names(spec, value);
+        case OptionType::Name:
+            if (!value.is_string() || !has_text(value.get<std::string>())) {
+                refuse_option(spec.name, "a column name as a non-empty string", value, spec.doc);
+            }
+            v.text = value.get<std::string>();
+            return v;
+        case OptionType::Width:
+            return read_width(spec, value);
         case OptionType::Release:
             break;
     }

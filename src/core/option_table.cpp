@@ -60,6 +60,19 @@ std::optional<T> optional_integer(const OptionValue& v) {
 // PublishMode: the index of a choice is its enumerator.
 const char* const kOnFailure[] = {"stop", "continue"};
 const char* const kPublish[] = {"each", "batch", "end", "manual"};
+const char* const kConflict[] = {"source_wins", "live_wins", "newer_wins"};
+
+// An optional text: an absent value is the option's null.
+OptionValue text_or_null(const std::optional<std::string>& text) {
+    OptionValue v;
+    v.is_null = !text;
+    v.text = text.value_or("");
+    return v;
+}
+// The storing side of text_or_null.
+std::optional<std::string> optional_text(const OptionValue& v) {
+    return v.is_null ? std::nullopt : std::optional<std::string>(v.text);
+}
 
 // The table itself. A new option is one entry here, one field of
 // JobOptions and one row of the README's options table.
@@ -71,9 +84,10 @@ std::vector<OptionSpec> make_table() {
          0,
          0,
          "",
-         {"swap"},
+         {"swap", "merge"},
          "\"swap\"",
-         "Only swap mode exists: each chunk is a partition built off to the side and swapped in.",
+         "\"swap\" builds each partition off to the side and swaps it in; \"merge\" corrects "
+         "rows in place, range by range of chunk_by, on any table.",
          SpecPlace::Execution,
          [](JobOptions& o, const OptionValue& v) { o.mode = v.text; },
          [](const JobOptions& o) { return text_value(o.mode); }},
@@ -396,6 +410,112 @@ std::vector<OptionSpec> make_table() {
          SpecPlace::Execution,
          [](JobOptions& o, const OptionValue& v) { o.include_new_partitions = v.boolean; },
          [](const JobOptions& o) { return boolean_value(o.include_new_partitions); }},
+        {"key",
+         OptionType::Names,
+         true,
+         0,
+         0,
+         "",
+         {},
+         "null",
+         "Mode merge: the columns of a unique key of the target (a primary key or a unique index "
+         "on exactly these columns), such as [\"id\"]; null means the primary key.",
+         SpecPlace::Execution,
+         [](JobOptions& o, const OptionValue& v) { o.merge.key = v.names; },
+         [](const JobOptions& o) {
+             OptionValue v;
+             v.is_null = o.merge.key.empty();
+             v.names = o.merge.key;
+             return v;
+         }},
+        {"chunk_by",
+         OptionType::Name,
+         true,
+         0,
+         0,
+         "",
+         {},
+         "null",
+         "Mode merge: the column whose ranges are the chunks (date, timestamp, timestamptz, "
+         "smallint, integer, bigint or numeric); null means the range partition key.",
+         SpecPlace::Execution,
+         [](JobOptions& o, const OptionValue& v) { o.merge.chunk_by = optional_text(v); },
+         [](const JobOptions& o) { return text_or_null(o.merge.chunk_by); }},
+        {"chunk_size",
+         OptionType::Width,
+         true,
+         0,
+         0,
+         "",
+         {},
+         "null",
+         "Mode merge: the width of one chunk's range of chunk_by, an interval string such as "
+         "\"1 day\" for dates and times, a positive number otherwise; null means \"1 day\" or "
+         "100000.",
+         SpecPlace::Execution,
+         [](JobOptions& o, const OptionValue& v) { o.merge.chunk_size = optional_text(v); },
+         [](const JobOptions& o) { return text_or_null(o.merge.chunk_size); }},
+        {"conflict",
+         OptionType::Choice,
+         false,
+         0,
+         0,
+         "",
+         {kConflict[0], kConflict[1], kConflict[2]},
+         "\"source_wins\"",
+         "Mode merge: \"source_wins\" replaces the live row, \"live_wins\" only inserts missing "
+         "rows, \"newer_wins\" replaces the live row when the source's version_column is greater "
+         "or equal.",
+         SpecPlace::Execution,
+         [](JobOptions& o, const OptionValue& v) {
+             for (int i = 0; i < 3; ++i) {
+                 if (v.text == kConflict[i]) {
+                     o.merge.conflict = static_cast<Conflict>(i);
+                 }
+             }
+         },
+         [](const JobOptions& o) {
+             return text_value(kConflict[static_cast<int>(o.merge.conflict)]);
+         }},
+        {"version_column",
+         OptionType::Name,
+         true,
+         0,
+         0,
+         "",
+         {},
+         "null",
+         "Mode merge: the column of an orderable type that says which row is newer; required "
+         "with \"conflict\": \"newer_wins\", refused otherwise.",
+         SpecPlace::Execution,
+         [](JobOptions& o, const OptionValue& v) { o.merge.version_column = optional_text(v); },
+         [](const JobOptions& o) { return text_or_null(o.merge.version_column); }},
+        {"delete_missing",
+         OptionType::Boolean,
+         false,
+         0,
+         0,
+         "",
+         {},
+         "false",
+         "Mode merge: rows of the target inside a chunk's range that the source no longer "
+         "produces are deleted.",
+         SpecPlace::Execution,
+         [](JobOptions& o, const OptionValue& v) { o.merge.delete_missing = v.boolean; },
+         [](const JobOptions& o) { return boolean_value(o.merge.delete_missing); }},
+        {"watermark",
+         OptionType::Query,
+         true,
+         0,
+         0,
+         "",
+         {},
+         "null",
+         "Mode merge: a query returning one value of chunk_by's type, the live ingest's "
+         "watermark; rows at or above it are never written.",
+         SpecPlace::Execution,
+         [](JobOptions& o, const OptionValue& v) { o.merge.watermark = optional_text(v); },
+         [](const JobOptions& o) { return text_or_null(o.merge.watermark); }},
     };
 }
 
@@ -412,6 +532,26 @@ const OptionSpec* find_option(const std::string& name) {
     for (const OptionSpec& spec : option_table()) {
         if (name == spec.name) {
             return &spec;
+        }
+    }
+    return nullptr;
+}
+
+// The options one mode's jobs take and the other's refuse.
+const char* option_mode(const std::string& name) {
+    static const char* const swap_only[] = {"lock_timeout", "swap_retries", "retain",
+                                            "snapshot_wait", "include_new_partitions"};
+    static const char* const merge_only[] = {"key",      "chunk_by",       "chunk_size",
+                                             "conflict", "version_column", "delete_missing",
+                                             "watermark"};
+    for (const char* option : swap_only) {
+        if (name == option) {
+            return "swap";
+        }
+    }
+    for (const char* option : merge_only) {
+        if (name == option) {
+            return "merge";
         }
     }
     return nullptr;

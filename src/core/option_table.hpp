@@ -25,6 +25,9 @@ enum class OptionType {
     Query,     // SQL as a non-empty string
     Rules,     // the validation rules object (core/validation.hpp)
     Release,   // the audit record object
+    Names,     // column names: a non-empty array of non-empty strings (or one string)
+    Name,      // a column name: a non-empty string
+    Width,     // a positive JSON number, or a non-empty string (an interval)
 };
 
 // Where a specification document carries the option.
@@ -39,10 +42,11 @@ enum class SpecPlace {
 // the type. is_null: the option was null (none, off).
 struct OptionValue {
     bool is_null = false;
-    std::int64_t integer = 0;  // Integer, PositiveBigint, Duration (microseconds)
-    double number = 0;         // Ratio
-    bool boolean = false;      // Boolean
-    std::string text;          // Choice, Query
+    std::int64_t integer = 0;        // Integer, PositiveBigint, Duration (microseconds)
+    double number = 0;               // Ratio
+    bool boolean = false;            // Boolean
+    std::string text;                // Choice, Query, Name, Width
+    std::vector<std::string> names;  // Names
     std::vector<TimeWindow> windows;
     ValidationSpec rules;
     ReleaseInfo release;
@@ -67,6 +71,11 @@ const std::vector<OptionSpec>& option_table();
 
 // The option named name; nullptr for an unknown key.
 const OptionSpec* find_option(const std::string& name);
+
+// The mode an option belongs to ("swap", "merge"), or nullptr for an
+// option of every mode: a job of another mode refuses it, and its echo
+// leaves it out.
+const char* option_mode(const std::string& name);
 
 // "a, b, c and d": the names of the options a specification carries under
 // place, or of every option when place is nullopt; for hints.

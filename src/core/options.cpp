@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include <cctype>
 #include <cstddef>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -44,7 +45,21 @@ std::string value_json(const OptionSpec& spec, const OptionValue& v) {
     switch (spec.type) {
         case OptionType::Choice:
         case OptionType::Query:
+        case OptionType::Name:
             return json_quote(v.text);
+        case OptionType::Names: {
+            std::string out;
+            for (const std::string& name : v.names) {
+                out += (out.empty() ? "" : ", ") + json_quote(name);
+            }
+            return "[" + out + "]";
+        }
+        case OptionType::Width:
+            // a number stays a number; an interval stays a string
+            return !v.text.empty() && (std::isdigit(static_cast<unsigned char>(v.text[0])) != 0) &&
+                           v.text.find_first_not_of("0123456789.eE+-") == std::string::npos
+                       ? v.text
+                       : json_quote(v.text);
         case OptionType::Integer:
         case OptionType::PositiveBigint:
             return std::to_string(v.integer);
@@ -90,6 +105,39 @@ void settle_publication(JobOptions& options, bool publish_given) {
     }
 }
 
+// An option of the other mode is refused by name, so that nobody believes
+// it does something here.
+void refuse_other_mode(const JobOptions& options, const json& object) {
+    for (const auto& item : object.items()) {
+        const char* belongs = option_mode(item.key());
+        if (belongs != nullptr && options.mode != belongs) {
+            throw OptionError(item.key(), "applies to mode " + std::string(belongs) + " only",
+                              "This job's mode is " + options.mode + "; remove \"" + item.key() +
+                                  "\", or set \"mode\": \"" + belongs + "\".");
+        }
+    }
+}
+
+// Mode merge's options that go together: version_column exactly with
+// newer_wins; live_wins never changes a live row, so it deletes none.
+void settle_merge(const JobOptions& options) {
+    const MergeOptions& m = options.merge;
+    if (m.conflict == Conflict::NewerWins && !m.version_column) {
+        throw OptionError("version_column", "must be given with \"conflict\": \"newer_wins\"",
+                          find_option("version_column")->doc);
+    }
+    if (m.conflict != Conflict::NewerWins && m.version_column) {
+        throw OptionError("version_column", "is used only with \"conflict\": \"newer_wins\"",
+                          "Remove version_column, or set \"conflict\": \"newer_wins\".");
+    }
+    if (m.conflict == Conflict::LiveWins && m.delete_missing) {
+        throw OptionError("delete_missing", "cannot be combined with \"conflict\": \"live_wins\"",
+                          "live_wins never changes a live row, so it deletes none either; use "
+                          "source_wins or newer_wins to delete what the source no longer "
+                          "produces.");
+    }
+}
+
 }  // namespace
 
 // The options jsonb is user input; every key is checked here before a job is
@@ -99,6 +147,12 @@ JobOptions parse_option_object(const json& object, const DurationReader& read_du
     for (const OptionSpec& spec : option_table()) {
         spec.store(options, read_option(spec, json::parse(spec.default_json), read_duration));
     }
+    // the mode first: it decides which other options the job takes
+    if (object.contains("mode")) {
+        const OptionSpec& mode = *find_option("mode");
+        mode.store(options, read_option(mode, object.at("mode"), read_duration));
+    }
+    refuse_other_mode(options, object);
     for (const auto& [key, value] : object.items()) {
         const OptionSpec* spec = find_option(key);
         if (spec == nullptr) {
@@ -108,6 +162,9 @@ JobOptions parse_option_object(const json& object, const DurationReader& read_du
         spec->store(options, read_option(*spec, value, read_duration));
     }
     settle_publication(options, object.contains("publish"));
+    if (options.mode == "merge") {
+        settle_merge(options);
+    }
     return options;
 }
 
@@ -126,6 +183,10 @@ JobOptions parse_options(const std::string& json_text, const DurationReader& rea
 std::string options_to_json(const JobOptions& options) {
     std::string out;
     for (const OptionSpec& spec : option_table()) {
+        const char* belongs = option_mode(spec.name);
+        if (belongs != nullptr && options.mode != belongs) {
+            continue;
+        }
         out += (out.empty() ? "" : ", ") + json_quote(spec.name) + ": " +
                value_json(spec, spec.load(options));
     }

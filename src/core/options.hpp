@@ -27,6 +27,26 @@ struct ReleaseInfo {
     std::optional<std::string> owner, issue, change, code_version, approved_by, snapshot;
 };
 
+// Mode merge: what wins when the source's row and the live row differ.
+// source_wins: the source's row; live_wins: the live row (only missing rows
+// are inserted); newer_wins: the source's row when its version_column is
+// greater or equal.
+enum class Conflict { SourceWins, LiveWins, NewerWins };
+
+// Mode merge's options. Where they are absent the PostgreSQL layer fills
+// them in at create from the target (key: its primary key; chunk_by: its
+// range partition key; chunk_size: by chunk_by's type) and the job keeps
+// what it used.
+struct MergeOptions {
+    std::vector<std::string> key;            // columns of a unique key
+    std::optional<std::string> chunk_by;     // the column whose ranges are the chunks
+    std::optional<std::string> chunk_size;   // an interval's text, or a positive number's
+    Conflict conflict = Conflict::SourceWins;
+    std::optional<std::string> version_column;  // exactly with newer_wins
+    bool delete_missing = false;
+    std::optional<std::string> watermark;  // SQL returning one value of chunk_by's type
+};
+
 // Every option as the runner uses it. The defaults are the option table's:
 // a JobOptions comes from parse_options (or default_options), never from its
 // zero-initialized members.
@@ -57,6 +77,7 @@ struct JobOptions {
     // Partitions created inside the job's range after create become chunks
     // too (otherwise they are only reported).
     bool include_new_partitions = false;
+    MergeOptions merge;
 };
 
 // Reads the options jsonb's text: a JSON object whose keys are options of

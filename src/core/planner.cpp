@@ -227,7 +227,8 @@ std::vector<PlannedChunk> plan_chunks(const std::vector<PartitionInfo>& partitio
         if (p.lower.kind != BoundKind::Finite || p.upper.kind != BoundKind::Finite) {
             refuse_unbounded(p);
         }
-        chunks.push_back(PlannedChunk{static_cast<int>(chunks.size()) + 1, index});
+        chunks.push_back(PlannedChunk{static_cast<int>(chunks.size()) + 1, index, p.qualified_name,
+                                      p.lower, p.upper, p.est_rows, p.est_bytes});
     }
     if (chunks.empty()) {
         refuse_empty(partitions, order, from, to, target_name);

@@ -36,9 +36,16 @@ struct RangeLimit {
     Bound value;
 };
 
+// A chunk: its range of the key and estimates; a swap chunk is a
+// partition (partition_index into the partitions vector), a merge chunk a
+// range of chunk_by (partition_index unused).
 struct PlannedChunk {
     int chunk_no;                 // 1-based, in key order
-    std::size_t partition_index;  // index into the partitions vector
+    std::size_t partition_index;  // swap: index into the partitions vector
+    std::string name;             // for messages: the partition, or "lower .. upper"
+    Bound lower, upper;
+    std::int64_t est_rows = 0;
+    std::int64_t est_bytes = 0;
 };
 
 // Compares two decimal strings numerically (-1, 0, 1).

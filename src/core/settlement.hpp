@@ -16,6 +16,7 @@ struct ChunkTally {
     int failed = 0;
     int unfinished = 0;  // pending or running: someone still builds them
     int built = 0;
+    int skipped = 0;  // at or above the watermark: done without being written
 };
 
 ChunkTally tally_of(const std::vector<ChunkState>& states);

@@ -12,7 +12,7 @@ namespace {
 const char* const kJobWords[] = {"pending", "running",   "paused",     "completed",
                                  "failed",  "cancelled", "rolled_back"};
 const char* const kChunkWords[] = {"pending",   "running", "built",
-                                   "published", "failed",  "rolled_back"};
+                                   "published", "failed",  "rolled_back", "skipped"};
 
 // `job "nightly" is completed`: the state is what the user needs to see.
 std::string job_is(const std::string& job_name, JobState state) {
@@ -203,7 +203,7 @@ bool chunk_transition_allowed(ChunkState from, ChunkState to) {
         case ChunkState::Running:
             return to == ChunkState::Pending || to == ChunkState::Running ||
                    to == ChunkState::Built || to == ChunkState::Failed ||
-                   to == ChunkState::Published;
+                   to == ChunkState::Published || to == ChunkState::Skipped;
         case ChunkState::Built:
             return to == ChunkState::Pending || to == ChunkState::Running ||
                    to == ChunkState::Published || to == ChunkState::Failed;
@@ -212,15 +212,18 @@ bool chunk_transition_allowed(ChunkState from, ChunkState to) {
         case ChunkState::Failed:
             return to == ChunkState::Pending;
         case ChunkState::RolledBack:
+        case ChunkState::Skipped:
             return false;
     }
     return false;
 }
 
 // A published chunk's shadow is the live partition, and a rolled-back
-// chunk's is the table it took out: neither is a build to discard.
+// chunk's is the table it took out: neither is a build to discard; a
+// skipped chunk built nothing.
 bool build_discardable(ChunkState state) {
-    return state != ChunkState::Published && state != ChunkState::RolledBack;
+    return state != ChunkState::Published && state != ChunkState::RolledBack &&
+           state != ChunkState::Skipped;
 }
 
 // Decides how a job ends once its last chunk is settled.

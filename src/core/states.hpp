@@ -6,7 +6,8 @@
 namespace backfill {
 
 enum class JobState { Pending, Running, Paused, Completed, Failed, Cancelled, RolledBack };
-enum class ChunkState { Pending, Running, Built, Published, Failed, RolledBack };
+// Skipped: a merge chunk wholly at or above the watermark (never written).
+enum class ChunkState { Pending, Running, Built, Published, Failed, RolledBack, Skipped };
 enum class JobCommand { Run, Pause, Resume, Cancel, Retry, Rollback, Purge };
 
 // The contract's state words ("rolled_back", ...); parse throws UserError
@@ -55,7 +56,8 @@ bool job_transition_allowed(JobState from, JobState to);
 // Whether a chunk may move from one state to another:
 // pending->pending|running|failed, running->pending|running|built|failed|
 // published, built->pending|running|published|failed,
-// published->rolled_back, failed->pending, rolled_back->(none).
+// published->rolled_back, failed->pending, rolled_back->(none),
+// running->skipped (the watermark), skipped->(none).
 // pending->pending is a failed try recorded before its build began (or a
 // cancelled job's chunk cleaned), pending->failed such a try that was the
 // last, running->running an orphaned build taken over.

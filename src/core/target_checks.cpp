@@ -5,7 +5,9 @@ namespace backfill {
 namespace {
 
 const char* const kRangeHint =
-    "backfill rebuilds the partitions of a table declared PARTITION BY RANGE (column).";
+    "Mode swap rebuilds the partitions of a table declared PARTITION BY RANGE (column); "
+    "to correct the rows of any other table in place, use mode merge: "
+    "'{\"mode\": \"merge\", \"chunk_by\": \"column\"}'.";
 
 // The shape refusals of a mode that works on the partitions of a table
 // partitioned by RANGE on one plain column, in the order the catalog
@@ -67,17 +69,16 @@ std::optional<UserError> neighbour_refusal(const std::string& target, const Neig
                          "table " + target + " is referenced by foreign key \"" +
                              n.referencing_foreign_key->object + "\" of table " +
                              n.referencing_foreign_key->table,
-                         "A partition cannot be detached while rows reference it. Drop the "
-                         "foreign key for the backfill (and re-add it NOT VALID, then VALIDATE, "
-                         "afterwards).");
+                         "A partition cannot be detached while rows reference it: use mode "
+                         "merge ('{\"mode\": \"merge\"}'), which corrects rows in place and "
+                         "keeps the foreign key checked.");
     if (mode.bypasses_replication && n.publication)
         return UserError(ErrorKind::FeatureNotSupported,
                          "table " + n.publication->table + " is in publication \"" +
                              n.publication->object + "\"",
                          "Rows loaded into a shadow partition are not sent to subscribers, so "
-                         "they would diverge. Remove the table from the publication for the "
-                         "backfill and resynchronise the subscribers afterwards, or run the "
-                         "backfill on each subscriber.");
+                         "they would diverge: use mode merge ('{\"mode\": \"merge\"}'), whose "
+                         "writes replicate like any other.");
     if (!mode.replaces_partitions)
         return std::nullopt;
     if (n.schema_without_create)

@@ -28,8 +28,11 @@ struct TargetRequirements {
     bool replaces_partitions;
 };
 
-// Mode swap does all of it.
+// Mode swap does all of it; mode merge none: it writes rows in place, on
+// any table, as ordinary writes that foreign keys check and publications
+// send.
 inline constexpr TargetRequirements kSwapRequirements{true, true, true, true};
+inline constexpr TargetRequirements kMergeRequirements{false, false, false, false};
 
 enum class PartitionStrategy { None, Range, List, Hash };
 

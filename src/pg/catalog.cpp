@@ -182,8 +182,12 @@ TargetInfo load_target(Oid relid, const TargetRequirements& requirements) {
     facts.unowned_partition = r[10];
     if (auto refusal = target_refusal(facts, requirements))
         throw *refusal;
-    t.key_column = *r[5];
-    load_partitions(t);
+    // a mode that works on ranges of a column of its own choosing (merge)
+    // reads no partition bounds, which only RANGE partitions have
+    if (requirements.range_partitions) {
+        t.key_column = *r[5];
+        load_partitions(t);
+    }
     load_columns(t);
     return t;
 }

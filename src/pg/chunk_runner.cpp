@@ -140,7 +140,8 @@ void work_job(const Job& initial, std::optional<int> max_chunks, ChunkLock& clai
         }
         add_job_wal(job, wal_insert_position() - wal_before);
         commit_step();
-        if (outcome == Outcome::Built || outcome == Outcome::Failed)
+        if (outcome == Outcome::Built || outcome == Outcome::Published ||
+            outcome == Outcome::Failed)
             processed++;
         report_activity("backfill job \"" + job.name + "\": pausing between chunks");
         auto chunk_us = static_cast<std::int64_t>(ms_since(started) * 1000);

@@ -70,16 +70,17 @@ Datum emit_plan(FunctionCallInfo fcinfo, const PlannedJob& plan) {
     pg_guard([&]() { InitMaterializedSRF(fcinfo, 0); });
     ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
     for (const auto& c : plan.chunks) {
-        const PartitionInfo& p = plan.target.partitions[c.partition_index];
-        Oid part = plan.target.refs[c.partition_index].oid;
+        // a merge chunk is a range, of no partition
+        bool by_partition = plan.options.mode == "swap";
+        Oid part = by_partition ? plan.target.refs[c.partition_index].oid : InvalidOid;
         pg_guard([&]() {
             Datum values[6] = {Int32GetDatum(c.chunk_no),
                                ObjectIdGetDatum(part),
-                               CStringGetTextDatum(p.lower.text.c_str()),
-                               CStringGetTextDatum(p.upper.text.c_str()),
-                               Int64GetDatum(p.est_rows),
-                               Int64GetDatum(p.est_bytes)};
-            bool nulls[6] = {false, false, false, false, false, false};
+                               CStringGetTextDatum(c.lower.text.c_str()),
+                               CStringGetTextDatum(c.upper.text.c_str()),
+                               Int64GetDatum(c.est_rows),
+                               Int64GetDatum(c.est_bytes)};
+            bool nulls[6] = {false, !by_partition, false, false, false, false};
             tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
         });
     }

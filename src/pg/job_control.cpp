@@ -255,7 +255,7 @@ int rollback_job(const std::string& name, bool force) {
     change_job_state(job, JobState::RolledBack,
                      EventNote{Event::RolledBack, std::to_string(restored) + " chunks restored"});
     notice("backfill job \"" + job.name + "\" rolled back: " + std::to_string(restored) +
-           " partition(s) restored");
+           " chunk(s) restored");
     return restored;
 }
 

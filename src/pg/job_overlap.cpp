@@ -11,8 +11,7 @@ void refuse_overlapping_jobs(const TargetInfo& target, const std::vector<Planned
     lock_target_jobs(target.oid);
     std::vector<KeySpan> mine;
     for (const auto& c : chunks) {
-        const PartitionInfo& p = target.partitions[c.partition_index];
-        mine.push_back(KeySpan{p.qualified_name, p.lower.sort_key, p.upper.sort_key});
+        mine.push_back(KeySpan{c.name, c.lower.sort_key, c.upper.sort_key});
     }
     std::vector<OtherJobChunk> others;
     for (const auto& r : control_query(

@@ -20,7 +20,7 @@ PlannedJob plan_job(Oid target, const std::string& source,
     PlannedJob p;
     p.options = options;
     const Mode& mode = mode_named(p.options.mode);
-    p.target = load_target(target, mode.target_requirements());
+    p.target = mode.load_target(target, p.options);
     RangeLimit from, to;
     if (range_from) {
         p.range_from = bound_from_text("range_from", *range_from, p.target.key_type);
@@ -30,7 +30,7 @@ PlannedJob plan_job(Oid target, const std::string& source,
         p.range_to = bound_from_text("range_to", *range_to, p.target.key_type);
         to = RangeLimit{true, *p.range_to};
     }
-    p.chunks = mode.plan_chunks(p.target, from, to);
+    p.chunks = mode.plan_chunks(p.target, p.options, from, to);
     mode.preflight(p.target, p.chunks);
     check_source(source, p.target, search_path);
     check_option_queries(p.options, p.target.qualified, search_path);

@@ -125,6 +125,17 @@ std::vector<ChunkState> chunk_states(std::int64_t job_id) {
     return out;
 }
 
+std::string text_array(const std::vector<std::string>& values) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < values.size(); i++) {
+        out += i ? ",\"" : "\"";
+        for (char c : values[i])
+            out += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+        out += "\"";
+    }
+    return out + "}";
+}
+
 std::string int_array(const std::vector<int>& values) {
     std::string out = "{";
     for (std::size_t i = 0; i < values.size(); i++)

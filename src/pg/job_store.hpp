@@ -69,6 +69,9 @@ std::vector<ChunkState> chunk_states(std::int64_t job_id);
 // {1,2,3}: an int[] literal.
 std::string int_array(const std::vector<int>& values);
 
+// {"a","b"}: a text[] (or name[]) literal, each element quoted.
+std::string text_array(const std::vector<std::string>& values);
+
 // Runs a statement on the control tables as the extension owner.
 std::uint64_t control_execute(const std::string& sql, const std::vector<Value>& params);
 std::vector<Row> control_query(const std::string& sql, const std::vector<Value>& params);

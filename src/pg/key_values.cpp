@@ -196,19 +196,46 @@ std::string typed_literal(const Bound& bound, Oid key_type) {
     return quote_literal(bound.text) + "::" + type;
 }
 
+namespace {
+
+// Runs sql with the two bounds as parameters of the key type (inside
+// pg_guard); SPI_processed and SPI_tuptable hold the result.
+void run_with_bounds(const std::string& sql, Oid key_type, const Bound& lower, const Bound& upper) {
+    Oid in_func, ioparam;
+    getTypeInputInfo(key_type, &in_func, &ioparam);
+    Oid types[2] = {key_type, key_type};
+    Datum values[2] = {
+        OidInputFunctionCall(in_func, const_cast<char*>(lower.text.c_str()), ioparam, -1),
+        OidInputFunctionCall(in_func, const_cast<char*>(upper.text.c_str()), ioparam, -1)};
+    int rc = SPI_execute_with_args(sql.c_str(), 2, types, values, nullptr, false, 0);
+    if (rc < 0)
+        elog(ERROR, "SPI failed (%d)", rc);
+}
+
+}  // namespace
+
 std::uint64_t execute_with_bounds(const std::string& sql, Oid key_type, const Bound& lower,
                                   const Bound& upper) {
     return pg_guard([&]() {
-        Oid in_func, ioparam;
-        getTypeInputInfo(key_type, &in_func, &ioparam);
-        Oid types[2] = {key_type, key_type};
-        Datum values[2] = {
-            OidInputFunctionCall(in_func, const_cast<char*>(lower.text.c_str()), ioparam, -1),
-            OidInputFunctionCall(in_func, const_cast<char*>(upper.text.c_str()), ioparam, -1)};
-        int rc = SPI_execute_with_args(sql.c_str(), 2, types, values, nullptr, false, 0);
-        if (rc < 0)
-            elog(ERROR, "SPI failed (%d)", rc);
+        run_with_bounds(sql, key_type, lower, upper);
         return (std::uint64_t)SPI_processed;
+    });
+}
+
+std::vector<Row> query_with_bounds(const std::string& sql, Oid key_type, const Bound& lower,
+                                   const Bound& upper) {
+    return pg_guard([&]() {
+        run_with_bounds(sql, key_type, lower, upper);
+        std::vector<Row> rows;
+        for (uint64 i = 0; i < SPI_processed; i++) {
+            Row row;
+            for (int c = 1; c <= SPI_tuptable->tupdesc->natts; c++) {
+                char* v = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, c);
+                row.push_back(v ? Value(std::string(v)) : std::nullopt);
+            }
+            rows.push_back(std::move(row));
+        }
+        return rows;
     });
 }
 

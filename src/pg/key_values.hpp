@@ -7,6 +7,7 @@
 
 #include "core/planner.hpp"
 #include "pg/pg_headers.hpp"
+#include "pg/spi.hpp"
 
 namespace backfill::pg {
 
@@ -32,5 +33,9 @@ std::string typed_literal(const Bound& bound, Oid key_type);
 // parameters; returns the number of rows processed.
 std::uint64_t execute_with_bounds(const std::string& sql, Oid key_type, const Bound& lower,
                                   const Bound& upper);
+
+// The same for a query: its rows, each value as text (nullopt for NULL).
+std::vector<Row> query_with_bounds(const std::string& sql, Oid key_type, const Bound& lower,
+                                   const Bound& upper);
 
 }  // namespace backfill::pg

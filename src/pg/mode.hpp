@@ -28,11 +28,14 @@ class Mode {
 public:
     virtual ~Mode() = default;
 
-    // What a target must be for this mode (the core's refusals decide).
-    virtual const TargetRequirements& target_requirements() const = 0;
+    // Reads the target, refusing one this mode cannot work on (the core's
+    // refusals decide), and completes the options the mode takes from the
+    // target (merge: its key, chunk_by, chunk_size).
+    virtual TargetInfo load_target(Oid relid, JobOptions& options) const = 0;
 
     // Cuts the job's range of the target into chunks.
-    virtual std::vector<PlannedChunk> plan_chunks(const TargetInfo& target, const RangeLimit& from,
+    virtual std::vector<PlannedChunk> plan_chunks(const TargetInfo& target,
+                                                  const JobOptions& options, const RangeLimit& from,
                                                   const RangeLimit& to) const = 0;
 
     // Refuses (or warns about) what around the target would break these

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "core/user_error.hpp"
+#include "pg/merge/merge_mode.hpp"
 #include "pg/mode.hpp"
 #include "pg/swap/swap_mode.hpp"
 
@@ -14,6 +15,7 @@ namespace {
 // (and the option "mode") holds.
 const std::pair<const char*, const Mode& (*)()> kModes[] = {
     {"swap", swap_mode},
+    {"merge", merge_mode},
 };
 
 // The implementation called name, or nullptr.
@@ -31,7 +33,7 @@ const Mode& mode_named(const std::string& name) {
         return *mode;
     throw UserError(ErrorKind::InvalidParameter,
                     "mode \"" + name + "\" is not implemented by this version of backfill",
-                    "Known modes: swap.");
+                    "Known modes: swap, merge.");
 }
 
 const Mode& mode_of(const Job& job) {

@@ -55,26 +55,32 @@ TransactionId newest_build_xid(const Job& job, const std::vector<ChunkRow>& unit
 }
 
 // The transactions of this database whose snapshot is older than xid.
-// Sessions that only run single statements under fresh snapshots are left
-// out: backfill runners (their job lock) and backfill.wait() callers (their
-// waiter lock); otherwise wait() would hold up the very job it waits for.
 std::vector<OlderXact> older_transactions(TransactionId xid) {
-    std::vector<int> exempt = exempt_session_pids();
     int n = 0;
     VirtualTransactionId* found = pg_guard([&]() {
         return GetCurrentVirtualXIDs(xid, true, false,
                                      PROC_IS_AUTOVACUUM | PROC_IN_VACUUM | PROC_IN_SAFE_IC, &n);
     });
     std::vector<OlderXact> older;
-    for (int i = 0; i < n; i++) {
-        PGPROC* proc = BackendIdGetProc(found[i].backendId);
-        bool skip = proc == nullptr;
-        for (int pid : exempt)
-            skip = skip || (proc != nullptr && proc->pid == pid);
-        if (!skip)
+    for (int i = 0; i < n; i++)
+        if (PGPROC* proc = BackendIdGetProc(found[i].backendId))
             older.push_back(OlderXact{found[i], proc->pid});
-    }
     return older;
+}
+
+// Leaves out the sessions that only run single statements under fresh
+// snapshots: backfill runners (their job lock) and backfill.wait() callers
+// (their waiter lock); otherwise wait() would hold up the very job it waits
+// for. Looked at on every poll: a wait() caller takes its lock only after
+// its statement's snapshot, so it may have been found before it had it.
+void drop_exempt(std::vector<OlderXact>& older) {
+    std::vector<int> exempt = exempt_session_pids();
+    older.erase(std::remove_if(older.begin(), older.end(),
+                               [&](const OlderXact& o) {
+                                   return std::find(exempt.begin(), exempt.end(), o.pid) !=
+                                          exempt.end();
+                               }),
+                older.end());
 }
 
 // Leaves out the transactions that ended since the last look (a lock test
@@ -203,6 +209,7 @@ SnapshotWait wait_for_older_snapshots(const Job& job, const std::vector<ChunkRow
     };
     for (;;) {
         drop_ended(older);
+        drop_exempt(older);
         std::vector<int> pids = blocking_pids(older, lagging_standbys(newest));
         auto waited_us = static_cast<std::int64_t>(ms_since(started) * 1000);
         SnapshotWaitStep step =

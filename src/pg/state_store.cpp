@@ -190,11 +190,49 @@ void record_chunk_published(const Job& job, int chunk_no, const PublishRecord& r
          std::to_string(record.taken_out), record.index_names, record.statistics_names});
 }
 
+void record_chunk_merged(const Job& job, int chunk_no, const MergeRecord& r) {
+    require_chunk_move(job, chunk_no, lock_chunk(job, chunk_no).state, ChunkState::Published);
+    std::int64_t rows_after = r.rows_before + r.rows_inserted - r.rows_deleted;
+    control_execute(
+        "UPDATE backfill.chunk SET state = 'published', finished_at = now(), error = NULL,"
+        " rows_before = $3::bigint, rows_after = $4::bigint, rows_inserted = $5::bigint,"
+        " rows_updated = $6::bigint, rows_deleted = $7::bigint, rows_unchanged = $8::bigint,"
+        " build_ms = $9::numeric, build_xid = $10::xid,"
+        " upper_bound = coalesce($11, upper_bound), upper_key = coalesce($12, upper_key)"
+        " WHERE job_id = $1::bigint AND chunk_no = $2::int",
+        {key(job), std::to_string(chunk_no), std::to_string(r.rows_before),
+         std::to_string(rows_after), std::to_string(r.rows_inserted),
+         std::to_string(r.rows_updated), std::to_string(r.rows_deleted),
+         std::to_string(r.rows_unchanged), r.build_ms, r.write_xid,
+         r.clamped_upper ? Value(r.clamped_upper->text) : std::nullopt,
+         r.clamped_upper ? Value(r.clamped_upper->sort_key) : std::nullopt});
+    log_event(job, chunk_no, Event::ChunkPublished,
+              std::to_string(r.rows_inserted) + " inserted, " + std::to_string(r.rows_updated) +
+                  " updated, " + std::to_string(r.rows_deleted) + " deleted, " +
+                  std::to_string(r.rows_unchanged) + " unchanged" +
+                  (r.clamped_upper ? " (below the watermark " + r.clamped_upper->text + ")" : ""));
+}
+
+void record_chunk_skipped(const Job& job, int chunk_no, const std::string& detail) {
+    require_chunk_move(job, chunk_no, lock_chunk(job, chunk_no).state, ChunkState::Skipped);
+    control_execute(
+        "UPDATE backfill.chunk SET state = 'skipped', finished_at = now(), error = NULL"
+        " WHERE job_id = $1::bigint AND chunk_no = $2::int",
+        {key(job), std::to_string(chunk_no)});
+    log_event(job, chunk_no, Event::SkippedAboveWatermark, detail);
+}
+
 void record_chunks_rolled_back(const Job& job) {
     move_chunks(job, ChunkState::Published, ChunkState::RolledBack,
                 "UPDATE backfill.chunk SET state = $3, retained = false, shadow_exists = true,"
                 " shadow_oid = live_oid, live_oid = retained_oid, retained_oid = NULL,"
                 " finished_at = now() WHERE job_id = $1::bigint AND state = $2");
+}
+
+void record_merge_chunks_rolled_back(const Job& job) {
+    move_chunks(job, ChunkState::Published, ChunkState::RolledBack,
+                "UPDATE backfill.chunk SET state = $3, finished_at = now()"
+                " WHERE job_id = $1::bigint AND state = $2");
 }
 
 }  // namespace backfill::pg

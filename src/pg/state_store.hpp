@@ -13,10 +13,12 @@
 // for partitions, so a job-row lock there could deadlock.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
 #include "core/events.hpp"
+#include "core/planner.hpp"
 #include "core/publication.hpp"
 #include "pg/job_store.hpp"
 
@@ -94,8 +96,29 @@ struct PublishRecord {
 // built -> published: the shadow is the live partition now.
 void record_chunk_published(const Job& job, int chunk_no, const PublishRecord& record);
 
+// What a merge chunk wrote, in the transaction that wrote it.
+struct MergeRecord {
+    std::int64_t rows_before = 0, rows_inserted = 0, rows_updated = 0, rows_deleted = 0,
+                 rows_unchanged = 0;
+    std::string build_ms;
+    std::optional<std::string> write_xid;  // the xid its written rows carry; none: it wrote nothing
+    std::optional<Bound> clamped_upper;    // the watermark cut the range here
+};
+
+// running -> published: a merge chunk's writes are in place; event
+// chunk_published with what it wrote.
+void record_chunk_merged(const Job& job, int chunk_no, const MergeRecord& record);
+
+// running -> skipped: the chunk lies wholly at or above the watermark;
+// event skipped_above_watermark.
+void record_chunk_skipped(const Job& job, int chunk_no, const std::string& detail);
+
 // rollback(): every published chunk -> rolled_back, the retained originals
 // live again.
 void record_chunks_rolled_back(const Job& job);
+
+// rollback() of a merge job: every published chunk -> rolled_back (its
+// rows are back as they were).
+void record_merge_chunks_rolled_back(const Job& job);
 
 }  // namespace backfill::pg

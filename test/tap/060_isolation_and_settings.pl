@@ -8,6 +8,9 @@
 #      background worker (backfill.start) and in the foreground (CALL
 #      backfill.run). 0.1.0 checked for such writes with the transaction
 #      snapshot taken before that wait, missed the write and lost the row.
+#      A backfill.wait() whose statement snapshot predates the rebuild, and
+#      which marks itself a waiter only later, does not hold the
+#      publication up (0.2 once waited for it until wait() timed out).
 #   5  rollback, cancel or pause while a runner waits for an older snapshot
 #      to publish: once the reader ends nothing is published and the table
 #      is intact (0.1.0 only re-checked for "cancelled" and published after
@@ -81,12 +84,23 @@ $$;});
 			"SELECT state FROM backfill.chunks WHERE job_name = '$job' AND chunk_no = 1",
 			'built', "$mode: chunk 1 to be built, its publication held by the writer");
 		sleep 1;
+		# In the background, wait() is called just before the commit, and its
+		# statement's snapshot is taken 3 s before it marks itself a waiter:
+		# the publication that follows the rebuild must not wait for it.
+		my $waiter;
+		$waiter = start_psql($node, $db, "SELECT pg_sleep(3), backfill.wait('$job', '60s');\n",
+			"waiter_$mode")
+		  if $mode eq 'background';
 		$writer->query_safe('COMMIT;');
 		$writer->quit;
 
 		if ($mode eq 'background')
 		{
-			is(sql($db, "SELECT backfill.wait('$job', '60s')"), 'completed', "$mode: the job completes");
+			my $t0 = time;
+			is(finish_psql($waiter), 0, "$mode: wait() returned") or diag($waiter->{err});
+			like($waiter->{out}, qr/\|completed$/m, "$mode: the job completes")
+			  or dump_state($node, $db);
+			cmp_ok(time - $t0, '<', 30, "$mode: not held up by the wait() that waits for it");
 		}
 		else
 		{

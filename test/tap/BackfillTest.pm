@@ -287,12 +287,12 @@ sub poll_until
 	return undef;
 }
 
-# dump_state(NODE): the jobs, unfinished chunks, last events, sessions and
-# lock waits of database "postgres", as a diagnostic.
+# dump_state(NODE[, DB]): the jobs, unfinished chunks, last events, sessions and
+# lock waits of database DB ["postgres"], as a diagnostic.
 sub dump_state
 {
-	my ($node) = @_;
-	my (undef, $out, $err) = $node->psql('postgres', q{
+	my ($node, $db) = @_;
+	my (undef, $out, $err) = $node->psql($db // 'postgres', q{
 SELECT 'job', name, state, workers, interrupted, chunks_done, chunks_total, last_error
 FROM backfill.jobs ORDER BY id;
 SELECT 'chunk', job_name, chunk_no, state, attempts, error FROM backfill.chunks

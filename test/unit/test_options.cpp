@@ -168,8 +168,9 @@ TEST(ParseOptions, UnknownKey) {
               "Known options are mode, max_concurrency, sleep, lock_timeout, swap_retries, "
               "snapshot_wait, max_attempts, on_failure, retain, statement_timeout, nice_ratio, "
               "max_active_backends, max_replication_lag, max_replication_lag_bytes, max_wal_rate, "
-              "window, throttle_query, publish, partitions_per_batch, validate, release and "
-              "include_new_partitions.");
+              "window, throttle_query, publish, partitions_per_batch, validate, release, "
+              "include_new_partitions, key, chunk_by, chunk_size, conflict, version_column, "
+              "delete_missing and watermark.");
     EXPECT_STREQ(refused({str("Mode", "swap")}).what(), "unknown option \"Mode\"");
 }
 
@@ -179,16 +180,69 @@ TEST(ParseOptions, FirstBadKeyIsNamed) {
               "option \"sleep\" must be a duration such as '100ms', not \"soon\"");
 }
 
-// mode has one value.
+// mode is swap or merge.
 TEST(ParseOptions, ModeErrors) {
-    UserError e = refused({str("mode", "merge")});
+    UserError e = refused({str("mode", "replace")});
     EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter);
-    EXPECT_STREQ(e.what(), "option \"mode\" must be \"swap\", not \"merge\"");
+    EXPECT_STREQ(e.what(), "option \"mode\" must be \"swap\" or \"merge\", not \"replace\"");
     EXPECT_EQ(e.hint(),
-              "Only swap mode exists: each chunk is a partition built off to the side and "
-              "swapped in.");
-    EXPECT_EQ(message({num("mode", "1")}), "option \"mode\" must be \"swap\", not 1");
-    EXPECT_EQ(message({null("mode")}), "option \"mode\" must be \"swap\", not null");
+              "\"swap\" builds each partition off to the side and swaps it in; \"merge\" "
+              "corrects rows in place, range by range of chunk_by, on any table.");
+    EXPECT_EQ(message({num("mode", "1")}), "option \"mode\" must be \"swap\" or \"merge\", not 1");
+    EXPECT_EQ(message({null("mode")}), "option \"mode\" must be \"swap\" or \"merge\", not null");
+}
+
+// The options of one mode are refused by name in a job of the other.
+TEST(ParseOptions, OtherModesOptions) {
+    for (const char* swap_only : {"lock_timeout", "swap_retries", "retain"}) {
+        UserError e = refused({str("mode", "merge"), num(swap_only, "1")});
+        EXPECT_EQ(std::string(e.what()),
+                  "option \"" + std::string(swap_only) + "\" applies to mode swap only");
+    }
+    EXPECT_EQ(message({str("chunk_by", "day")}), "option \"chunk_by\" applies to mode merge only");
+    EXPECT_EQ(message({str("conflict", "live_wins"), str("mode", "swap")}),
+              "option \"conflict\" applies to mode merge only");
+}
+
+// Mode merge's options that go together, and their values.
+TEST(ParseOptions, MergeOptions) {
+    EXPECT_EQ(message({str("mode", "merge"), str("conflict", "newer_wins")}),
+              "option \"version_column\" must be given with \"conflict\": \"newer_wins\"");
+    EXPECT_EQ(message({str("mode", "merge"), str("version_column", "v")}),
+              "option \"version_column\" is used only with \"conflict\": \"newer_wins\"");
+    EXPECT_EQ(message({str("mode", "merge"), str("conflict", "live_wins"),
+                       num("delete_missing", "true")}),
+              "option \"delete_missing\" cannot be combined with \"conflict\": \"live_wins\"");
+    EXPECT_EQ(message({str("mode", "merge"), num("chunk_size", "0")}),
+              "option \"chunk_size\" must be a positive number or an interval such as \"1 day\", "
+              "not 0");
+    EXPECT_EQ(
+        message({str("mode", "merge"), num("key", "[]")}),
+        "option \"key\" must be an array of column names such as [\"id\"], not an empty array");
+    EXPECT_EQ(message({str("mode", "merge"), num("key", R"(["a", 1])")}),
+              "option \"key[1]\" must be a column name, not 1");
+    JobOptions o = parse_options(
+        R"({"mode": "merge", "key": ["a", "b"], "chunk_by": "day", "chunk_size": 500,
+            "conflict": "newer_wins", "version_column": "v", "delete_missing": true,
+            "watermark": "SELECT 1"})",
+        fake_interval_us);
+    EXPECT_EQ(o.merge.key, (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(o.merge.chunk_by, "day");
+    EXPECT_EQ(o.merge.chunk_size, "500");
+    EXPECT_EQ(o.merge.conflict, Conflict::NewerWins);
+    EXPECT_EQ(o.merge.version_column, "v");
+    EXPECT_TRUE(o.merge.delete_missing);
+    EXPECT_EQ(o.merge.watermark, "SELECT 1");
+    const json echo = json::parse(options_to_json(o));
+    EXPECT_EQ(echo.at("key"), json::parse(R"(["a", "b"])"));
+    EXPECT_EQ(echo.at("chunk_size"), json(500));
+    EXPECT_EQ(json::parse(options_to_json(parse_options(
+                              R"({"mode": "merge", "chunk_size": "2 days"})", fake_interval_us)))
+                  .at("chunk_size"),
+              json("2 days"));
+    // the echo parses back to the same options
+    EXPECT_EQ(options_to_json(parse_options(options_to_json(o), fake_interval_us)),
+              options_to_json(o));
 }
 
 // Integers: fractions, out-of-range values, quoted numbers and other kinds.
@@ -326,17 +380,17 @@ TEST(ParseOptions, OnFailureAndRetainErrors) {
 // The echoed options are valid JSON even for strings needing escapes.
 TEST(OptionsToJson, EscapesStrings) {
     JobOptions o = parse({});
+    // a mode of neither kind: the echo leaves out the options of both
     o.mode = std::string("a\"b\\c\nd\te\x01");
     EXPECT_EQ(
         options_to_json(o),
         "{\"mode\": \"a\\\"b\\\\c\\nd\\te\\u0001\", \"max_concurrency\": 1, \"sleep\": \"0\", "
-        "\"lock_timeout\": \"100ms\", \"swap_retries\": 50, \"snapshot_wait\": \"10min\", "
         "\"max_attempts\": 3, "
-        "\"on_failure\": \"stop\", \"retain\": true, \"statement_timeout\": null, "
+        "\"on_failure\": \"stop\", \"statement_timeout\": null, "
         "\"nice_ratio\": 0, \"max_active_backends\": null, \"max_replication_lag\": null, "
         "\"max_replication_lag_bytes\": null, \"max_wal_rate\": null, \"window\": null, "
         "\"throttle_query\": null, \"publish\": \"each\", \"partitions_per_batch\": null, "
-        "\"validate\": null, \"release\": null, \"include_new_partitions\": false}");
+        "\"validate\": null, \"release\": null}");
 }
 
 // Effective options read back to the same options.

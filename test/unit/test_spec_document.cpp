@@ -52,7 +52,8 @@ const char* const kExecutionHint =
     "execution takes job options: mode, max_concurrency, sleep, lock_timeout, swap_retries, "
     "snapshot_wait, max_attempts, on_failure, statement_timeout, nice_ratio, max_active_backends, "
     "max_replication_lag, max_replication_lag_bytes, max_wal_rate, window, throttle_query, "
-    "publish, partitions_per_batch and include_new_partitions.";
+    "publish, partitions_per_batch, include_new_partitions, key, chunk_by, chunk_size, conflict, "
+    "version_column, delete_missing and watermark.";
 
 const char* const kSourceRangeHint =
     "Known fields of source_range are start and end (the last key included), such as "

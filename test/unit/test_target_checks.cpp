@@ -33,7 +33,9 @@ void expect_refusal(const std::optional<UserError>& refusal, ErrorKind kind,
 }
 
 const std::string kRangeHint =
-    "backfill rebuilds the partitions of a table declared PARTITION BY RANGE (column).";
+    "Mode swap rebuilds the partitions of a table declared PARTITION BY RANGE (column); to correct "
+    "the rows of any other table in place, use mode merge: '{\"mode\": \"merge\", \"chunk_by\": "
+    "\"column\"}'.";
 
 TEST(TargetChecks, AcceptsAnOwnedRangeTarget) {
     EXPECT_FALSE(target_refusal(events(), kSwapRequirements));
@@ -142,16 +144,15 @@ const NeighbourCase kNeighbourCases[] = {
      ErrorKind::FeatureNotSupported,
      "table public.events is referenced by foreign key \"orders_event_fk\" of table "
      "public.orders",
-     "A partition cannot be detached while rows reference it. Drop the foreign key for the "
-     "backfill (and re-add it NOT VALID, then VALIDATE, afterwards)."},
+     "A partition cannot be detached while rows reference it: use mode merge ('{\"mode\": "
+     "\"merge\"}'), which corrects rows in place and keeps the foreign key checked."},
     {"publication",
      [](NeighbourFacts& n) {
          n.publication = TableObject{"cdc", "public.events_1"};
      },
      ErrorKind::FeatureNotSupported, "table public.events_1 is in publication \"cdc\"",
-     "Rows loaded into a shadow partition are not sent to subscribers, so they would diverge. "
-     "Remove the table from the publication for the backfill and resynchronise the subscribers "
-     "afterwards, or run the backfill on each subscriber."},
+     "Rows loaded into a shadow partition are not sent to subscribers, so they would diverge: use "
+     "mode merge ('{\"mode\": \"merge\"}'), whose writes replicate like any other."},
     {"schema without CREATE", [](NeighbourFacts& n) { n.schema_without_create = "\"Archive\""; },
      ErrorKind::InvalidParameter, "permission denied to create tables in schema \"Archive\"",
      "backfill builds each shadow partition beside the partition it replaces; the job's owner "

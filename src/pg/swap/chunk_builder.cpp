@@ -1,12 +1,13 @@
 #include "pg/swap/chunk_builder.hpp"
 
 #include "core/names.hpp"
+#include "pg/build_timer.hpp"
 #include "pg/chunk_validation.hpp"
+#include "pg/job_tables.hpp"
 #include "pg/pg_error.hpp"
 #include "pg/session_context.hpp"
 #include "pg/state_store.hpp"
 #include "pg/swap/chunk_plan.hpp"
-#include "pg/swap/job_tables.hpp"
 #include "pg/swap/shadow_indexes.hpp"
 #include "pg/swap/swap_spec.hpp"
 #include "pg/transactions.hpp"
@@ -14,41 +15,6 @@
 namespace backfill::pg {
 
 namespace {
-
-TimeoutId build_timeout_id = MAX_TIMEOUTS;
-volatile sig_atomic_t build_timed_out = false;
-
-// Timeout handler: cancel the running statement, and remember it was ours.
-void on_build_timeout() {
-    build_timed_out = true;
-    QueryCancelPending = true;
-    InterruptPending = true;
-    SetLatch(MyLatch);
-}
-
-// statement_timeout does not reach statements run inside a procedure, so
-// the build is timed with a timeout of its own.
-class BuildTimer {
-public:
-    explicit BuildTimer(std::optional<std::int64_t> limit_us) : armed_(limit_us.has_value()) {
-        if (!armed_)
-            return;
-        if (build_timeout_id == MAX_TIMEOUTS)
-            build_timeout_id = RegisterTimeout(USER_TIMEOUT, on_build_timeout);
-        build_timed_out = false;
-        int ms = static_cast<int>(std::max<std::int64_t>(1, *limit_us / 1000));
-        enable_timeout_after(build_timeout_id, ms);
-    }
-    ~BuildTimer() {
-        if (armed_)
-            disable_timeout(build_timeout_id, false);
-    }
-    BuildTimer(const BuildTimer&) = delete;
-    BuildTimer& operator=(const BuildTimer&) = delete;
-
-private:
-    bool armed_;
-};
 
 // Rewords errors that have a known cause in backfill's own terms.
 std::string describe_build_error(const PgError& e, const Job& job, const ChunkRow& chunk) {
@@ -192,11 +158,11 @@ Outcome build_chunk(const Job& job, const ChunkRow& chunk, const std::string& pa
     } catch (const UserError& e) {
         return record_failure(job, chunk, e.what(), false);
     } catch (const PgError& e) {
-        if (is_user_cancel(e) && !build_timed_out)
+        bool timed_out = build_timed_out();
+        if (is_user_cancel(e) && !timed_out)
             throw;
-        std::string message = build_timed_out ? "building the chunk exceeded statement_timeout"
-                                              : describe_build_error(e, job, chunk);
-        build_timed_out = false;
+        std::string message = timed_out ? "building the chunk exceeded statement_timeout"
+                                        : describe_build_error(e, job, chunk);
         return record_failure(job, chunk, message, false);
     }
 }

@@ -2,7 +2,7 @@
 
 #include "pg/session_context.hpp"
 #include "pg/state_store.hpp"
-#include "pg/swap/job_tables.hpp"
+#include "pg/job_tables.hpp"
 #include "pg/swap/swap_spec.hpp"
 
 namespace backfill::pg {

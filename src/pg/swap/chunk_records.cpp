@@ -3,7 +3,7 @@
 #include "core/names.hpp"
 #include "core/user_error.hpp"
 #include "pg/job_store.hpp"
-#include "pg/swap/job_tables.hpp"
+#include "pg/job_tables.hpp"
 
 namespace backfill::pg {
 

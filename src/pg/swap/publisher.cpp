@@ -6,7 +6,7 @@
 #include "pg/snapshot_wait.hpp"
 #include "pg/state_store.hpp"
 #include "pg/swap/chunk_plan.hpp"
-#include "pg/swap/job_tables.hpp"
+#include "pg/job_tables.hpp"
 #include "pg/swap/releases.hpp"
 #include "pg/swap/shadow_constraints.hpp"
 #include "pg/swap/shadow_indexes.hpp"

@@ -5,7 +5,7 @@
 #include "pg/runner_common.hpp"
 #include "pg/session_context.hpp"
 #include "pg/swap/chunk_plan.hpp"
-#include "pg/swap/job_tables.hpp"
+#include "pg/job_tables.hpp"
 #include "pg/swap/swap_spec.hpp"
 
 namespace backfill::pg {

@@ -8,7 +8,7 @@
 #include "pg/runner_common.hpp"
 #include "pg/session_context.hpp"
 #include "pg/state_store.hpp"
-#include "pg/swap/job_tables.hpp"
+#include "pg/job_tables.hpp"
 #include "pg/swap/releases.hpp"
 #include "pg/swap/shadow_constraints.hpp"
 #include "pg/swap/shadow_indexes.hpp"

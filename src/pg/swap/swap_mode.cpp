@@ -15,8 +15,11 @@ namespace {
 // The swap's operations, each handed to the file that does it.
 class SwapMode final : public Mode {
 public:
-    const TargetRequirements& target_requirements() const override { return kSwapRequirements; }
-    std::vector<PlannedChunk> plan_chunks(const TargetInfo& target, const RangeLimit& from,
+    TargetInfo load_target(Oid relid, JobOptions&) const override {
+        return pg::load_target(relid, kSwapRequirements);
+    }
+    std::vector<PlannedChunk> plan_chunks(const TargetInfo& target, const JobOptions&,
+                                          const RangeLimit& from,
                                           const RangeLimit& to) const override {
         return backfill::plan_chunks(target.partitions, from, to, target.qualified);
     }

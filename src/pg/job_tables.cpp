@@ -1,4 +1,4 @@
-#include "pg/swap/job_tables.hpp"
+#include "pg/job_tables.hpp"
 
 #include "core/user_error.hpp"
 #include "pg/spi.hpp"

@@ -1,0 +1,156 @@
+-- 80_merge: mode merge corrects rows in place, range by range of a column,
+-- on a plain table and on a table foreign keys reference; writes only what
+-- differs; keeps a before-image that makes rollback exact; refuses bad
+-- options with what to do.
+\set VERBOSITY default
+SET client_min_messages = notice;
+SET search_path = public;
+SET datestyle = 'ISO, YMD';
+
+CREATE TABLE accounts (id int PRIMARY KEY, name text);
+CREATE TABLE ledger (
+    id bigint PRIMARY KEY,
+    account int REFERENCES accounts (id),
+    amount numeric(12,2) NOT NULL,
+    fee numeric(12,2),
+    note json
+);
+CREATE TABLE ledger_ref (ledger_id bigint REFERENCES ledger (id));
+INSERT INTO accounts SELECT g, 'a' || g FROM generate_series(1, 3) g;
+INSERT INTO ledger SELECT g, 1 + g % 3, g, 0, '{"v": 1}' FROM generate_series(1, 30) g;
+-- the corrected data: fee is 10 % of amount; row 5 gone, row 31 new
+CREATE TABLE ledger_fixed AS SELECT id, account, amount, round(amount * 0.1, 2) AS fee, note
+FROM ledger WHERE id <> 5;
+INSERT INTO ledger_fixed VALUES (31, 1, 31, 3.1, '{"v": 1}');
+-- rows 1..9 already right: their fee stays equal, no write
+UPDATE ledger SET fee = round(amount * 0.1, 2) WHERE id < 10;
+
+-- plan: ranges of id in steps of 10, no partition
+SELECT chunk_no, partition, lower_bound, upper_bound
+FROM backfill.plan('ledger',
+    $$SELECT id, account, amount, fee, note FROM ledger_fixed WHERE id >= $1 AND id < $2$$,
+    '1', '41', '{"mode": "merge", "chunk_by": "id", "chunk_size": 10, "delete_missing": true}');
+
+SELECT backfill.create('fee-fix', 'ledger',
+    $$SELECT id, account, amount, fee, note FROM ledger_fixed WHERE id >= $1 AND id < $2$$,
+    '1', '41', '{"mode": "merge", "chunk_by": "id", "chunk_size": 10, "delete_missing": true}') > 0
+    AS created;
+SELECT mode, options->'key' AS key, options->'chunk_size' AS chunk_size,
+       options ? 'lock_timeout' AS has_lock_timeout
+FROM backfill.jobs WHERE name = 'fee-fix';
+CALL backfill.run('fee-fix');
+SELECT chunk_no, partition, lower_bound, upper_bound, state, rows_before, rows_after,
+       rows_inserted, rows_updated, rows_deleted, rows_unchanged
+FROM backfill.chunks WHERE job_name = 'fee-fix' ORDER BY chunk_no;
+SELECT state, chunks_done, chunks_total, rows_written, retained_bytes > 0 AS keeps_image
+FROM backfill.jobs WHERE name = 'fee-fix';
+-- the table now equals the corrected data
+SELECT count(*) AS differing FROM (
+    (SELECT id, account, amount, fee, note::text FROM ledger
+     EXCEPT SELECT id, account, amount, fee, note::text FROM ledger_fixed)
+    UNION ALL
+    (SELECT id, account, amount, fee, note::text FROM ledger_fixed
+     EXCEPT SELECT id, account, amount, fee, note::text FROM ledger)) d;
+
+-- rollback is refused once a row the job wrote was changed since; with
+-- force it puts the before-image back anyway
+UPDATE ledger SET note = '{"v": 2}' WHERE id = 12;
+SELECT backfill.rollback('fee-fix');
+SELECT state FROM backfill.jobs WHERE name = 'fee-fix';
+UPDATE ledger SET note = '{"v": 1}' WHERE id = 12;
+SELECT backfill.rollback('fee-fix', force => true);
+SELECT count(*) AS rows, sum(fee) AS fees, bool_and(id <> 31) AS no_new_row,
+       bool_or(id = 5) AS row_5_back
+FROM ledger;
+SELECT backfill.purge('fee-fix');
+SELECT retained_bytes FROM backfill.jobs WHERE name = 'fee-fix';
+
+-- the same correction again, then once more: the rerun writes nothing
+SELECT backfill.create('fee-fix-2', 'ledger',
+    $$SELECT id, account, amount, fee, note FROM ledger_fixed WHERE id >= $1 AND id < $2$$,
+    '1', '41', '{"mode": "merge", "chunk_by": "id", "chunk_size": 10, "delete_missing": true}') > 0
+    AS created;
+CALL backfill.run('fee-fix-2');
+SELECT backfill.purge('fee-fix-2');
+SELECT backfill.create('fee-fix-3', 'ledger',
+    $$SELECT id, account, amount, fee, note FROM ledger_fixed WHERE id >= $1 AND id < $2$$,
+    '1', '41', '{"mode": "merge", "chunk_by": "id", "chunk_size": 10, "delete_missing": true}') > 0
+    AS created;
+CALL backfill.run('fee-fix-3');
+SELECT sum(rows_inserted) AS ins, sum(rows_updated) AS upd, sum(rows_deleted) AS del,
+       sum(rows_unchanged) AS unchanged
+FROM backfill.chunks WHERE job_name = 'fee-fix-3';
+SELECT backfill.purge('fee-fix-3');
+-- back to the uncorrected rows for what follows
+TRUNCATE ledger_ref;
+DELETE FROM ledger;
+INSERT INTO ledger SELECT g, 1 + g % 3, g, 0, '{"v": 1}' FROM generate_series(1, 30) g;
+
+-- a delete that a foreign key forbids fails its chunk, nothing of it written
+INSERT INTO ledger_ref VALUES (25);
+SELECT backfill.create('fk-fix', 'ledger',
+    $$SELECT id, account, amount, fee, note FROM ledger_fixed WHERE id >= $1 AND id < $2 AND id <> 25$$,
+    '21', '31', '{"mode": "merge", "chunk_by": "id", "chunk_size": 10, "delete_missing": true}') > 0
+    AS created;
+CALL backfill.run('fk-fix');
+SELECT chunk_no, state, attempts, error FROM backfill.chunks WHERE job_name = 'fk-fix';
+SELECT count(*) FILTER (WHERE fee = round(amount * 0.1, 2)) AS corrected FROM ledger
+WHERE id >= 21 AND id < 31;
+SELECT backfill.cancel('fk-fix');
+SELECT backfill.purge('fk-fix');
+
+-- the watermark: chunks at or above it are skipped, one straddling it is
+-- cut at it, and nothing at or above it is written
+CREATE TABLE ingest_mark (mark bigint);
+INSERT INTO ingest_mark VALUES (15);
+SELECT backfill.create('marked', 'ledger',
+    $$SELECT id, account, amount, fee, note FROM ledger_fixed WHERE id >= $1 AND id < $2$$,
+    '1', '31', '{"mode": "merge", "chunk_by": "id", "chunk_size": 10,
+                 "watermark": "SELECT mark FROM public.ingest_mark"}') > 0 AS created;
+CALL backfill.run('marked');
+SELECT chunk_no, lower_bound, upper_bound, state FROM backfill.chunks
+WHERE job_name = 'marked' ORDER BY chunk_no;
+SELECT state FROM backfill.jobs WHERE name = 'marked';
+SELECT event, chunk_no FROM backfill.log WHERE job_name = 'marked'
+AND event = 'skipped_above_watermark';
+SELECT count(*) FILTER (WHERE fee = round(amount * 0.1, 2)) AS corrected_below,
+       count(*) FILTER (WHERE id >= 15 AND fee = round(amount * 0.1, 2)) AS written_at_or_above
+FROM ledger WHERE id < 15 OR id >= 15 AND id < 21;
+
+-- live_wins inserts only what is missing; newer_wins compares versions
+CREATE TABLE versions (id int PRIMARY KEY, v int, val text);
+INSERT INTO versions VALUES (1, 1, 'old'), (2, 5, 'live newer');
+SELECT backfill.create('lw', 'versions',
+    $$SELECT * FROM (VALUES (1, 2, 'src'), (2, 2, 'src'), (3, 1, 'src')) s (id, v, val)
+      WHERE id >= $1 AND id < $2$$,
+    '1', '4', '{"mode": "merge", "chunk_by": "id", "conflict": "live_wins"}') > 0 AS created;
+CALL backfill.run('lw');
+SELECT * FROM versions ORDER BY id;
+SELECT backfill.purge('lw');
+DELETE FROM versions WHERE id = 3;
+SELECT backfill.create('nw', 'versions',
+    $$SELECT * FROM (VALUES (1, 2, 'src'), (2, 2, 'src'), (3, 1, 'src')) s (id, v, val)
+      WHERE id >= $1 AND id < $2$$,
+    '1', '4', '{"mode": "merge", "chunk_by": "id", "conflict": "newer_wins",
+                "version_column": "v"}') > 0 AS created;
+CALL backfill.run('nw');
+SELECT * FROM versions ORDER BY id;
+
+-- bad options: an error that says what to do, and nothing created
+SELECT backfill.create('bad', 'ledger', $$SELECT * FROM ledger_fixed WHERE id >= $1 AND id < $2$$,
+    NULL, NULL, '{"mode": "merge", "chunk_by": "id", "lock_timeout": "1s"}');
+SELECT backfill.create('bad', 'ledger', $$SELECT * FROM ledger_fixed WHERE id >= $1 AND id < $2$$,
+    NULL, NULL, '{"mode": "merge", "chunk_by": "id", "key": ["fee"]}');
+SELECT backfill.create('bad', 'ledger', $$SELECT * FROM ledger_fixed WHERE id >= $1 AND id < $2$$,
+    NULL, NULL, '{"mode": "merge", "chunk_by": "note"}');
+SELECT backfill.create('bad', 'ledger', $$SELECT * FROM ledger_fixed WHERE id >= $1 AND id < $2$$,
+    NULL, NULL, '{"mode": "merge"}');
+SELECT backfill.create('bad', 'ledger', $$SELECT * FROM ledger_fixed WHERE id >= $1 AND id < $2$$,
+    NULL, NULL, '{"mode": "merge", "chunk_by": "id", "conflict": "newer_wins"}');
+SELECT backfill.create('bad', 'ledger', $$SELECT * FROM ledger_fixed WHERE id >= $1 AND id < $2$$,
+    NULL, NULL, '{"mode": "merge", "chunk_by": "id", "chunk_size": "1 day"}');
+SELECT backfill.create('bad', 'ledger', $$SELECT * FROM ledger_fixed WHERE id >= $1 AND id < $2$$,
+    NULL, NULL, '{"mode": "merge", "chunk_by": "id", "publish": "end"}');
+SELECT count(*) AS bad_jobs FROM backfill.jobs WHERE name = 'bad';
+-- swap refuses a table foreign keys reference, and says to use merge
+SELECT backfill.create('bad', 'ledger', $$SELECT * FROM ledger_fixed WHERE id >= $1 AND id < $2$$);

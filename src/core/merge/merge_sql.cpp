@@ -1,0 +1,160 @@
+#include "core/merge/merge_sql.hpp"
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace backfill {
+
+namespace {
+
+// "a.x, a.y": each column prefixed with an alias (none: bare).
+std::string column_list(const MergeTable& t, const std::string& alias) {
+    std::string out;
+    for (const MergeColumn& c : t.columns) {
+        out += (out.empty() ? "" : ", ") + (alias.empty() ? "" : alias + ".") + c.name;
+    }
+    return out;
+}
+
+// "a.k1 = b.k1 AND a.k2 = b.k2": the key of two aliases matches.
+std::string key_match(const MergeTable& t, const std::string& a, const std::string& b) {
+    std::string out;
+    for (const std::string& k : t.key) {
+        out += (out.empty() ? "" : " AND ") + a + "." + k + " = " + b + "." + k;
+    }
+    return out;
+}
+
+// The row of an alias as compared: columns without an equality operator
+// by their text.
+std::string compared_row(const MergeTable& t, const std::string& alias) {
+    std::string out;
+    for (const MergeColumn& c : t.columns) {
+        out += (out.empty() ? "" : ", ") + alias + "." + c.name + (c.by_text ? "::text" : "");
+    }
+    return "ROW(" + out + ")";
+}
+
+// Whether alias's chunk_by lies in the chunk's range.
+std::string in_range(const MergeTable& t, const std::string& alias) {
+    return alias + "." + t.chunk_by + " >= $1 AND " + alias + "." + t.chunk_by + " < $2";
+}
+
+// "SET (x, y) = (s.x, s.y)" over the columns an update may set, keys left
+// out (they match anyway).
+std::string set_clause(const MergeTable& t, const std::string& alias) {
+    std::string names, values;
+    for (const MergeColumn& c : t.columns) {
+        bool is_key = false;
+        for (const std::string& k : t.key) {
+            is_key = is_key || k == c.name;
+        }
+        if (!c.settable || is_key) {
+            continue;
+        }
+        names += (names.empty() ? "" : ", ") + c.name;
+        values += (values.empty() ? "" : ", ") + alias + "." + c.name;
+    }
+    // ROW() keeps a single column a row, as SET (x) = ROW(...) requires
+    return "SET (" + names + ") = ROW(" + values + ")";
+}
+
+// The image rows of the chunks in $1 with an action among actions.
+std::string image_rows(const std::string& actions) {
+    return std::string("b.") + kImageChunkColumn + " = ANY ($1::int[]) AND b." +
+           kImageActionColumn + " IN (" + actions + ")";
+}
+
+}  // namespace
+
+std::vector<std::string> create_image_statements(const MergeTable& t, const std::string& index) {
+    return {"CREATE TABLE " + t.before + " AS SELECT NULL::int AS " + kImageChunkColumn +
+                ", NULL::\"char\" AS " + kImageActionColumn + ", " + column_list(t, "") + " FROM " +
+                t.target + " WITH NO DATA",
+            "CREATE INDEX " + index + " ON " + t.before + " (" + kImageChunkColumn + ")"};
+}
+
+std::vector<std::string> stage_statements(const MergeTable& t, const std::string& source) {
+    return {"CREATE TEMPORARY TABLE " + t.stage + " ON COMMIT DROP AS SELECT " +
+                column_list(t, "") + " FROM " + t.target + " WITH NO DATA",
+            "INSERT INTO " + t.stage + " SELECT " + column_list(t, "backfill_source") +
+                " FROM (\n" + source + "\n) AS backfill_source (" + column_list(t, "") +
+                ") WHERE " + in_range(t, "backfill_source")};
+}
+
+std::string match_count_statement(const MergeTable& t) {
+    return "SELECT count(*) FILTER (WHERE " + in_range(t, "t") + "), count(*) FILTER (WHERE NOT (" +
+           in_range(t, "t") + ")) FROM " + t.stage + " s JOIN " + t.target + " t ON " +
+           key_match(t, "t", "s");
+}
+
+std::string duplicate_key_statement(const MergeTable& t) {
+    std::string keys;
+    for (const std::string& k : t.key) {
+        keys += (keys.empty() ? "" : ", ") + std::string("s.") + k;
+    }
+    return "SELECT ROW(" + keys + ")::text FROM " + t.stage + " s GROUP BY " + keys +
+           " HAVING count(*) > 1 LIMIT 1";
+}
+
+std::string range_count_statement(const MergeTable& t) {
+    return "SELECT count(*) FROM " + t.target + " t WHERE " + in_range(t, "t");
+}
+
+std::string update_statement(const MergeTable& t, int chunk_no) {
+    std::string newer = t.conflict == Conflict::NewerWins
+                            ? " AND s." + t.version_column + " >= t." + t.version_column
+                            : "";
+    return "WITH changed AS (SELECT t.* FROM " + t.target + " t JOIN " + t.stage + " s ON " +
+           key_match(t, "t", "s") + " WHERE " + in_range(t, "t") + " AND " + compared_row(t, "t") +
+           " IS DISTINCT FROM " + compared_row(t, "s") + newer +
+           " FOR UPDATE OF t), image AS (INSERT INTO " + t.before + " SELECT " +
+           std::to_string(chunk_no) + ", 'U', " + column_list(t, "changed") +
+           " FROM changed) UPDATE " + t.target + " t " + set_clause(t, "s") +
+           " FROM changed JOIN " + t.stage + " s ON " + key_match(t, "changed", "s") + " WHERE " +
+           key_match(t, "t", "changed");
+}
+
+std::string delete_statement(const MergeTable& t, int chunk_no) {
+    return "WITH missing AS (SELECT t.* FROM " + t.target + " t WHERE " + in_range(t, "t") +
+           " AND NOT EXISTS (SELECT 1 FROM " + t.stage + " s WHERE " + key_match(t, "s", "t") +
+           ") FOR UPDATE OF t), image AS (INSERT INTO " + t.before + " SELECT " +
+           std::to_string(chunk_no) + ", 'D', " + column_list(t, "missing") +
+           " FROM missing) DELETE FROM " + t.target + " t USING missing WHERE " +
+           key_match(t, "t", "missing");
+}
+
+std::string insert_statement(const MergeTable& t, int chunk_no) {
+    std::string keys;
+    for (const std::string& k : t.key) {
+        keys += (keys.empty() ? "" : ", ") + k;
+    }
+    return "WITH inserted AS (INSERT INTO " + t.target + " (" + column_list(t, "") +
+           ") OVERRIDING SYSTEM VALUE SELECT " + column_list(t, "s") + " FROM " + t.stage +
+           " s WHERE NOT EXISTS (SELECT 1 FROM " + t.target + " t WHERE " + key_match(t, "t", "s") +
+           ") ON CONFLICT (" + keys + ") DO NOTHING RETURNING " + column_list(t, "") +
+           ") INSERT INTO " + t.before + " SELECT " + std::to_string(chunk_no) + ", 'I', " +
+           column_list(t, "inserted") + " FROM inserted";
+}
+
+std::string changed_since_statement(const MergeTable& t) {
+    return "SELECT count(*) FROM " + t.before +
+           " b JOIN unnest($1::int[], $2::text[]) AS w (chunk_no, xid) ON w.chunk_no = b." +
+           kImageChunkColumn + " LEFT JOIN " + t.target + " t ON " + key_match(t, "t", "b") +
+           " WHERE CASE b." + kImageActionColumn +
+           " WHEN 'D' THEN t.ctid IS NOT NULL ELSE t.ctid IS NULL OR t.xmin::text <> w.xid END";
+}
+
+std::vector<std::string> restore_statements(const MergeTable& t) {
+    return {"DELETE FROM " + t.target + " t USING " + t.before + " b WHERE " + image_rows("'I'") +
+                " AND " + key_match(t, "t", "b"),
+            "UPDATE " + t.target + " t " + set_clause(t, "b") + " FROM " + t.before + " b WHERE " +
+                image_rows("'U', 'D'") + " AND " + key_match(t, "t", "b"),
+            "INSERT INTO " + t.target + " (" + column_list(t, "") +
+                ") OVERRIDING SYSTEM VALUE SELECT " + column_list(t, "b") + " FROM " + t.before +
+                " b WHERE " + image_rows("'U', 'D'") + " AND NOT EXISTS (SELECT 1 FROM " +
+                t.target + " t WHERE " + key_match(t, "t", "b") + ")"};
+}
+
+}  // namespace backfill

@@ -1,0 +1,84 @@
+// The statements of one merge chunk: stage the source's rows of the range,
+// then write only the rows that differ, keeping each changed row's old
+// version (and each inserted row) in the job's before-image table; and the
+// statements that undo a job from that image. Pure text: the PostgreSQL
+// layer quotes the names and runs them with the range's bounds as $1, $2.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/options.hpp"
+
+namespace backfill {
+
+// A column of the target that the job writes (generated columns are not).
+struct MergeColumn {
+    std::string name;  // quoted
+    bool by_text;      // its type has no equality operator: compared as text
+    bool settable;     // an UPDATE may set it (not an identity GENERATED ALWAYS)
+};
+
+// Everything the statements name.
+struct MergeTable {
+    std::string target;  // qualified, quoted
+    std::string before;  // the before-image table, qualified, quoted
+    std::string stage;   // the chunk's staging table, quoted (a temporary table)
+    std::vector<MergeColumn> columns;
+    std::vector<std::string> key;  // quoted
+    std::string chunk_by;          // quoted
+    Conflict conflict = Conflict::SourceWins;
+    std::string version_column;  // quoted; with newer_wins
+};
+
+// The before-image table's own columns, ahead of the target's: which chunk
+// wrote the row and what it did ('U' old version of an updated row, 'D' of
+// a deleted one, 'I' a row it inserted).
+inline constexpr const char* kImageChunkColumn = "backfill_chunk_no";
+inline constexpr const char* kImageActionColumn = "backfill_action";
+
+// Creates the before-image table: the image columns, then the target's
+// columns (types only, no constraint), with an index by chunk.
+std::vector<std::string> create_image_statements(const MergeTable& t, const std::string& index);
+
+// Creates the (empty) staging table, then fills it with the source's rows
+// of the range (those of chunk_by in [$1, $2)): two statements.
+std::vector<std::string> stage_statements(const MergeTable& t, const std::string& source);
+
+// Two counts over the staged rows that have a live row with their key:
+// those whose live row lies in the range, and those whose live row lies
+// outside it (the source moved a row across chunks: refused).
+std::string match_count_statement(const MergeTable& t);
+
+// Source rows that share a key (refused: which one would win?); one of
+// them, as text.
+std::string duplicate_key_statement(const MergeTable& t);
+
+// The live rows of the range.
+std::string range_count_statement(const MergeTable& t);
+
+// Locks the live rows of the range that the conflict rule lets the source
+// replace and that differ from it, keeps their old versions, and updates
+// them; processes the updated rows. Not used with live_wins.
+std::string update_statement(const MergeTable& t, int chunk_no);
+
+// Locks and deletes the live rows of the range the source no longer
+// produces, keeping them; processes the deleted rows.
+std::string delete_statement(const MergeTable& t, int chunk_no);
+
+// Inserts the staged rows whose key no live row has (a row inserted
+// meanwhile by someone else wins), keeping them; processes the inserted
+// rows.
+std::string insert_statement(const MergeTable& t, int chunk_no);
+
+// Rollback, for the chunks in $1 (an int[]) whose writes carry the
+// transaction ids in $2 (a text[] parallel to $1): how many image rows a
+// later change makes unsafe to restore (a changed or vanished written row,
+// a deleted key taken again).
+std::string changed_since_statement(const MergeTable& t);
+
+// Rollback's writes, in order: delete the inserted rows, put the updated
+// rows' old versions back, insert the deleted rows again.
+std::vector<std::string> restore_statements(const MergeTable& t);
+
+}  // namespace backfill

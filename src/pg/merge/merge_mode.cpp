@@ -1,0 +1,75 @@
+#include "pg/merge/merge_mode.hpp"
+
+#include "core/user_error.hpp"
+#include "pg/merge/before_image.hpp"
+#include "pg/merge/chunk_merge.hpp"
+#include "pg/merge/merge_target.hpp"
+#include "pg/merge/range_plan.hpp"
+#include "pg/state_store.hpp"
+
+namespace backfill::pg {
+
+namespace {
+
+// Records a range chunk (no partition) of a new job.
+void insert_range_chunk(std::int64_t job_id, const PlannedChunk& c) {
+    control_execute(
+        "INSERT INTO backfill.chunk (job_id, chunk_no, lower_bound, upper_bound, lower_key,"
+        " upper_key, est_rows, est_bytes) VALUES ($1::bigint, $2::int, $3, $4, $5, $6,"
+        " $7::bigint, $8::bigint)",
+        {std::to_string(job_id), std::to_string(c.chunk_no), c.lower.text, c.upper.text,
+         c.lower.sort_key, c.upper.sort_key, std::to_string(c.est_rows),
+         std::to_string(c.est_bytes)});
+}
+
+// The merge's operations. A chunk is one transaction that commits its
+// rows: built and published at once, so there is nothing to publish later,
+// nothing to discard, and no partition appears that would need a chunk.
+class MergeMode final : public Mode {
+public:
+    TargetInfo load_target(Oid relid, JobOptions& options) const override {
+        return load_merge_target(relid, options);
+    }
+    std::vector<PlannedChunk> plan_chunks(const TargetInfo& target, const JobOptions& options,
+                                          const RangeLimit& from,
+                                          const RangeLimit& to) const override {
+        return plan_ranges(target, options, from, to);
+    }
+    void preflight(const TargetInfo&, const std::vector<PlannedChunk>&) const override {}
+    void record_chunks(std::int64_t job_id, const PlannedJob& plan) const override {
+        for (const auto& c : plan.chunks)
+            insert_range_chunk(job_id, c);
+        create_before_image(job_id, plan.target);
+    }
+    int adopt_new_chunks(const Job&) const override { return 0; }
+    void announce_uncovered(const Job&) const override {}
+    Outcome build(const Job& job, const ChunkRow& chunk) const override {
+        return merge_chunk(job, chunk);
+    }
+    PublishResult publish_ready(const Job&, std::int64_t) const override { return {}; }
+    int publish_all_built(const Job& job) const override {
+        throw UserError(ErrorKind::WrongState,
+                        "backfill job \"" + job.name +
+                            "\" is in mode merge, which publishes each "
+                            "chunk as it writes it",
+                        "There is nothing to publish by hand; see backfill.chunks.");
+    }
+    void discard_build(const Job& job, const ChunkRow& chunk) const override {
+        // an interrupted merge chunk's transaction rolled back: nothing is left
+        discard_chunk_build(job, chunk.chunk_no);
+    }
+    int discard_unpublished(const Job&) const override { return 0; }
+    int rollback(const Job& job, bool force) const override {
+        return restore_before_image(job, force);
+    }
+    int purge(const Job& job) const override { return drop_before_image(job); }
+};
+
+}  // namespace
+
+const Mode& merge_mode() {
+    static const MergeMode mode;
+    return mode;
+}
+
+}  // namespace backfill::pg

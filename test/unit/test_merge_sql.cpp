@@ -1,0 +1,89 @@
+// The statements of a merge chunk: only differing rows are written, only
+// locked rows are updated, rows inserted meanwhile by others win, and the
+// image keeps what rollback needs.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/merge/merge_sql.hpp"
+
+namespace backfill {
+namespace {
+
+MergeTable ledger() {
+    MergeTable t;
+    t.target = "public.ledger";
+    t.before = "public.ledger_bf1_before";
+    t.stage = "pg_temp.backfill_stage";
+    t.columns = {{"id", false, true}, {"amount", false, true}, {"note", true, true}};
+    t.key = {"id"};
+    t.chunk_by = "id";
+    return t;
+}
+
+bool has(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+// A row equal to the live one is not locked, not imaged, not updated;
+// columns without equality compare by text; keys are not set.
+TEST(MergeSql, UpdateWritesOnlyDifferingLockedRows) {
+    const std::string sql = update_statement(ledger(), 3);
+    EXPECT_TRUE(has(sql, "ROW(t.id, t.amount, t.note::text) IS DISTINCT FROM "
+                         "ROW(s.id, s.amount, s.note::text)"));
+    EXPECT_TRUE(has(sql, "FOR UPDATE OF t"));
+    EXPECT_TRUE(has(sql, "INSERT INTO public.ledger_bf1_before SELECT 3, 'U', changed.id"));
+    EXPECT_TRUE(has(sql, "SET (amount, note) = ROW(s.amount, s.note)"));
+    EXPECT_TRUE(has(sql, "t.id >= $1 AND t.id < $2"));
+    EXPECT_FALSE(has(sql, ">= t."));
+}
+
+// newer_wins replaces a live row only when the source's version is at least
+// as new.
+TEST(MergeSql, NewerWinsComparesVersions) {
+    MergeTable t = ledger();
+    t.conflict = Conflict::NewerWins;
+    t.version_column = "amount";
+    EXPECT_TRUE(has(update_statement(t, 1), " AND s.amount >= t.amount FOR UPDATE OF t"));
+}
+
+// Inserts leave a key someone else took to them, and image what they wrote.
+TEST(MergeSql, InsertYieldsToLiveRows) {
+    const std::string sql = insert_statement(ledger(), 2);
+    EXPECT_TRUE(has(sql, "ON CONFLICT (id) DO NOTHING"));
+    EXPECT_TRUE(has(sql, "OVERRIDING SYSTEM VALUE"));
+    EXPECT_TRUE(has(sql, "SELECT 2, 'I', inserted.id"));
+}
+
+// Deletes stay inside the range and image the rows they delete.
+TEST(MergeSql, DeleteStaysInRange) {
+    const std::string sql = delete_statement(ledger(), 4);
+    EXPECT_TRUE(has(sql, "WHERE t.id >= $1 AND t.id < $2 AND NOT EXISTS"));
+    EXPECT_TRUE(has(sql, "SELECT 4, 'D', missing.id"));
+}
+
+// Rollback refuses rows changed since (another xid, gone) and deleted keys
+// taken again; it restores in three steps.
+TEST(MergeSql, RollbackChecksAndRestores) {
+    const std::string check = changed_since_statement(ledger());
+    EXPECT_TRUE(has(check, "WHEN 'D' THEN t.ctid IS NOT NULL ELSE t.ctid IS NULL OR "
+                           "t.xmin::text <> w.xid"));
+    auto restore = restore_statements(ledger());
+    ASSERT_EQ(restore.size(), 3u);
+    EXPECT_TRUE(has(restore[0], "DELETE FROM public.ledger t USING public.ledger_bf1_before b"));
+    EXPECT_TRUE(has(restore[1], "IN ('U', 'D')"));
+    EXPECT_TRUE(has(restore[2], "AND NOT EXISTS"));
+}
+
+// The staging table is filled through the source's columns renamed to the
+// target's, filtered to the range.
+TEST(MergeSql, StageFiltersTheSource) {
+    auto stage = stage_statements(ledger(), "SELECT 1, 2, '{}'::json");
+    ASSERT_EQ(stage.size(), 2u);
+    EXPECT_TRUE(has(stage[0], "CREATE TEMPORARY TABLE pg_temp.backfill_stage ON COMMIT DROP"));
+    EXPECT_TRUE(has(stage[1], ") AS backfill_source (id, amount, note) WHERE "
+                              "backfill_source.id >= $1 AND backfill_source.id < $2"));
+}
+
+}  // namespace
+}  // namespace backfill
