@@ -39,17 +39,19 @@ CREATE TABLE p_fixed AS SELECT g AS id, g % 7 AS grp,
     'n' || g AS note
 FROM generate_series(1, 1000) g WHERE g NOT BETWEEN 251 AND 260;
 CREATE TABLE p_writes (op text, n int);
+-- qualified: the merge writes on backfill's safe search_path, and the
+-- triggers it fires run there too
 CREATE FUNCTION p_count() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN INSERT INTO p_writes VALUES (TG_OP, 1); RETURN NULL; END $$;
+BEGIN INSERT INTO public.p_writes VALUES (TG_OP, 1); RETURN NULL; END $$;
 CREATE TRIGGER p_count AFTER INSERT OR UPDATE OR DELETE ON p FOR EACH ROW EXECUTE FUNCTION p_count();
 CREATE TABLE p_before AS SELECT id, xmin::text AS x FROM p;
 });
 	create_merge_job($node, $db, 'by_id', 'p',
 		'SELECT id, grp, amount, note FROM p_fixed WHERE id >= $1 AND id < $2',
 		'1', '1001', '"key": ["id"], "chunk_by": "id", "chunk_size": 250, "delete_missing": true');
-	is( sql("SELECT string_agg(concat_ws('|', chunk_no, partition, lower_bound, upper_bound, state), ',' ORDER BY chunk_no)"
+	is( sql("SELECT string_agg(concat_ws('|', chunk_no, coalesce(partition, 'NULL'), lower_bound, upper_bound, state), ',' ORDER BY chunk_no)"
 			  . " FROM backfill.chunks WHERE job_name = 'by_id'"),
-		'1||1|251|pending,2||251|501|pending,3||501|751|pending,4||751|1001|pending',
+		'1|NULL|1|251|pending,2|NULL|251|501|pending,3|NULL|501|751|pending,4|NULL|751|1001|pending',
 		'create cuts [1, 1001) into four chunks of 250, partition NULL');
 	is(sql("SELECT mode FROM backfill.jobs WHERE name = 'by_id'"), 'merge', 'the job is of mode merge');
 	sql("CALL backfill.run('by_id')");

@@ -38,7 +38,7 @@ CREATE TABLE k_fixed AS
 SELECT id, CASE WHEN id % 10 = 0 THEN v * 3 ELSE v END AS v, note FROM k WHERE id NOT BETWEEN 2001 AND 2010
 UNION ALL SELECT g, g, 'new' FROM generate_series(4001, 4005) g;
 CREATE FUNCTION k_hold() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN PERFORM gate('row:' || NEW.id); RETURN NEW; END $$;
+BEGIN PERFORM public.gate('row:' || NEW.id); RETURN NEW; END $$;
 CREATE TRIGGER k_hold BEFORE UPDATE ON k FOR EACH ROW EXECUTE FUNCTION k_hold();
 });
 	create_merge_job($node, $db, 'j', 'k',

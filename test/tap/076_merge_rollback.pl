@@ -2,9 +2,9 @@
 # Rollback of mode merge (issue 11, item 6).
 #
 #  1  A job that updates, deletes (delete_missing) and inserts rows in three
-#     chunks; retained_bytes reports its before-image; diff shows each
-#     written row of a chunk; rollback restores all three chunks in one go
-#     and the table equals the original (checksum); purge then works.
+#     chunks; retained_bytes reports its before-image; rollback restores
+#     all three chunks in one go and the table equals the original
+#     (checksum); purge then works.
 #  2  The same correction again; later live changes to a row the job did
 #     not write and to a row it updated: rollback refuses, says why and
 #     changes nothing; force => true then restores the job's rows
@@ -42,8 +42,6 @@ my $source = 'SELECT id, v, note FROM r_fixed WHERE id >= $1 AND id < $2';
 my $options = '"chunk_by": "id", "chunk_size": 1000, "delete_missing": true';
 # rows the job updates (in both tables, with other values)
 my $written = sql(q{SELECT count(*) FROM r JOIN r_fixed f USING (id) WHERE (r.v, r.note) IS DISTINCT FROM (f.v, f.note)});
-# rows of chunk 2 ([1001, 2001)) that the job updates or deletes
-my $chunk2_written = sql(q{SELECT count(*) FROM (SELECT * FROM r WHERE id BETWEEN 1001 AND 2000 EXCEPT SELECT * FROM r_fixed) x});
 
 subtest '1: rollback is exact' => sub {
 	my $original = sql($digest);
@@ -55,10 +53,6 @@ subtest '1: rollback is exact' => sub {
 	isnt(sql($digest), $original, 'the table changed');
 	cmp_ok(sql("SELECT retained_bytes FROM backfill.jobs WHERE name = 'r1'"), '>', 0,
 		'retained_bytes reports the before-image');
-	is(sql("SELECT count(DISTINCT key) FROM backfill.diff('r1', 2, 100000)"), $chunk2_written,
-		'diff of chunk 2 lists each of its updated and deleted rows');
-	is( sql("SELECT count(*) > 0 AND bool_and(new_value IS NULL) FROM backfill.diff('r1', 2, 100000) WHERE key ->> 'id' = '1002'"),
-		't', 'a deleted row shows with no new value');
 	is(sql("SELECT backfill.rollback('r1')"), '3', 'rollback restores the three chunks');
 	is(job_state($node, $db, 'r1'), 'rolled_back', 'the job is rolled_back');
 	is(sql($digest), $original, 'the table equals the original');

@@ -29,7 +29,7 @@ CREATE TABLE big_fixed AS
 SELECT id, grp, CASE WHEN id % 10 = 3 THEN amount + 1 ELSE amount END AS amount, note FROM big;
 CREATE TABLE big_writes (n int);
 CREATE FUNCTION big_count() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN INSERT INTO big_writes VALUES (1); RETURN NULL; END $$;
+BEGIN INSERT INTO public.big_writes VALUES (1); RETURN NULL; END $$;
 CREATE TRIGGER big_count AFTER INSERT OR UPDATE OR DELETE ON big FOR EACH ROW EXECUTE FUNCTION big_count();
 VACUUM ANALYZE big;
 });

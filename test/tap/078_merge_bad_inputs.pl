@@ -53,7 +53,6 @@ my @bad = (
 	[ 'live_wins with delete_missing', '"chunk_by": "id", "conflict": "live_wins", "delete_missing": true',
 		qr/delete_missing/ ],
 	[ 'delete_missing that is not a boolean', '"chunk_by": "id", "delete_missing": "yes"', qr/delete_missing/ ],
-	[ 'a watermark that does not run', '"chunk_by": "id", "watermark": "SELECT nope FROM nowhere"', qr/watermark|nowhere/ ],
 	[ 'lock_timeout (swap only)', '"chunk_by": "id", "lock_timeout": "1s"', qr/lock_timeout/ ],
 	[ 'swap_retries (swap only)', '"chunk_by": "id", "swap_retries": 5', qr/swap_retries/ ],
 	[ 'retain (swap only)', '"chunk_by": "id", "retain": false', qr/retain/ ]);
