@@ -53,6 +53,9 @@ TEST(MergeSql, InsertYieldsToLiveRows) {
     EXPECT_TRUE(has(sql, "ON CONFLICT (id) DO NOTHING"));
     EXPECT_TRUE(has(sql, "OVERRIDING SYSTEM VALUE"));
     EXPECT_TRUE(has(sql, "SELECT 2, 'I', inserted.id"));
+    // live keys are looked for in the chunk's range only, not in the whole table
+    EXPECT_TRUE(has(sql, "NOT EXISTS (SELECT 1 FROM public.ledger t WHERE t.id >= $1 AND "
+                         "t.id < $2 AND t.id = s.id)"));
 }
 
 // Deletes stay inside the range and image the rows they delete.

@@ -132,10 +132,10 @@ std::string insert_statement(const MergeTable& t, int chunk_no) {
     }
     return "WITH inserted AS (INSERT INTO " + t.target + " (" + column_list(t, "") +
            ") OVERRIDING SYSTEM VALUE SELECT " + column_list(t, "s") + " FROM " + t.stage +
-           " s WHERE NOT EXISTS (SELECT 1 FROM " + t.target + " t WHERE " + key_match(t, "t", "s") +
-           ") ON CONFLICT (" + keys + ") DO NOTHING RETURNING " + column_list(t, "") +
-           ") INSERT INTO " + t.before + " SELECT " + std::to_string(chunk_no) + ", 'I', " +
-           column_list(t, "inserted") + " FROM inserted";
+           " s WHERE NOT EXISTS (SELECT 1 FROM " + t.target + " t WHERE " + in_range(t, "t") +
+           " AND " + key_match(t, "t", "s") + ") ON CONFLICT (" + keys + ") DO NOTHING RETURNING " +
+           column_list(t, "") + ") INSERT INTO " + t.before + " SELECT " +
+           std::to_string(chunk_no) + ", 'I', " + column_list(t, "inserted") + " FROM inserted";
 }
 
 std::string changed_since_statement(const MergeTable& t) {

@@ -66,9 +66,11 @@ std::string update_statement(const MergeTable& t, int chunk_no);
 // produces, keeping them; processes the deleted rows.
 std::string delete_statement(const MergeTable& t, int chunk_no);
 
-// Inserts the staged rows whose key no live row has (a row inserted
-// meanwhile by someone else wins), keeping them; processes the inserted
-// rows.
+// Inserts the staged rows whose key no live row of the range has (a row
+// inserted meanwhile by someone else wins), keeping them; processes the
+// inserted rows. Looking only inside the range keeps the cost of a chunk
+// independent of the table's size (a staged key matching a live row outside
+// the range was refused before); ON CONFLICT still guards the whole table.
 std::string insert_statement(const MergeTable& t, int chunk_no);
 
 // Rollback, for the chunks in $1 (an int[]) whose writes carry the
