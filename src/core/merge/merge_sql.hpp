@@ -47,7 +47,10 @@ std::vector<std::string> stage_statements(const MergeTable& t, const std::string
 
 // Two counts over the staged rows that have a live row with their key:
 // those whose live row lies in the range, and those whose live row lies
-// outside it (the source moved a row across chunks: refused).
+// outside it (the source moved a row across chunks: refused). Neither
+// reads the target outside the range beyond one key lookup per staged
+// row (none when chunk_by is part of the key), so a chunk costs the same
+// wherever its range lies in the table.
 std::string match_count_statement(const MergeTable& t);
 
 // Source rows that share a key (refused: which one would win?); one of
