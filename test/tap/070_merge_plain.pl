@@ -13,6 +13,8 @@
 #     the rows of its own range, rows outside [range_from, range_to) stay.
 #  c  Partitioned targets: HASH-partitioned, every chunk spanning all the
 #     partitions; RANGE-partitioned with chunk_by and chunk_size defaulted.
+#  d  A source that moves a row into another chunk's range (chunk_by not
+#     part of the key) fails that chunk at once, writing nothing.
 
 use strict;
 use warnings;
@@ -158,6 +160,29 @@ INSERT INTO rp SELECT g, date '2024-01-01' + g % 4, g FROM generate_series(1, 40
 	is( sql("SELECT string_agg(rows_updated || '/' || rows_unchanged, ',' ORDER BY chunk_no) FROM backfill.chunks WHERE job_name = 'range'"),
 		'20/80,20/80,20/80,20/80', 'range: every fifth row updated on each day');
 	is(sql('SELECT count(*) FROM rp WHERE v <> id + (id % 5 = 0)::int'), '0', 'range: exactly the corrected rows');
+};
+
+subtest 'd: a source that moves a row to another chunk is refused' => sub {
+	# Chunked by ts, keyed by id: the source gives id 5 a time on day 2;
+	# chunk 2 finds id 5 living on day 1 and fails, writing nothing.
+	sql(q{
+CREATE TABLE mv (id bigint PRIMARY KEY, ts timestamptz NOT NULL, v int NOT NULL);
+INSERT INTO mv SELECT g, timestamptz '2024-01-01 00:00:00+00' + g * interval '4 hours', 0 FROM generate_series(0, 11) g;
+});
+	create_merge_job($node, $db, 'moved', 'mv',
+		q{SELECT id, CASE WHEN id = 5 THEN ts + interval '1 day' ELSE ts END, 1 FROM mv}
+		  . q{ WHERE ts + CASE WHEN id = 5 THEN interval '1 day' ELSE interval '0' END >= $1}
+		  . q{ AND ts + CASE WHEN id = 5 THEN interval '1 day' ELSE interval '0' END < $2},
+		'2024-01-01 00:00:00+00', '2024-01-03 00:00:00+00', '"chunk_by": "ts", "chunk_size": "1 day"');
+	$node->psql($db, "CALL backfill.run('moved')");
+	is(job_state($node, $db, 'moved'), 'failed', 'the job fails');
+	is( sql("SELECT string_agg(chunk_no || ':' || state || ':' || attempts, ',' ORDER BY chunk_no) FROM backfill.chunks WHERE job_name = 'moved'"),
+		'1:published:1,2:failed:1', 'chunk 2 fails at its first attempt');
+	like(sql("SELECT error FROM backfill.chunks WHERE job_name = 'moved' AND chunk_no = 2"),
+		qr/outside the chunk's range/, 'its error says a key lives outside the range');
+	is(sql("SELECT string_agg(id || ':' || v, ',' ORDER BY id) FROM mv"),
+		'0:1,1:1,2:1,3:1,4:1,5:0,6:0,7:0,8:0,9:0,10:0,11:0',
+		'chunk 1 wrote day 1 (but id 5, which the source moved away), chunk 2 nothing');
 };
 
 $node->stop;
