@@ -49,6 +49,14 @@ std::string before_image_index_name(const std::string& target, std::int64_t job_
     return with_suffix(target, "_bf" + std::to_string(job_id) + "_before_chunk");
 }
 
+std::string stage_table_name(const std::string& target, std::int64_t job_id) {
+    return with_suffix(target, "_bf" + std::to_string(job_id) + "_stage");
+}
+
+std::string stage_table_index_name(const std::string& target, std::int64_t job_id) {
+    return with_suffix(target, "_bf" + std::to_string(job_id) + "_stage_chunk");
+}
+
 // The name the live partition gets when a swap takes it out.
 std::string retained_table_name(const std::string& partition, std::int64_t job_id, int chunk_no) {
     return with_suffix(partition, chunk_tag(job_id, chunk_no) + "_old");

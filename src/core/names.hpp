@@ -28,6 +28,10 @@ std::string retained_index_name(const std::string& index, std::int64_t job_id, i
 // merge job's before-image table and its index.
 std::string before_image_name(const std::string& target, std::int64_t job_id);
 std::string before_image_index_name(const std::string& target, std::int64_t job_id);
+// "<target, truncated>_bf<job>_stage": a merge job's staging table
+// (publication units).
+std::string stage_table_name(const std::string& target, std::int64_t job_id);
+std::string stage_table_index_name(const std::string& target, std::int64_t job_id);
 // "backfill_guard_<job>": the trigger that records writes to a partition.
 std::string guard_trigger_name(std::int64_t job_id);
 

@@ -198,19 +198,30 @@ void record_chunk_merged(const Job& job, int chunk_no, const MergeRecord& r) {
         " rows_before = $3::bigint, rows_after = $4::bigint, rows_inserted = $5::bigint,"
         " rows_updated = $6::bigint, rows_deleted = $7::bigint, rows_unchanged = $8::bigint,"
         " build_ms = $9::numeric, build_xid = $10::xid,"
-        " upper_bound = coalesce($11, upper_bound), upper_key = coalesce($12, upper_key)"
+        " upper_bound = coalesce($11, upper_bound), upper_key = coalesce($12, upper_key),"
+        " validation = $13::jsonb"
         " WHERE job_id = $1::bigint AND chunk_no = $2::int",
         {key(job), std::to_string(chunk_no), std::to_string(r.rows_before),
          std::to_string(rows_after), std::to_string(r.rows_inserted),
          std::to_string(r.rows_updated), std::to_string(r.rows_deleted),
          std::to_string(r.rows_unchanged), r.build_ms, r.write_xid,
          r.clamped_upper ? Value(r.clamped_upper->text) : std::nullopt,
-         r.clamped_upper ? Value(r.clamped_upper->sort_key) : std::nullopt});
+         r.clamped_upper ? Value(r.clamped_upper->sort_key) : std::nullopt, r.validation});
     log_event(job, chunk_no, Event::ChunkPublished,
               std::to_string(r.rows_inserted) + " inserted, " + std::to_string(r.rows_updated) +
                   " updated, " + std::to_string(r.rows_deleted) + " deleted, " +
                   std::to_string(r.rows_unchanged) + " unchanged" +
                   (r.clamped_upper ? " (below the watermark " + r.clamped_upper->text + ")" : ""));
+}
+
+void record_chunk_staged(const Job& job, int chunk_no, std::int64_t rows_staged) {
+    require_chunk_move(job, chunk_no, lock_chunk(job, chunk_no).state, ChunkState::Built);
+    control_execute(
+        "UPDATE backfill.chunk SET state = 'built' WHERE job_id = $1::bigint"
+        " AND chunk_no = $2::int",
+        {key(job), std::to_string(chunk_no)});
+    log_event(job, chunk_no, Event::ChunkBuilt,
+              std::to_string(rows_staged) + " source rows staged for the unit");
 }
 
 void record_chunk_skipped(const Job& job, int chunk_no, const std::string& detail) {

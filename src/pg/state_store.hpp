@@ -103,11 +103,16 @@ struct MergeRecord {
     std::string build_ms;
     std::optional<std::string> write_xid;  // the xid its written rows carry; none: it wrote nothing
     std::optional<Bound> clamped_upper;    // the watermark cut the range here
+    std::optional<std::string> validation;  // the validate figures, as jsonb text
 };
 
 // running -> published: a merge chunk's writes are in place; event
 // chunk_published with what it wrote.
 void record_chunk_merged(const Job& job, int chunk_no, const MergeRecord& record);
+
+// running -> built: a merge chunk's source rows are staged for its unit;
+// event chunk_built.
+void record_chunk_staged(const Job& job, int chunk_no, std::int64_t rows_staged);
 
 // running -> skipped: the chunk lies wholly at or above the watermark;
 // event skipped_above_watermark.

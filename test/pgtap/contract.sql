@@ -31,12 +31,13 @@ SELECT function_returns('backfill', 'rollback', ARRAY['text', 'boolean'], 'integ
 SELECT columns_are('backfill', 'jobs', ARRAY['id', 'name', 'target', 'state', 'owner', 'mode',
     'range_from', 'range_to', 'created_at', 'started_at', 'finished_at', 'chunks_total',
     'chunks_done', 'chunks_failed', 'rows_written', 'last_error', 'options', 'workers',
-    'interrupted']);
+    'interrupted', 'retained_bytes']);
 SELECT columns_are('backfill', 'progress', ARRAY['name', 'state', 'chunks_done', 'chunks_total',
     'pct', 'rows_written', 'rows_per_sec', 'elapsed', 'eta', 'throttled_by', 'bar']);
 SELECT columns_are('backfill', 'chunks', ARRAY['job_id', 'job_name', 'chunk_no', 'partition',
     'lower_bound', 'upper_bound', 'state', 'attempts', 'rows_before', 'rows_after', 'swap_ms',
-    'retained', 'started_at', 'finished_at', 'error', 'validation']);
+    'retained', 'started_at', 'finished_at', 'error', 'validation', 'rows_inserted',
+    'rows_updated', 'rows_deleted', 'rows_unchanged']);
 SELECT columns_are('backfill', 'log', ARRAY['job_id', 'job_name', 'at', 'chunk_no', 'event',
     'detail']);
 SELECT has_view('backfill', 'releases', 'the audit trail');

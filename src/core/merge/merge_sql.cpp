@@ -76,6 +76,26 @@ std::vector<std::string> create_image_statements(const MergeTable& t, const std:
             "CREATE INDEX " + index + " ON " + t.before + " (" + kImageChunkColumn + ")"};
 }
 
+std::vector<std::string> create_stage_table_statements(const MergeTable& t,
+                                                       const std::string& index) {
+    return {"CREATE TABLE " + t.stage + " AS SELECT NULL::int AS " + kImageChunkColumn + ", " +
+                column_list(t, "") + " FROM " + t.target + " WITH NO DATA",
+            "CREATE INDEX " + index + " ON " + t.stage + " (" + kImageChunkColumn + ")"};
+}
+
+std::string fill_stage_table_statement(const MergeTable& t, const std::string& source,
+                                       int chunk_no) {
+    return "INSERT INTO " + t.stage + " SELECT " + std::to_string(chunk_no) + ", " +
+           column_list(t, "backfill_source") + " FROM (\n" + source + "\n) AS backfill_source (" +
+           column_list(t, "") + ") WHERE " + in_range(t, "backfill_source");
+}
+
+std::string staged_rows(const MergeTable& t, const std::string& stage_table, int chunk_no) {
+    return "(SELECT " + column_list(t, "staged") + " FROM " + stage_table +
+           " staged WHERE staged." + kImageChunkColumn + " = " + std::to_string(chunk_no) +
+           " AND " + in_range(t, "staged") + ")";
+}
+
 std::vector<std::string> stage_statements(const MergeTable& t, const std::string& source) {
     return {"CREATE TEMPORARY TABLE " + t.stage + " ON COMMIT DROP AS SELECT " +
                 column_list(t, "") + " FROM " + t.target + " WITH NO DATA",

@@ -41,6 +41,21 @@ inline constexpr const char* kImageActionColumn = "backfill_action";
 // columns (types only, no constraint), with an index by chunk.
 std::vector<std::string> create_image_statements(const MergeTable& t, const std::string& index);
 
+// Creates the job's staging table (publication units): the chunk's number,
+// then the target's columns, with an index by chunk; t.stage names it.
+std::vector<std::string> create_stage_table_statements(const MergeTable& t,
+                                                       const std::string& index);
+
+// Stages the source's rows of the range ($1, $2) for chunk_no in the
+// job's staging table t.stage.
+std::string fill_stage_table_statement(const MergeTable& t, const std::string& source,
+                                       int chunk_no);
+
+// The staged rows of chunk_no in the staging table inside the range ($1,
+// $2: cut at the watermark since they were staged), as a FROM item the
+// chunk's statements read in place of a temporary stage.
+std::string staged_rows(const MergeTable& t, const std::string& stage_table, int chunk_no);
+
 // Creates the (empty) staging table, then fills it with the source's rows
 // of the range (those of chunk_by in [$1, $2)): two statements.
 std::vector<std::string> stage_statements(const MergeTable& t, const std::string& source);

@@ -7,6 +7,7 @@
 #include "core/merge/merge_sql.hpp"
 #include "core/user_error.hpp"
 #include "pg/build_timer.hpp"
+#include "pg/chunk_validation.hpp"
 #include "pg/key_values.hpp"
 #include "pg/merge/merge_target.hpp"
 #include "pg/pg_error.hpp"
@@ -22,11 +23,6 @@ namespace {
 // How long a chunk waits for a row another session holds before it is
 // retried (a live writer's transaction should be far shorter).
 constexpr const char* kRowLockWait = "5s";
-
-// The chunk's range as the core's bounds.
-struct Range {
-    Bound lower, upper;
-};
 
 // The watermark now (run as the owner, in the job's box), as a bound of
 // chunk_by's type; nullopt without one.
@@ -65,31 +61,68 @@ std::pair<std::string, bool> describe_merge_error(const PgError& e) {
     return {e.message, false};
 }
 
-// The chunk's writes, in the caller's subtransaction; what they did.
-MergeRecord write_chunk(const Job& job, int chunk_no, const Range& range) {
-    MergeTable m = merge_table(job);
-    MergeRecord r;
-    auto t0 = std::chrono::steady_clock::now();
-    GucScope waits;
-    waits.set("lock_timeout", kRowLockWait);
-    BuildTimer timer(job.options.statement_timeout_us);
-    std::vector<std::string> stage = stage_statements(m, job.source);
-    // A security-restricted operation may not create a temporary table, so
-    // the empty staging table is made before the box (it runs no user code);
-    // the source fills it inside.
-    execute(stage[0]);
-    {
-        OwnerBox box(job.owner, job.search_path);
-        execute_with_bounds(stage[1], job.key_type, range.lower, range.upper);
+// Fails the chunk (its transaction rolled back) unless the validate rules
+// pass on the range's rows before the writes (copied to a temporary table
+// first) against the rows after them; the figures when they pass.
+class RangeValidation {
+public:
+    RangeValidation(const Job& job, const MergeTable& m, const Range& range)
+        : job_(job), m_(m), range_(range), active_(!job.options.validate.empty()) {
+        if (!active_)
+            return;
+        // created empty outside the box (a restricted operation may not
+        // create a temporary table), filled inside it (policies may run)
+        execute("CREATE TEMPORARY TABLE " + kBefore + " ON COMMIT DROP AS SELECT * FROM " +
+                m.target + " WITH NO DATA");
+        OwnerBox box(job.owner, kSafeSearchPath);
+        execute_with_bounds("INSERT INTO " + kBefore + " SELECT * FROM " + m.target +
+                                " t WHERE t." + m.chunk_by + " >= $1 AND t." + m.chunk_by + " < $2",
+                            job.key_type, range.lower, range.upper);
     }
+    std::optional<std::string> verdict(std::int64_t rows_before, std::int64_t rows_after) const {
+        if (!active_)
+            return std::nullopt;
+        execute("CREATE TEMPORARY VIEW " + kAfter + " AS SELECT * FROM " + m_.target +
+                " t WHERE t." + m_.chunk_by + " >= " + typed_literal(range_.lower, job_.key_type) +
+                " AND t." + m_.chunk_by + " < " + typed_literal(range_.upper, job_.key_type));
+        ValidationVerdict v = validate_chunk(job_, kBefore, kAfter, rows_before, rows_after);
+        // the next chunk of a unit makes its own, in the same transaction
+        execute("DROP VIEW " + kAfter);
+        execute("DROP TABLE " + kBefore);
+        if (!v.passed) {
+            std::string failures;
+            for (const auto& f : v.failures)
+                failures += (failures.empty() ? "" : "; ") + f;
+            throw PermanentFailure(
+                ErrorKind::WrongState,
+                "validation failed: " + failures + "; nothing of the chunk was written",
+                "See the validate option in the README.");
+        }
+        return v.figures_json;
+    }
+
+private:
+    inline static const std::string kBefore = "pg_temp.backfill_before";
+    inline static const std::string kAfter = "pg_temp.backfill_after";
+    const Job& job_;
+    const MergeTable& m_;
+    const Range& range_;
+    bool active_;
+};
+
+// Writes the staged rows of a chunk (m.stage), in the caller's
+// subtransaction and the owner's box; what they did.
+MergeRecord apply_staged(const Job& job, const MergeTable& m, int chunk_no, const Range& range) {
     OwnerBox box(job.owner, kSafeSearchPath);
-    if (Value twice = scalar(duplicate_key_statement(m)))
-        throw PermanentFailure(ErrorKind::InvalidParameter,
-                               "the source returned the key " + *twice + " more than once",
-                               "Each key may come once per chunk: deduplicate the source.");
+    MergeRecord r;
     auto bounds = [&](const std::string& sql) {
         return query_with_bounds(sql, job.key_type, range.lower, range.upper);
     };
+    auto twice = bounds(duplicate_key_statement(m));
+    if (!twice.empty())
+        throw PermanentFailure(ErrorKind::InvalidParameter,
+                               "the source returned the key " + *twice[0][0] + " more than once",
+                               "Each key may come once per chunk: deduplicate the source.");
     Row matched = bounds(match_count_statement(m))[0];
     if (*matched[1] != "0")
         throw PermanentFailure(ErrorKind::InvalidParameter,
@@ -109,6 +142,25 @@ MergeRecord write_chunk(const Job& job, int chunk_no, const Range& range) {
     r.rows_inserted = static_cast<std::int64_t>(
         execute_with_bounds(insert_statement(m, chunk_no), job.key_type, range.lower, range.upper));
     r.rows_unchanged = std::stoll(*matched[0]) - r.rows_updated;
+    return r;
+}
+
+// The chunk's writes, validated when asked, in the caller's
+// subtransaction; what they did. stage fills m.stage (outside any box: it
+// may create a temporary table) and returns it.
+MergeRecord write_chunk(const Job& job, MergeTable m, int chunk_no, const Range& range,
+                        const StageStep& stage) {
+    auto t0 = std::chrono::steady_clock::now();
+    GucScope waits;
+    waits.set("lock_timeout", kRowLockWait);
+    BuildTimer timer(job.options.statement_timeout_us);
+    m.stage = stage(m, range);
+    // the validation's copy of the range is made before any box, like the
+    // staging table
+    RangeValidation validation(job, m, range);
+    MergeRecord r = apply_staged(job, m, chunk_no, range);
+    r.validation =
+        validation.verdict(r.rows_before, r.rows_before + r.rows_inserted - r.rows_deleted);
     TransactionId xid = pg_guard([]() { return GetCurrentTransactionIdIfAny(); });
     if (TransactionIdIsValid(xid))
         r.write_xid = std::to_string(xid);
@@ -116,48 +168,76 @@ MergeRecord write_chunk(const Job& job, int chunk_no, const Range& range) {
     return r;
 }
 
+// The source's rows of the range in a temporary table of this transaction.
+// A security-restricted operation may not create one, so the empty table
+// is made before the box (it runs no user code); the source fills it
+// inside.
+std::string stage_in_temporary_table(const Job& job, const MergeTable& m, const Range& range) {
+    MergeTable temporary = m;
+    temporary.stage = "pg_temp.backfill_stage";
+    std::vector<std::string> stage = stage_statements(temporary, job.source);
+    execute(stage[0]);
+    OwnerBox box(job.owner, job.search_path);
+    execute_with_bounds(stage[1], job.key_type, range.lower, range.upper);
+    return temporary.stage;
+}
+
 }  // namespace
+
+bool merge_in_place(const Job& job, const MergeTable& m, const ChunkRow& chunk,
+                    const StageStep& stage) {
+    Range range{Bound{BoundKind::Finite, chunk.lower_key, chunk.lower_bound},
+                Bound{BoundKind::Finite, chunk.upper_key, chunk.upper_bound}};
+    std::optional<Bound> watermark = read_watermark(job);
+    if (watermark && compare_bounds(*watermark, range.lower) <= 0) {
+        record_chunk_skipped(
+            job, chunk.chunk_no,
+            "the watermark " + watermark->text + " is at or below " + range.lower.text);
+        return false;
+    }
+    std::optional<Bound> clamped;
+    if (watermark && compare_bounds(*watermark, range.upper) < 0)
+        clamped = range.upper = *watermark;
+    MergeRecord record = write_chunk(job, m, chunk.chunk_no, range, stage);
+    record.clamped_upper = clamped;
+    record_chunk_merged(job, chunk.chunk_no, record);
+    return true;
+}
+
+Outcome record_merge_failure(const Job& job, const ChunkRow& chunk, const std::exception& error) {
+    if (const auto* p = dynamic_cast<const PermanentFailure*>(&error))
+        return record_failure(job, chunk, p->what(), true);
+    if (const auto* u = dynamic_cast<const UserError*>(&error))
+        return record_failure(job, chunk, u->what(), false);
+    const auto& e = dynamic_cast<const PgError&>(error);
+    bool timed_out = build_timed_out();
+    if (is_user_cancel(e) && !timed_out)
+        throw e;
+    if (timed_out)
+        return record_failure(job, chunk, "merging the chunk exceeded statement_timeout", false);
+    auto [message, permanent] = describe_merge_error(e);
+    return record_failure(job, chunk, message, permanent);
+}
 
 Outcome merge_chunk(const Job& job, const ChunkRow& chunk) {
     try {
         start_chunk_attempt(job, chunk.chunk_no);
         commit_step();
-        Range range{Bound{BoundKind::Finite, chunk.lower_key, chunk.lower_bound},
-                    Bound{BoundKind::Finite, chunk.upper_key, chunk.upper_bound}};
-        bool skipped = false;
+        bool merged = false;
         in_subtransaction([&]() {
-            std::optional<Bound> watermark = read_watermark(job);
-            if (watermark && compare_bounds(*watermark, range.lower) <= 0) {
-                record_chunk_skipped(
-                    job, chunk.chunk_no,
-                    "the watermark " + watermark->text + " is at or below " + range.lower.text);
-                skipped = true;
-                return;
-            }
-            std::optional<Bound> clamped;
-            if (watermark && compare_bounds(*watermark, range.upper) < 0)
-                clamped = range.upper = *watermark;
-            MergeRecord record = write_chunk(job, chunk.chunk_no, range);
-            record.clamped_upper = clamped;
-            record_chunk_merged(job, chunk.chunk_no, record);
+            merged = merge_in_place(job, merge_table(job), chunk,
+                                    [&](const MergeTable& m, const Range& range) {
+                                        return stage_in_temporary_table(job, m, range);
+                                    });
         });
         commit_step();
-        if (!skipped)
+        if (merged)
             notice("backfill job \"" + job.name + "\": " + chunk_label(chunk) + " merged");
         return Outcome::Published;
-    } catch (const PermanentFailure& e) {
-        return record_failure(job, chunk, e.what(), true);
     } catch (const UserError& e) {
-        return record_failure(job, chunk, e.what(), false);
+        return record_merge_failure(job, chunk, e);
     } catch (const PgError& e) {
-        bool timed_out = build_timed_out();
-        if (is_user_cancel(e) && !timed_out)
-            throw;
-        if (timed_out)
-            return record_failure(job, chunk, "merging the chunk exceeded statement_timeout",
-                                  false);
-        auto [message, permanent] = describe_merge_error(e);
-        return record_failure(job, chunk, message, permanent);
+        return record_merge_failure(job, chunk, e);
     }
 }
 

@@ -4,6 +4,7 @@
 #include "pg/merge/before_image.hpp"
 #include "pg/merge/chunk_merge.hpp"
 #include "pg/merge/merge_target.hpp"
+#include "pg/merge/merge_units.hpp"
 #include "pg/merge/range_plan.hpp"
 #include "pg/state_store.hpp"
 
@@ -22,9 +23,11 @@ void insert_range_chunk(std::int64_t job_id, const PlannedChunk& c) {
          std::to_string(c.est_bytes)});
 }
 
-// The merge's operations. A chunk is one transaction that commits its
-// rows: built and published at once, so there is nothing to publish later,
-// nothing to discard, and no partition appears that would need a chunk.
+// The merge's operations. With publish each a chunk is one transaction
+// that commits its rows: built and published at once. With publication
+// units a chunk's build stages its source rows, and a unit is applied in
+// one transaction (merge_units). No partition appears that would need a
+// chunk.
 class MergeMode final : public Mode {
 public:
     TargetInfo load_target(Oid relid, JobOptions& options) const override {
@@ -40,29 +43,37 @@ public:
         for (const auto& c : plan.chunks)
             insert_range_chunk(job_id, c);
         create_before_image(job_id, plan.target);
+        if (plan.options.publish != PublishMode::Each)
+            create_stage_table(job_id, plan.target);
     }
     int adopt_new_chunks(const Job&) const override { return 0; }
     void announce_uncovered(const Job&) const override {}
     Outcome build(const Job& job, const ChunkRow& chunk) const override {
-        return merge_chunk(job, chunk);
+        return job.options.publish == PublishMode::Each ? merge_chunk(job, chunk)
+                                                        : stage_chunk(job, chunk);
     }
-    PublishResult publish_ready(const Job&, std::int64_t) const override { return {}; }
-    int publish_all_built(const Job& job) const override {
-        throw UserError(ErrorKind::WrongState,
-                        "backfill job \"" + job.name +
-                            "\" is in mode merge, which publishes each "
-                            "chunk as it writes it",
-                        "There is nothing to publish by hand; see backfill.chunks.");
+    PublishResult publish_ready(const Job& job, std::int64_t) const override {
+        if (job.options.publish == PublishMode::Each)
+            return {};
+        return apply_ready_units(job);
     }
+    int publish_all_built(const Job& job) const override { return apply_all_built(job); }
     void discard_build(const Job& job, const ChunkRow& chunk) const override {
-        // an interrupted merge chunk's transaction rolled back: nothing is left
+        // an interrupted chunk's writes rolled back with it; what it staged
+        // for a unit goes
+        drop_staged_rows(job, chunk.chunk_no);
         discard_chunk_build(job, chunk.chunk_no);
     }
-    int discard_unpublished(const Job&) const override { return 0; }
+    int discard_unpublished(const Job& job) const override {
+        drop_staged_rows(job, std::nullopt);
+        return 0;
+    }
     int rollback(const Job& job, bool force) const override {
         return restore_before_image(job, force);
     }
-    int purge(const Job& job) const override { return drop_before_image(job); }
+    int purge(const Job& job) const override {
+        return drop_before_image(job) + drop_stage_table(job);
+    }
 };
 
 }  // namespace

@@ -158,19 +158,9 @@ void check_version_column(const TargetInfo& t, const JobOptions& options) {
                         "Use a column that says which row is newer: a timestamp, a number.");
 }
 
-// What this version of mode merge does not do yet, refused rather than
-// half done.
-void refuse_unsupported(const TargetInfo& t, const JobOptions& options) {
-    if (options.publish != PublishMode::Each)
-        throw UserError(ErrorKind::FeatureNotSupported,
-                        "mode merge publishes chunk by chunk only (\"publish\": \"each\")",
-                        "Each merge chunk is one transaction that commits its rows; publication "
-                        "units of several chunks are not implemented for mode merge yet.");
-    if (!options.validate.empty())
-        throw UserError(ErrorKind::FeatureNotSupported,
-                        "option \"validate\" is not implemented for mode merge yet",
-                        "Remove validate; check the chunks' rows_before, rows_after and "
-                        "rows_updated in backfill.chunks instead.");
+// The before-image and staging tables put two columns of their own ahead
+// of the target's.
+void refuse_reserved_columns(const TargetInfo& t) {
     for (const char* reserved : {kImageChunkColumn, kImageActionColumn})
         if (column_type(t.oid, reserved))
             throw UserError(ErrorKind::FeatureNotSupported,
@@ -207,7 +197,7 @@ TargetInfo load_merge_target(Oid relid, JobOptions& options) {
     resolve_chunk_size(t, options);
     resolve_key(t, options);
     check_version_column(t, options);
-    refuse_unsupported(t, options);
+    refuse_reserved_columns(t);
     return t;
 }
 

@@ -7,7 +7,7 @@
 #include "pg/state_store.hpp"
 #include "pg/swap/chunk_plan.hpp"
 #include "pg/job_tables.hpp"
-#include "pg/swap/releases.hpp"
+#include "pg/releases.hpp"
 #include "pg/swap/shadow_constraints.hpp"
 #include "pg/swap/shadow_indexes.hpp"
 #include "pg/swap/swap_spec.hpp"

@@ -9,7 +9,7 @@
 #include "pg/session_context.hpp"
 #include "pg/state_store.hpp"
 #include "pg/job_tables.hpp"
-#include "pg/swap/releases.hpp"
+#include "pg/releases.hpp"
 #include "pg/swap/shadow_constraints.hpp"
 #include "pg/swap/shadow_indexes.hpp"
 #include "pg/swap/swap_spec.hpp"

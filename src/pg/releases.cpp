@@ -1,4 +1,4 @@
-#include "pg/swap/releases.hpp"
+#include "pg/releases.hpp"
 
 namespace backfill::pg {
 

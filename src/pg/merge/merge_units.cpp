@@ -1,0 +1,191 @@
+#include "pg/merge/merge_units.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/merge/merge_sql.hpp"
+#include "core/names.hpp"
+#include "core/publication.hpp"
+#include "core/user_error.hpp"
+#include "pg/job_tables.hpp"
+#include "pg/key_values.hpp"
+#include "pg/merge/chunk_merge.hpp"
+#include "pg/merge/merge_target.hpp"
+#include "pg/pg_error.hpp"
+#include "pg/releases.hpp"
+#include "pg/session_context.hpp"
+#include "pg/spi.hpp"
+#include "pg/state_store.hpp"
+#include "pg/transactions.hpp"
+
+namespace backfill::pg {
+
+namespace {
+
+// The job's staging table as it is named now (by the OID recorded at
+// create); throws when it is gone.
+std::string stage_table(const Job& job) {
+    Value name = scalar(
+        "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c"
+        " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+        " JOIN backfill.job j ON j.stage_oid = c.oid WHERE j.id = $1::bigint",
+        {job_key(job)});
+    if (!name)
+        throw PermanentFailure(ErrorKind::WrongState,
+                               "the staging table of backfill job \"" + job.name + "\" is gone",
+                               "It holds the chunks' rows until their unit is applied; cancel "
+                               "the job and create it again.");
+    return *name;
+}
+
+// Applies the built chunks of unit in the caller's transaction: each one's
+// watermark, writes and record, then the staged rows dropped and the
+// release recorded. A chunk that fails is recorded after the unit rolled
+// back; the others stay built. Returns the chunks applied (0 on failure).
+int apply_unit(const Job& job, const std::vector<ChunkRow>& unit, bool manual) {
+    const ChunkRow* current = nullptr;
+    std::vector<int> applied;
+    try {
+        in_subtransaction([&]() {
+            if (lock_publication_gate(job, manual) != PublishGate::Publish)
+                return;
+            MergeTable m = merge_table(job);
+            std::string table = stage_table(job);
+            for (const ChunkRow& c : unit) {
+                current = &c;
+                if (merge_in_place(job, m, c, [&](const MergeTable& t, const Range&) {
+                        return staged_rows(t, table, c.chunk_no);
+                    }))
+                    applied.push_back(c.chunk_no);
+            }
+            current = nullptr;
+            std::vector<int> numbers;
+            for (const ChunkRow& c : unit)
+                numbers.push_back(c.chunk_no);
+            OwnerBox box(job.owner, kSafeSearchPath);
+            execute("DELETE FROM " + table + " WHERE " + kImageChunkColumn + " = ANY ($1::int[])",
+                    {int_array(numbers)});
+        });
+    } catch (const UserError& e) {
+        if (!current)
+            throw;
+        record_merge_failure(job, *current, e);
+        return 0;
+    } catch (const PgError& e) {
+        if (!current)
+            throw;
+        record_merge_failure(job, *current, e);
+        return 0;
+    }
+    if (!applied.empty())
+        record_release(job, "publish", applied);
+    return static_cast<int>(applied.size());
+}
+
+}  // namespace
+
+void create_stage_table(std::int64_t job_id, const TargetInfo& target) {
+    MergeTable m;
+    m.target = target.qualified;
+    m.columns = merge_columns(target.oid);
+    std::string name = stage_table_name(target.name, job_id);
+    require_name_free(target.schema, name, InvalidOid, "the staging table of the job");
+    m.stage = qualified(target.schema, name);
+    Oid owner = static_cast<Oid>(
+        std::stoul(*scalar("SELECT relowner::text FROM pg_catalog.pg_class WHERE oid = $1::oid",
+                           {std::to_string(target.oid)})));
+    Oid oid;
+    {
+        // DDL beside the target runs as the target's owner
+        OwnerBox box(owner, kSafeSearchPath);
+        run_all(create_stage_table_statements(
+            m, quote_ident(stage_table_index_name(target.name, job_id))));
+        oid = relation_named(target.schema, name).value().oid;
+    }
+    control_execute("UPDATE backfill.job SET stage_oid = $2::oid WHERE id = $1::bigint",
+                    {std::to_string(job_id), std::to_string(oid)});
+}
+
+Outcome stage_chunk(const Job& job, const ChunkRow& chunk) {
+    try {
+        start_chunk_attempt(job, chunk.chunk_no);
+        commit_step();
+        std::uint64_t staged = 0;
+        in_subtransaction([&]() {
+            MergeTable m = merge_table(job);
+            m.stage = stage_table(job);
+            Range range{Bound{BoundKind::Finite, chunk.lower_key, chunk.lower_bound},
+                        Bound{BoundKind::Finite, chunk.upper_key, chunk.upper_bound}};
+            {
+                OwnerBox box(job.owner, kSafeSearchPath);
+                execute("DELETE FROM " + m.stage + " WHERE " + kImageChunkColumn + " = $1::int",
+                        {std::to_string(chunk.chunk_no)});
+            }
+            OwnerBox box(job.owner, job.search_path);
+            staged = execute_with_bounds(fill_stage_table_statement(m, job.source, chunk.chunk_no),
+                                         job.key_type, range.lower, range.upper);
+        });
+        record_chunk_staged(job, chunk.chunk_no, static_cast<std::int64_t>(staged));
+        commit_step();
+        return Outcome::Built;
+    } catch (const UserError& e) {
+        return record_merge_failure(job, chunk, e);
+    } catch (const PgError& e) {
+        return record_merge_failure(job, chunk, e);
+    }
+}
+
+PublishResult apply_ready_units(const Job& job) {
+    PublishResult total;
+    for (const auto& numbers :
+         ready_units(job.options.publish, job.options.partitions_per_batch, chunk_states(job.id))) {
+        std::vector<ChunkRow> unit = load_chunks(job.id, int_array(numbers));
+        total.published += apply_unit(job, unit, false);
+        commit_step();
+    }
+    return total;
+}
+
+int apply_all_built(const Job& job) {
+    std::vector<ChunkRow> unit;
+    int unbuilt = 0;
+    for (const auto& c : load_chunks(job.id)) {
+        if (c.state == ChunkState::Built)
+            unit.push_back(c);
+        if (c.state == ChunkState::Pending || c.state == ChunkState::Running)
+            unbuilt++;
+    }
+    if (unbuilt > 0)
+        throw UserError(ErrorKind::WrongState,
+                        std::to_string(unbuilt) + " chunk(s) of backfill job \"" + job.name +
+                            "\" are not built yet",
+                        "Wait until every chunk is built (backfill.progress), then publish.");
+    return unit.empty() ? 0 : apply_unit(job, unit, true);
+}
+
+void drop_staged_rows(const Job& job, std::optional<int> chunk_no) {
+    Value oid = control_query("SELECT stage_oid::text FROM backfill.job WHERE id = $1::bigint",
+                              {job_key(job)})[0][0];
+    if (!oid || !scalar("SELECT 1 FROM pg_catalog.pg_class WHERE oid = $1::oid", {*oid}))
+        return;
+    std::string table = stage_table(job);
+    OwnerBox box(job.owner, kSafeSearchPath);
+    if (chunk_no)
+        execute("DELETE FROM " + table + " WHERE " + kImageChunkColumn + " = $1::int",
+                {std::to_string(*chunk_no)});
+    else
+        execute("TRUNCATE " + table);
+}
+
+int drop_stage_table(const Job& job) {
+    Value oid = control_query("SELECT stage_oid::text FROM backfill.job WHERE id = $1::bigint",
+                              {job_key(job)})[0][0];
+    if (!oid || !drop_own_table(static_cast<Oid>(std::stoul(*oid))))
+        return 0;
+    control_execute("UPDATE backfill.job SET stage_oid = NULL WHERE id = $1::bigint",
+                    {job_key(job)});
+    return 1;
+}
+
+}  // namespace backfill::pg
