@@ -192,6 +192,17 @@ ORDER BY chunk_no;
 SELECT backfill.rollback('tally-manual');
 SELECT sum(n) AS rolled_back FROM tallies;
 
+-- a specification document in mode merge: target.partition_key is the
+-- chunk_by column of a plain table
+SELECT backfill.create($${"backfill_id": "tally-spec", "target": {"table": "public.tallies", "partition_key": "id"},
+    "source_range": {"start": "1", "end": "30"},
+    "source": "SELECT id, 5 FROM tallies WHERE id >= $1 AND id < $2",
+    "execution": {"mode": "merge", "chunk_size": 15}}$$::jsonb) > 0 AS created;
+SELECT chunk_no, lower_bound, upper_bound FROM backfill.chunks WHERE job_name = 'tally-spec'
+ORDER BY chunk_no;
+CALL backfill.run('tally-spec');
+SELECT sum(n) AS spec_sum FROM tallies;
+
 -- bad options: an error that says what to do, and nothing created
 SELECT backfill.create('bad', 'ledger', $$SELECT * FROM ledger_fixed WHERE id >= $1 AND id < $2$$,
     NULL, NULL, '{"mode": "merge", "chunk_by": "id", "lock_timeout": "1s"}');

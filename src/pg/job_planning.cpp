@@ -56,12 +56,21 @@ SpecJob plan_spec_job(const std::string& spec_json, const std::string& search_pa
         throw UserError(ErrorKind::InvalidParameter,
                         "specification target.table \"" + m.target_table + "\" does not exist",
                         "Name the partitioned table, qualified with its schema.");
-    auto key = query(
-        "SELECT a.attname, a.atttypid FROM pg_catalog.pg_partitioned_table p"
-        " JOIN pg_catalog.pg_attribute a ON a.attrelid = p.partrelid AND a.attnum = p.partattrs[0]"
-        " WHERE p.partrelid = $1::oid",
-        {target});
-    if (!key.empty() && *key[0][0] != m.partition_key)
+    // mode merge chunks by target.partition_key unless execution names
+    // chunk_by; swap by the table's partition key, which it must be
+    bool merge = m.options.mode == "merge";
+    if (merge && !m.options.merge.chunk_by)
+        m.options.merge.chunk_by = m.partition_key;
+    auto key = merge ? query(
+                           "SELECT attname, atttypid FROM pg_catalog.pg_attribute"
+                           " WHERE attrelid = $1::oid AND attname = $2 AND NOT attisdropped",
+                           {target, *m.options.merge.chunk_by})
+                     : query(
+                           "SELECT a.attname, a.atttypid FROM pg_catalog.pg_partitioned_table p"
+                           " JOIN pg_catalog.pg_attribute a ON a.attrelid = p.partrelid"
+                           " AND a.attnum = p.partattrs[0] WHERE p.partrelid = $1::oid",
+                           {target});
+    if (!merge && !key.empty() && *key[0][0] != m.partition_key)
         throw UserError(ErrorKind::InvalidParameter,
                         "specification target.partition_key is \"" + m.partition_key + "\" but " +
                             m.target_table + " is partitioned by \"" + *key[0][0] + "\"",
