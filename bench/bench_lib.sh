@@ -1,7 +1,34 @@
 # shellcheck shell=bash
 # What the benchmark scripts share: psql and timing helpers, and building
-# the extension to measure. Source it after scripts/lib.sh; the sourcing
-# script sets BUILD, DIR and PRIV and removes $PRIV in its cleanup.
+# the extension to measure, the cleanup at exit. Source it after
+# scripts/lib.sh; the sourcing script sets BUILD, DIR and PRIV.
+
+# bench_cleanup: the EXIT trap of every benchmark. Stops the throwaway
+# cluster in $DIR (left running with BENCH_KEEP=1; its files and log kept
+# when the run failed) and removes the private PostgreSQL copy $PRIV,
+# unless a cluster still runs on it.
+bench_cleanup() {
+    local rc=$?
+    if [ -n "$DIR" ]; then
+        if [ "${BENCH_KEEP:-0}" = 1 ]; then
+            section "Cluster left running (BENCH_KEEP=1)"
+            info "  connect: runuser -u $BF_USER -- $(pg_bindir)/psql -h $DIR/sock -p $(cluster_port "$DIR") -d postgres"
+            info "  stop:    runuser -u $BF_USER -- $(pg_bindir)/pg_ctl -D $DIR/data stop && rm -rf $DIR"
+        else
+            stop_cluster "$DIR"
+            if [ "$rc" -eq 0 ]; then
+                rm -rf "$DIR"
+            else
+                cluster_log_tail "$DIR" 30 || true
+                info "Cluster stopped; its files and log are kept in $DIR"
+            fi
+        fi
+    fi
+    if [ -n "$PRIV" ] && [ -d "$PRIV" ] && [ "${BENCH_KEEP:-0}" != 1 ]; then
+        rm -rf "$PRIV"
+    fi
+    exit "$rc"
+}
 
 # psql helpers: q prints aligned output, qv returns unaligned values.
 q() { cluster_psql "$DIR" -q "$@"; }

@@ -69,38 +69,14 @@ DURABLE="${BENCH_DURABLE:-1}"
 DIR=""
 PRIV=""
 
-cleanup() {
-    local rc=$?
-    if [ -n "$DIR" ]; then
-        if [ "${BENCH_KEEP:-0}" = 1 ]; then
-            section "Cluster left running (BENCH_KEEP=1)"
-            info "  connect: runuser -u $BF_USER -- $(pg_bindir)/psql -h $DIR/sock -p $(cluster_port "$DIR") -d postgres"
-            info "  stop:    runuser -u $BF_USER -- $(pg_bindir)/pg_ctl -D $DIR/data stop && rm -rf $DIR"
-        else
-            stop_cluster "$DIR"
-            if [ "$rc" -eq 0 ]; then
-                rm -rf "$DIR"
-            else
-                cluster_log_tail "$DIR" 30 || true
-                info "Cluster stopped; its files and log are kept in $DIR"
-            fi
-        fi
-    fi
-    # the private PostgreSQL copy goes too, unless a cluster still runs on it
-    if [ -n "$PRIV" ] && [ -d "$PRIV" ] && [ "${BENCH_KEEP:-0}" != 1 ]; then
-        rm -rf "$PRIV"
-    fi
-    exit "$rc"
-}
-trap cleanup EXIT
+. "$BF_ROOT/bench/bench_lib.sh"
+trap bench_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ------------------------------------------------------------------ setup
 BUILD="${BENCH_BUILD:-install}"
 
-
-. "$BF_ROOT/bench/bench_lib.sh"
 prepare_build
 ensure_user
 

@@ -72,38 +72,14 @@ case "$SCRIPT" in
     *) die "BENCH_SCRIPT must be tpcb or select (not '$SCRIPT')" ;;
 esac
 
-cleanup() {
-    local rc=$?
-    if [ -n "$DIR" ]; then
-        if [ "${BENCH_KEEP:-0}" = 1 ]; then
-            section "Cluster left running (BENCH_KEEP=1)"
-            info "  connect: runuser -u $BF_USER -- $(pg_bindir)/psql -h $DIR/sock -p $(cluster_port "$DIR") -d postgres"
-            info "  stop:    runuser -u $BF_USER -- $(pg_bindir)/pg_ctl -D $DIR/data stop && rm -rf $DIR"
-        else
-            stop_cluster "$DIR"
-            if [ "$rc" -eq 0 ]; then
-                rm -rf "$DIR"
-            else
-                cluster_log_tail "$DIR" 30 || true
-                info "Cluster stopped; its files and log are kept in $DIR"
-            fi
-        fi
-    fi
-    if [ -n "$PRIV" ] && [ -d "$PRIV" ] && [ "${BENCH_KEEP:-0}" != 1 ]; then
-        rm -rf "$PRIV"
-    fi
-    exit "$rc"
-}
-trap cleanup EXIT
+. "$BF_ROOT/bench/bench_lib.sh"
+trap bench_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", 100 * a / b; else print "?" }'; }
 
 # ------------------------------------------------------------------ setup
-
-
-. "$BF_ROOT/bench/bench_lib.sh"
 prepare_build
 ensure_user
 BINDIR="$(pg_bindir)"

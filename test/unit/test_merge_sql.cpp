@@ -47,12 +47,27 @@ TEST(MergeSql, NewerWinsComparesVersions) {
     EXPECT_TRUE(has(update_statement(t, 1), " AND s.amount >= t.amount FOR UPDATE OF t"));
 }
 
+// The staged keys are matched inside the range, and looked up one by one
+// outside it, unless chunk_by is part of the key (then none can be outside).
+TEST(MergeSql, MatchCountStaysInRange) {
+    MergeTable by_day = ledger();
+    by_day.chunk_by = "day";
+    const std::string sql = match_count_statement(by_day);
+    EXPECT_TRUE(has(sql, "JOIN public.ledger t ON t.id = s.id WHERE t.day >= $1 AND t.day < $2"));
+    EXPECT_TRUE(has(sql, "CROSS JOIN LATERAL (SELECT FROM public.ledger t WHERE t.id = s.id AND "
+                         "NOT (t.day >= $1 AND t.day < $2) LIMIT 1)"));
+    EXPECT_TRUE(has(match_count_statement(ledger()), "t.id < $2), 0"));
+}
+
 // Inserts leave a key someone else took to them, and image what they wrote.
 TEST(MergeSql, InsertYieldsToLiveRows) {
     const std::string sql = insert_statement(ledger(), 2);
     EXPECT_TRUE(has(sql, "ON CONFLICT (id) DO NOTHING"));
     EXPECT_TRUE(has(sql, "OVERRIDING SYSTEM VALUE"));
     EXPECT_TRUE(has(sql, "SELECT 2, 'I', inserted.id"));
+    // live keys are looked for in the chunk's range only, not in the whole table
+    EXPECT_TRUE(has(sql, "NOT EXISTS (SELECT 1 FROM public.ledger t WHERE t.id >= $1 AND "
+                         "t.id < $2 AND t.id = s.id)"));
 }
 
 // Deletes stay inside the range and image the rows they delete.

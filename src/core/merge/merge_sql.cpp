@@ -1,5 +1,6 @@
 #include "core/merge/merge_sql.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -104,9 +105,17 @@ std::vector<std::string> stage_statements(const MergeTable& t, const std::string
 }
 
 std::string match_count_statement(const MergeTable& t) {
-    return "SELECT count(*) FILTER (WHERE " + in_range(t, "t") + "), count(*) FILTER (WHERE NOT (" +
-           in_range(t, "t") + ")) FROM " + t.stage + " s JOIN " + t.target + " t ON " +
-           key_match(t, "t", "s");
+    // With chunk_by in the key, a live row matching a staged row has its
+    // chunk_by, inside the range: nothing can lie outside.
+    bool chunk_by_in_key = std::find(t.key.begin(), t.key.end(), t.chunk_by) != t.key.end();
+    std::string outside = chunk_by_in_key
+                              ? "0"
+                              : "(SELECT count(*) FROM " + t.stage +
+                                    " s CROSS JOIN LATERAL (SELECT FROM " + t.target + " t WHERE " +
+                                    key_match(t, "t", "s") + " AND NOT (" + in_range(t, "t") +
+                                    ") LIMIT 1) AS outside)";
+    return "SELECT (SELECT count(*) FROM " + t.stage + " s JOIN " + t.target + " t ON " +
+           key_match(t, "t", "s") + " WHERE " + in_range(t, "t") + "), " + outside;
 }
 
 std::string duplicate_key_statement(const MergeTable& t) {
@@ -152,10 +161,10 @@ std::string insert_statement(const MergeTable& t, int chunk_no) {
     }
     return "WITH inserted AS (INSERT INTO " + t.target + " (" + column_list(t, "") +
            ") OVERRIDING SYSTEM VALUE SELECT " + column_list(t, "s") + " FROM " + t.stage +
-           " s WHERE NOT EXISTS (SELECT 1 FROM " + t.target + " t WHERE " + key_match(t, "t", "s") +
-           ") ON CONFLICT (" + keys + ") DO NOTHING RETURNING " + column_list(t, "") +
-           ") INSERT INTO " + t.before + " SELECT " + std::to_string(chunk_no) + ", 'I', " +
-           column_list(t, "inserted") + " FROM inserted";
+           " s WHERE NOT EXISTS (SELECT 1 FROM " + t.target + " t WHERE " + in_range(t, "t") +
+           " AND " + key_match(t, "t", "s") + ") ON CONFLICT (" + keys + ") DO NOTHING RETURNING " +
+           column_list(t, "") + ") INSERT INTO " + t.before + " SELECT " +
+           std::to_string(chunk_no) + ", 'I', " + column_list(t, "inserted") + " FROM inserted";
 }
 
 std::string changed_since_statement(const MergeTable& t) {

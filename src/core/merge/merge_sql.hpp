@@ -62,7 +62,10 @@ std::vector<std::string> stage_statements(const MergeTable& t, const std::string
 
 // Two counts over the staged rows that have a live row with their key:
 // those whose live row lies in the range, and those whose live row lies
-// outside it (the source moved a row across chunks: refused).
+// outside it (the source moved a row across chunks: refused). Neither
+// reads the target outside the range beyond one key lookup per staged
+// row (none when chunk_by is part of the key), so a chunk costs the same
+// wherever its range lies in the table.
 std::string match_count_statement(const MergeTable& t);
 
 // Source rows that share a key (refused: which one would win?); one of
@@ -81,9 +84,11 @@ std::string update_statement(const MergeTable& t, int chunk_no);
 // produces, keeping them; processes the deleted rows.
 std::string delete_statement(const MergeTable& t, int chunk_no);
 
-// Inserts the staged rows whose key no live row has (a row inserted
-// meanwhile by someone else wins), keeping them; processes the inserted
-// rows.
+// Inserts the staged rows whose key no live row of the range has (a row
+// inserted meanwhile by someone else wins), keeping them; processes the
+// inserted rows. Looking only inside the range keeps the cost of a chunk
+// independent of the table's size (a staged key matching a live row outside
+// the range was refused before); ON CONFLICT still guards the whole table.
 std::string insert_statement(const MergeTable& t, int chunk_no);
 
 // Rollback, for the chunks in $1 (an int[]) whose writes carry the
