@@ -203,6 +203,24 @@ ORDER BY chunk_no;
 CALL backfill.run('tally-spec');
 SELECT sum(n) AS spec_sum FROM tallies;
 
+-- the owner's triggers fire for the written rows only, with the job's
+-- search_path (unqualified names resolve as they do for the owner)
+CREATE TABLE trig_t (id int PRIMARY KEY, v int);
+CREATE TABLE trig_log (id int, op text);
+CREATE FUNCTION trig_note() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO trig_log VALUES (NEW.id, TG_OP);
+    RETURN NEW;
+END $$;
+CREATE TRIGGER trig_t_note AFTER INSERT OR UPDATE ON trig_t FOR EACH ROW EXECUTE FUNCTION trig_note();
+INSERT INTO trig_t VALUES (1, 1), (2, 2);
+TRUNCATE trig_log;
+SELECT backfill.create('trig', 'trig_t',
+    $$SELECT * FROM (VALUES (1, 1), (2, 20), (3, 3)) s (id, v) WHERE id >= $1 AND id < $2$$,
+    '1', '4', '{"mode": "merge", "chunk_by": "id"}') > 0 AS created;
+CALL backfill.run('trig');
+SELECT * FROM trig_log ORDER BY id;
+
 -- bad options: an error that says what to do, and nothing created
 SELECT backfill.create('bad', 'ledger', $$SELECT * FROM ledger_fixed WHERE id >= $1 AND id < $2$$,
     NULL, NULL, '{"mode": "merge", "chunk_by": "id", "lock_timeout": "1s"}');
@@ -216,6 +234,8 @@ SELECT backfill.create('bad', 'ledger', $$SELECT * FROM ledger_fixed WHERE id >=
     NULL, NULL, '{"mode": "merge", "chunk_by": "id", "conflict": "newer_wins"}');
 SELECT backfill.create('bad', 'ledger', $$SELECT * FROM ledger_fixed WHERE id >= $1 AND id < $2$$,
     NULL, NULL, '{"mode": "merge", "chunk_by": "id", "chunk_size": "1 day"}');
+SELECT backfill.create('bad', 'ledger', $$SELECT * FROM ledger_fixed WHERE id >= $1 AND id < $2$$,
+    NULL, NULL, '{"mode": "merge", "chunk_by": "id", "watermark": "SELECT nope FROM nowhere"}');
 SELECT count(*) AS bad_jobs FROM backfill.jobs WHERE name = 'bad';
 -- swap refuses a table foreign keys reference, and says to use merge
 SELECT backfill.create('bad', 'ledger', $$SELECT * FROM ledger_fixed WHERE id >= $1 AND id < $2$$);

@@ -41,6 +41,9 @@ void check_option_queries(const JobOptions& options, const std::string& target,
                           const std::string& search_path) {
     if (options.throttle_query)
         check_throttle_query(*options.throttle_query, search_path);
+    if (options.merge.watermark && options.merge.chunk_by)
+        check_watermark_query(*options.merge.watermark, target, *options.merge.chunk_by,
+                              search_path);
     if (!options.validate.empty())
         check_validation_rules(options.validate, target, search_path);
 }

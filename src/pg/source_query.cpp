@@ -108,6 +108,26 @@ void check_source(const std::string& source, const TargetInfo& target,
     check_source_columns(target.columns, cols, assignable);
 }
 
+void check_watermark_query(const std::string& query_text, const std::string& target,
+                           const std::string& chunk_by, const std::string& search_path) {
+    try {
+        OwnerBox box(current_role(), search_path);
+        std::string type = *scalar(
+            "SELECT pg_catalog.format_type(atttypid, NULL) FROM pg_catalog.pg_attribute"
+            " WHERE attrelid = $1::regclass AND attname = $2",
+            {target, chunk_by});
+        prepare_only("SELECT (backfill_watermark.value)::" + type + " FROM (\n" + query_text +
+                     "\n) AS backfill_watermark (value)");
+    } catch (PgError& e) {
+        if (is_user_cancel(e))
+            throw;
+        throw UserError(ErrorKind::InvalidParameter,
+                        "option \"watermark\" is invalid: " + e.message,
+                        "Give a query returning one value of " + chunk_by +
+                            "'s type, e.g. \"SELECT max(created_at) FROM ingest.progress\".");
+    }
+}
+
 void check_throttle_query(const std::string& query_text, const std::string& search_path) {
     try {
         OwnerBox box(current_role(), search_path);

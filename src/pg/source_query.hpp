@@ -14,6 +14,11 @@ namespace backfill::pg {
 void check_source(const std::string& source, const TargetInfo& target,
                   const std::string& search_path);
 
+// Refuses a watermark query that does not prepare as one column castable
+// to chunk_by's type (of target, a quoted qualified name).
+void check_watermark_query(const std::string& query_text, const std::string& target,
+                           const std::string& chunk_by, const std::string& search_path);
+
 // Refuses a throttle_query that does not prepare as a boolean expression.
 void check_throttle_query(const std::string& query_text, const std::string& search_path);
 

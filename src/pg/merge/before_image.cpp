@@ -77,6 +77,9 @@ int restore_before_image(const Job& job, bool force) {
                     "SELECT backfill.rollback('" +
                         job.name + "', force => true).");
         }
+        // the owner's triggers fire for the restored rows: the job's
+        // search_path, as when the chunks wrote them
+        OwnerBox box(job.owner, job.search_path);
         for (const std::string& statement : restore_statements(m))
             query(statement, {params[0]});
     }

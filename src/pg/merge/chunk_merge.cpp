@@ -113,7 +113,8 @@ private:
 // Writes the staged rows of a chunk (m.stage), in the caller's
 // subtransaction and the owner's box; what they did.
 MergeRecord apply_staged(const Job& job, const MergeTable& m, int chunk_no, const Range& range) {
-    OwnerBox box(job.owner, kSafeSearchPath);
+    // the owner's triggers fire for the written rows: the job's search_path
+    OwnerBox box(job.owner, job.search_path);
     MergeRecord r;
     auto bounds = [&](const std::string& sql) {
         return query_with_bounds(sql, job.key_type, range.lower, range.upper);
