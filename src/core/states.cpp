@@ -206,7 +206,8 @@ bool chunk_transition_allowed(ChunkState from, ChunkState to) {
                    to == ChunkState::Published || to == ChunkState::Skipped;
         case ChunkState::Built:
             return to == ChunkState::Pending || to == ChunkState::Running ||
-                   to == ChunkState::Published || to == ChunkState::Failed;
+                   to == ChunkState::Published || to == ChunkState::Failed ||
+                   to == ChunkState::Skipped;
         case ChunkState::Published:
             return to == ChunkState::RolledBack;
         case ChunkState::Failed:

@@ -57,7 +57,8 @@ bool job_transition_allowed(JobState from, JobState to);
 // pending->pending|running|failed, running->pending|running|built|failed|
 // published, built->pending|running|published|failed,
 // published->rolled_back, failed->pending, rolled_back->(none),
-// running->skipped (the watermark), skipped->(none).
+// running|built->skipped (the watermark: a merge chunk staged for a unit
+// meets it when the unit is applied), skipped->(none).
 // pending->pending is a failed try recorded before its build began (or a
 // cancelled job's chunk cleaned), pending->failed such a try that was the
 // last, running->running an orphaned build taken over.

@@ -14,7 +14,8 @@ const JobState kAllJobStates[] = {JobState::Pending,   JobState::Running, JobSta
                                   JobState::RolledBack};
 const ChunkState kAllChunkStates[] = {ChunkState::Pending, ChunkState::Running,
                                       ChunkState::Built,   ChunkState::Published,
-                                      ChunkState::Failed,  ChunkState::RolledBack};
+                                      ChunkState::Failed,  ChunkState::RolledBack,
+                                      ChunkState::Skipped};
 
 const char* const kRetryHint = "Use backfill.retry() to run its failed chunks again.";
 const char* const kFinishedHint =
@@ -206,11 +207,15 @@ TEST(ChunkTransitions, EveryPair) {
         {C::Built, C::Failed},
         {C::Published, C::RolledBack},
         {C::Failed, C::Pending},
+        // the watermark (mode merge): when the chunk runs, or when its unit
+        // is applied
+        {C::Running, C::Skipped},
+        {C::Built, C::Skipped},
         // what the workers did before the state store checked them
         {C::Pending, C::Pending},
         {C::Pending, C::Failed},
         {C::Running, C::Running}};
-    EXPECT_EQ(expect_graph(kAllChunkStates, allowed, chunk_transition_allowed), 14);
+    EXPECT_EQ(expect_graph(kAllChunkStates, allowed, chunk_transition_allowed), 16);
 }
 
 // The job state graph, every pair.
@@ -247,10 +252,10 @@ TEST(JobTransitions, CommandsStayInTheTable) {
     }
 }
 
-// A published or rolled-back chunk has no build left to throw away.
+// A published, rolled-back or skipped chunk has no build left to throw away.
 TEST(ChunkTransitions, BuildDiscardable) {
-    const bool expected[] = {true, true, true, false, true, false};
-    for (int i = 0; i < 6; ++i) {
+    const bool expected[] = {true, true, true, false, true, false, false};
+    for (int i = 0; i < 7; ++i) {
         EXPECT_EQ(build_discardable(kAllChunkStates[i]), expected[i])
             << to_string(kAllChunkStates[i]);
     }
