@@ -12,10 +12,9 @@ namespace {
 const JobState kAllJobStates[] = {JobState::Pending,   JobState::Running, JobState::Paused,
                                   JobState::Completed, JobState::Failed,  JobState::Cancelled,
                                   JobState::RolledBack};
-const ChunkState kAllChunkStates[] = {ChunkState::Pending, ChunkState::Running,
-                                      ChunkState::Built,   ChunkState::Published,
-                                      ChunkState::Failed,  ChunkState::RolledBack,
-                                      ChunkState::Skipped};
+const ChunkState kAllChunkStates[] = {
+    ChunkState::Pending, ChunkState::Running,    ChunkState::Built,  ChunkState::Published,
+    ChunkState::Failed,  ChunkState::RolledBack, ChunkState::Skipped};
 
 const char* const kRetryHint = "Use backfill.retry() to run its failed chunks again.";
 const char* const kFinishedHint =
