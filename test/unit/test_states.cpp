@@ -29,9 +29,9 @@ TEST(States, Words) {
         EXPECT_EQ(to_string(kAllJobStates[i]), job_words[i]);
         EXPECT_EQ(parse_job_state(job_words[i]), kAllJobStates[i]);
     }
-    const char* chunk_words[] = {"pending",   "running", "built",
-                                 "published", "failed",  "rolled_back"};
-    for (int i = 0; i < 6; ++i) {
+    const char* chunk_words[] = {"pending", "running",     "built",  "published",
+                                 "failed",  "rolled_back", "skipped"};
+    for (int i = 0; i < 7; ++i) {
         EXPECT_EQ(to_string(kAllChunkStates[i]), chunk_words[i]);
         EXPECT_EQ(parse_chunk_state(chunk_words[i]), kAllChunkStates[i]);
     }
