@@ -29,11 +29,17 @@ bool has(const std::string& text, const std::string& part) {
 // columns without equality compare by text; keys are not set.
 TEST(MergeSql, UpdateWritesOnlyDifferingLockedRows) {
     const std::string sql = update_statement(ledger(), 3);
-    EXPECT_TRUE(has(sql, "ROW(t.id, t.amount, t.note::text) IS DISTINCT FROM "
-                         "ROW(s.id, s.amount, s.note::text)"));
+    EXPECT_TRUE(has(sql,
+                    "ROW(t.id, t.amount, t.note::text) IS DISTINCT FROM "
+                    "ROW(s.id, s.amount, s.note::text)"));
     EXPECT_TRUE(has(sql, "FOR UPDATE OF t"));
-    EXPECT_TRUE(has(sql, "INSERT INTO public.ledger_bf1_before SELECT 3, 'U', changed.id"));
-    EXPECT_TRUE(has(sql, "SET (amount, note) = ROW(s.amount, s.note)"));
+    EXPECT_TRUE(has(sql,
+                    "INSERT INTO public.ledger_bf1_before SELECT 3, 'U', "
+                    "(changed.backfill_old).id"));
+    EXPECT_TRUE(has(sql,
+                    "SET (amount, note) = ROW((changed.backfill_new).amount, "
+                    "(changed.backfill_new).note) FROM changed WHERE t.id = "
+                    "(changed.backfill_old).id"));
     EXPECT_TRUE(has(sql, "t.id >= $1 AND t.id < $2"));
     EXPECT_FALSE(has(sql, ">= t."));
 }
@@ -54,8 +60,9 @@ TEST(MergeSql, MatchCountStaysInRange) {
     by_day.chunk_by = "day";
     const std::string sql = match_count_statement(by_day);
     EXPECT_TRUE(has(sql, "JOIN public.ledger t ON t.id = s.id WHERE t.day >= $1 AND t.day < $2"));
-    EXPECT_TRUE(has(sql, "CROSS JOIN LATERAL (SELECT FROM public.ledger t WHERE t.id = s.id AND "
-                         "NOT (t.day >= $1 AND t.day < $2) LIMIT 1)"));
+    EXPECT_TRUE(has(sql,
+                    "CROSS JOIN LATERAL (SELECT FROM public.ledger t WHERE t.id = s.id AND "
+                    "NOT (t.day >= $1 AND t.day < $2) LIMIT 1)"));
     EXPECT_TRUE(has(match_count_statement(ledger()), "t.id < $2), 0"));
 }
 
@@ -66,8 +73,9 @@ TEST(MergeSql, InsertYieldsToLiveRows) {
     EXPECT_TRUE(has(sql, "OVERRIDING SYSTEM VALUE"));
     EXPECT_TRUE(has(sql, "SELECT 2, 'I', inserted.id"));
     // live keys are looked for in the chunk's range only, not in the whole table
-    EXPECT_TRUE(has(sql, "NOT EXISTS (SELECT 1 FROM public.ledger t WHERE t.id >= $1 AND "
-                         "t.id < $2 AND t.id = s.id)"));
+    EXPECT_TRUE(has(sql,
+                    "NOT EXISTS (SELECT 1 FROM public.ledger t WHERE t.id >= $1 AND "
+                    "t.id < $2 AND t.id = s.id)"));
 }
 
 // Deletes stay inside the range and image the rows they delete.
@@ -81,8 +89,9 @@ TEST(MergeSql, DeleteStaysInRange) {
 // taken again; it restores in three steps.
 TEST(MergeSql, RollbackChecksAndRestores) {
     const std::string check = changed_since_statement(ledger());
-    EXPECT_TRUE(has(check, "WHEN 'D' THEN t.ctid IS NOT NULL ELSE t.ctid IS NULL OR "
-                           "t.xmin::text <> w.xid"));
+    EXPECT_TRUE(has(check,
+                    "WHEN 'D' THEN t.ctid IS NOT NULL ELSE t.ctid IS NULL OR "
+                    "t.xmin::text <> w.xid"));
     auto restore = restore_statements(ledger());
     ASSERT_EQ(restore.size(), 3u);
     EXPECT_TRUE(has(restore[0], "DELETE FROM public.ledger t USING public.ledger_bf1_before b"));
@@ -96,8 +105,9 @@ TEST(MergeSql, StageFiltersTheSource) {
     auto stage = stage_statements(ledger(), "SELECT 1, 2, '{}'::json");
     ASSERT_EQ(stage.size(), 2u);
     EXPECT_TRUE(has(stage[0], "CREATE TEMPORARY TABLE pg_temp.backfill_stage ON COMMIT DROP"));
-    EXPECT_TRUE(has(stage[1], ") AS backfill_source (id, amount, note) WHERE "
-                              "backfill_source.id >= $1 AND backfill_source.id < $2"));
+    EXPECT_TRUE(has(stage[1],
+                    ") AS backfill_source (id, amount, note) WHERE "
+                    "backfill_source.id >= $1 AND backfill_source.id < $2"));
 }
 
 }  // namespace

@@ -135,14 +135,18 @@ std::string update_statement(const MergeTable& t, int chunk_no) {
     std::string newer = t.conflict == Conflict::NewerWins
                             ? " AND s." + t.version_column + " >= t." + t.version_column
                             : "";
-    return "WITH changed AS (SELECT t.* FROM " + t.target + " t JOIN " + t.stage + " s ON " +
-           key_match(t, "t", "s") + " WHERE " + in_range(t, "t") + " AND " + compared_row(t, "t") +
-           " IS DISTINCT FROM " + compared_row(t, "s") + newer +
+    // changed carries both rows, the live one as locked (the image) and the
+    // source's (the new values), so the update joins only the changed rows
+    // back to the target, by key (a concurrent update is followed)
+    const std::string old_row = "(changed.backfill_old)";
+    const std::string new_row = "(changed.backfill_new)";
+    return "WITH changed AS (SELECT t AS backfill_old, s AS backfill_new FROM " + t.target +
+           " t JOIN " + t.stage + " s ON " + key_match(t, "t", "s") + " WHERE " + in_range(t, "t") +
+           " AND " + compared_row(t, "t") + " IS DISTINCT FROM " + compared_row(t, "s") + newer +
            " FOR UPDATE OF t), image AS (INSERT INTO " + t.before + " SELECT " +
-           std::to_string(chunk_no) + ", 'U', " + column_list(t, "changed") +
-           " FROM changed) UPDATE " + t.target + " t " + set_clause(t, "s") +
-           " FROM changed JOIN " + t.stage + " s ON " + key_match(t, "changed", "s") + " WHERE " +
-           key_match(t, "t", "changed");
+           std::to_string(chunk_no) + ", 'U', " + column_list(t, old_row) +
+           " FROM changed) UPDATE " + t.target + " t " + set_clause(t, new_row) +
+           " FROM changed WHERE " + key_match(t, "t", old_row);
 }
 
 std::string delete_statement(const MergeTable& t, int chunk_no) {
