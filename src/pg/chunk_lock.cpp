@@ -53,17 +53,6 @@ void ChunkLock::release() noexcept {
     chunk_no_ = 0;
 }
 
-PublisherLock::PublisherLock(std::int64_t job_id) : job_id_(job_id) {
-    LOCKTAG tag = tag_of(job_id, 0, lock_space::kPublisher);
-    held_ = pg_guard(
-        [&]() { return LockAcquire(&tag, ExclusiveLock, true, true) != LOCKACQUIRE_NOT_AVAIL; });
-}
-
-PublisherLock::~PublisherLock() {
-    if (held_)
-        release_lock(tag_of(job_id_, 0, lock_space::kPublisher), ExclusiveLock);
-}
-
 JobLock::JobLock(std::int64_t job_id) : job_id_(job_id) {
     acquire_lock(tag_of(job_id, 0, lock_space::kJob), ShareLock);
 }

@@ -38,24 +38,6 @@ private:
     int chunk_no_ = 0;
 };
 
-// The job's publisher lock, taken without waiting: while held, no other
-// runner of the job publishes (two publishing the same unit at once would
-// each plan it from the catalog the other is changing).
-class PublisherLock {
-public:
-    explicit PublisherLock(std::int64_t job_id);
-    PublisherLock(const PublisherLock&) = delete;
-    PublisherLock& operator=(const PublisherLock&) = delete;
-    ~PublisherLock();
-
-    // Whether this session got it (another runner publishes otherwise).
-    bool held() const { return held_; }
-
-private:
-    std::int64_t job_id_;
-    bool held_;
-};
-
 // Marks this session as a runner of the job (share lock) while it lives.
 class JobLock {
 public:

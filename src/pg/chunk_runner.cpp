@@ -96,16 +96,6 @@ bool settle(const Job& job) {
     return false;
 }
 
-// Publishes what is ready unless another runner of the job publishes now:
-// one publisher at a time, the others go on building (what they built is
-// published by that one, which looks again before it settles).
-PublishResult publish_if_free(const Job& job, const Mode& mode, std::int64_t budget_us) {
-    PublisherLock lock(job.id);
-    if (!lock.held())
-        return {};
-    return mode.publish_ready(job, budget_us);
-}
-
 // The loop every runner shares: publish what is ready, claim a chunk,
 // build it, until the job is no longer running, nothing is left to claim
 // (a claim that met another claim's row locks tries again: retry_after_miss),
@@ -124,7 +114,7 @@ void work_job(const Job& initial, std::optional<int> max_chunks, ChunkLock& clai
         if (max_chunks && processed >= *max_chunks) {
             // The last chunks may have been the job's last: finish it now
             // rather than at the next scheduled run.
-            publish_if_free(job, mode, snapshot_wait_budget_us(job.options, snapshots_ran_out));
+            mode.publish_ready(job, snapshot_wait_budget_us(job.options, snapshots_ran_out));
             settle(job);
             commit_step();
             break;
@@ -139,7 +129,7 @@ void work_job(const Job& initial, std::optional<int> max_chunks, ChunkLock& clai
             break;
         }
         PublishResult ready =
-            publish_if_free(job, mode, snapshot_wait_budget_us(job.options, snapshots_ran_out));
+            mode.publish_ready(job, snapshot_wait_budget_us(job.options, snapshots_ran_out));
         if (ready.stopped)
             break;
         snapshots_ran_out = ready.deferred;
@@ -169,7 +159,7 @@ void work_job(const Job& initial, std::optional<int> max_chunks, ChunkLock& clai
         if (outcome == Outcome::Built) {
             report_activity("backfill job \"" + job.name + "\": publishing");
             PublishResult built =
-                publish_if_free(job, mode, snapshot_wait_budget_us(job.options, snapshots_ran_out));
+                mode.publish_ready(job, snapshot_wait_budget_us(job.options, snapshots_ran_out));
             if (built.stopped)
                 break;
             snapshots_ran_out = built.deferred;
