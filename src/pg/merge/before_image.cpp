@@ -31,19 +31,10 @@ void create_before_image(std::int64_t job_id, const TargetInfo& target) {
     m.target = target.qualified;
     m.columns = merge_columns(target.oid);
     std::string name = before_image_name(target.name, job_id);
-    require_name_free(target.schema, name, InvalidOid, "the before-image of the job");
     m.before = qualified(target.schema, name);
-    Oid owner = static_cast<Oid>(
-        std::stoul(*scalar("SELECT relowner::text FROM pg_catalog.pg_class WHERE oid = $1::oid",
-                           {std::to_string(target.oid)})));
-    Oid oid;
-    {
-        // DDL beside the target runs as the target's owner
-        OwnerBox box(owner, kSafeSearchPath);
-        run_all(
-            create_image_statements(m, quote_ident(before_image_index_name(target.name, job_id))));
-        oid = relation_named(target.schema, name).value().oid;
-    }
+    Oid oid = create_beside_target(
+        target, name, "the before-image of the job",
+        create_image_statements(m, quote_ident(before_image_index_name(target.name, job_id))));
     control_execute("UPDATE backfill.job SET before_oid = $2::oid WHERE id = $1::bigint",
                     {std::to_string(job_id), std::to_string(oid)});
 }

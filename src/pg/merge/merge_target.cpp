@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/user_error.hpp"
+#include "pg/job_tables.hpp"
 #include "pg/key_values.hpp"
 #include "pg/pg_error.hpp"
 #include "pg/runner_common.hpp"
@@ -184,6 +185,18 @@ std::vector<MergeColumn> merge_columns(Oid relid) {
         columns.push_back(MergeColumn{*r[0], !has_equality, *r[2] != "t"});
     }
     return columns;
+}
+
+Oid create_beside_target(const TargetInfo& target, const std::string& name,
+                         const std::string& purpose, const std::vector<std::string>& statements) {
+    require_name_free(target.schema, name, InvalidOid, purpose);
+    Oid owner = static_cast<Oid>(
+        std::stoul(*scalar("SELECT relowner::text FROM pg_catalog.pg_class WHERE oid = $1::oid",
+                           {std::to_string(target.oid)})));
+    // DDL beside the target runs as the target's owner
+    OwnerBox box(owner, kSafeSearchPath);
+    run_all(statements);
+    return relation_named(target.schema, name).value().oid;
 }
 
 TargetInfo load_merge_target(Oid relid, JobOptions& options) {

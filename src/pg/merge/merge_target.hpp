@@ -21,6 +21,12 @@ TargetInfo load_merge_target(Oid relid, JobOptions& options);
 // The columns a job writes (all but generated ones), in order.
 std::vector<MergeColumn> merge_columns(Oid relid);
 
+// Creates a table of the job's beside the target (before-image, staging):
+// the name checked free, the statements run as the target's owner; returns
+// the new table's OID.
+Oid create_beside_target(const TargetInfo& target, const std::string& name,
+                         const std::string& purpose, const std::vector<std::string>& statements);
+
 // The names a job's statements use: its target as it is named now, its
 // before-image table (by the OID recorded at create), its columns.
 MergeTable merge_table(const Job& job);
