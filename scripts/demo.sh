@@ -44,26 +44,25 @@ trap 'exit 143' TERM
 psql_demo() { cluster_psql "$DIR" "$@"; }
 
 # ------------------------------------------------------------------ setup
-section "Dependencies"
+# One line per phase; the tools' own output goes to log files named on failure.
+section "Set-up"
 scripts/install-deps.sh
 ensure_user
 
-section "Build and install the extension"
 BUILD_LOG="$(mktemp /tmp/backfill-demo-build.XXXXXX.log)"
 if make PG_CONFIG="$PG_CONFIG" -j"$(nproc)" >"$BUILD_LOG" 2>&1 &&
     make PG_CONFIG="$PG_CONFIG" install >>"$BUILD_LOG" 2>&1; then
     rm -f "$BUILD_LOG"
-    info "built and installed into $("$PG_CONFIG" --pkglibdir) and $("$PG_CONFIG" --sharedir)/extension"
+    info "build: extension built and installed into $("$PG_CONFIG" --pkglibdir)"
 else
-    cat "$BUILD_LOG"
-    die "build failed (log: $BUILD_LOG)"
+    tail -n 40 "$BUILD_LOG"
+    die "build failed (whole log: $BUILD_LOG)"
 fi
 
-section "Throwaway PostgreSQL cluster"
 DIR="$(mktemp -d /tmp/backfill-demo.XXXXXX)"
 PORT="$(free_port 54330)"
 start_cluster "$DIR" "$PORT"
-info "PostgreSQL $("$PG_CONFIG" --version | awk '{print $2}') running as user '$BF_USER' on port $PORT (socket $DIR/sock)"
+info "cluster: PostgreSQL $("$PG_CONFIG" --version | awk '{print $2}') running as user '$BF_USER' on port $PORT (socket $DIR/sock)"
 
 # ------------------------------------------------------------------ data
 section "A partitioned table with a wrong column"
@@ -162,6 +161,7 @@ SELECT at, chunk_no, event, detail FROM backfill.log WHERE job_name = :'job' ORD
 SQL
     cluster_log_tail "$DIR" 30
 }
+BACKFILL_STARTED=$SECONDS
 step=0
 max_steps=$((30 / STEP_CHUNKS + 5))
 while :; do
@@ -173,7 +173,9 @@ while :; do
         die "backfill.run failed"
     fi
     psql_demo -v job="$JOB" <<'SQL'
-SELECT name, state, chunks_done, chunks_total, pct, rows_written, bar FROM backfill.progress WHERE name = :'job';
+SELECT name, state, chunks_done || '/' || chunks_total AS chunks, rows_written, rows_per_sec,
+       date_trunc('second', elapsed) AS elapsed, date_trunc('second', eta) AS eta, bar
+FROM backfill.progress WHERE name = :'job';
 SQL
     state="$(psql_demo -At -v job="$JOB" -c "SELECT state FROM backfill.jobs WHERE name = '$JOB'")"
     case "$state" in
@@ -188,7 +190,8 @@ SQL
         die "job still '$state' after $step steps"
     fi
 done
-ok_msg "job '$JOB' completed in $step steps"
+BACKFILL_SECONDS=$((SECONDS - BACKFILL_STARTED))
+ok_msg "job '$JOB' completed in $step steps, $BACKFILL_SECONDS s"
 
 section "backfill.chunks: what each swap did"
 psql_demo -v job="$JOB" <<'SQL'
@@ -249,9 +252,25 @@ SELECT (SELECT count(*) FROM finance.daily_revenue WHERE net_revenue <> gross_re
    AND (SELECT count(*) FROM finance.daily_revenue) = (SELECT sum(row_count) FROM demo_before)
 SQL
 )"
-if [ "$verdict" = t ]; then
-    ok_msg "Every row now has net_revenue = gross_revenue - tax_amount, and no row was lost or duplicated."
-    info "The swapped-out originals are kept for rollback: SELECT backfill.rollback('$JOB'); drop them with SELECT backfill.purge('$JOB');"
-else
-    die "the table is not what it should be after the backfill"
-fi
+[ "$verdict" = t ] || die "the table is not what it should be after the backfill"
+ok_msg "Every row now has net_revenue = gross_revenue - tax_amount, and no row was lost or duplicated."
+
+# ------------------------------------------------------------------ kept
+section "What the job kept, and why"
+info "The swapped-out originals stay detached, so the whole job can be undone at once."
+info "Write-guard triggers stay on the rebuilt partitions (a write since the swap makes"
+info "rollback refuse, as it would lose that write, unless forced) and on the originals"
+info "(a write to one after it was set aside makes purge refuse to drop it)."
+psql_demo -v job="$JOB" <<'SQL'
+SELECT count(*) AS retained_originals,
+       min(retained) AS first, max(retained) AS last,
+       (SELECT pg_size_pretty(retained_bytes) FROM backfill.jobs WHERE name = :'job') AS size
+FROM backfill.chunks WHERE job_name = :'job' AND retained IS NOT NULL;
+SELECT count(*) FILTER (WHERE c.relispartition) AS guarded_live_partitions,
+       count(*) FILTER (WHERE NOT c.relispartition) AS guarded_originals
+FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+WHERE t.tgname = 'backfill_guard_' || (SELECT id FROM backfill.jobs WHERE name = :'job');
+SQL
+info "To undo the whole job, in one transaction:   SELECT backfill.rollback('$JOB');"
+info "Once everyone is happy, drop what it kept:   SELECT backfill.purge('$JOB');"
+info "Demo finished in $SECONDS s (the backfill itself: $BACKFILL_SECONDS s)."

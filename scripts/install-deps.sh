@@ -44,8 +44,14 @@ if [ "${#missing[@]}" -eq 0 ]; then
     exit 0
 fi
 
-echo "install-deps: installing ${missing[*]}"
+# apt's output goes to a log file, named (with its last lines) only when
+# something fails, so the scripts' own story stays readable.
+LOG="${BACKFILL_DEPS_LOG:-/tmp/backfill-install-deps.log}"
+echo "install-deps: installing ${#missing[@]} packages with apt (log: $LOG)"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}"
-echo "install-deps: done"
+if ! { apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"; } >"$LOG" 2>&1; then
+    tail -n 30 "$LOG" >&2
+    echo "install-deps: apt-get failed; its whole output is in $LOG" >&2
+    exit 1
+fi
+echo "install-deps: installed ${missing[*]}"
