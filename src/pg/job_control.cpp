@@ -37,7 +37,8 @@ std::int64_t create_job(const std::string& name, const PlannedJob& plan, const s
     if (name.empty())
         throw UserError(ErrorKind::InvalidParameter, "job name must not be empty",
                         "Name the job after what it fixes, e.g. 'revenue-tax-fix'.");
-    if (!control_query("SELECT 1 FROM backfill.job WHERE name = $1 AND owner = $2::oid",
+    if (!control_query("SELECT 1 FROM backfill.job WHERE name = $1 AND owner = $2::oid"
+                       " AND purged_at IS NULL",
                        {name, std::to_string(current_role())})
              .empty())
         throw UserError(ErrorKind::InvalidParameter, "backfill job \"" + name + "\" already exists",
@@ -265,6 +266,10 @@ int purge_job(const std::string& name) {
     OwnerBox box(job.owner, kSafeSearchPath);
     int dropped = mode_of(job).purge(job);
     log_event(job, std::nullopt, Event::Purged, std::to_string(dropped) + " tables dropped");
+    // the name is free again; the job stays readable by id
+    control_execute(
+        "UPDATE backfill.job SET purged_at = coalesce(purged_at, now()) WHERE id = $1::bigint",
+        {key(job)});
     notice("backfill job \"" + job.name + "\" purged: " + std::to_string(dropped) +
            " table(s) dropped");
     return dropped;
