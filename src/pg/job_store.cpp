@@ -80,9 +80,9 @@ Job load_job(const std::string& name, bool for_update) {
     std::string role = std::to_string(current_role());
     std::string lock = for_update ? " FOR UPDATE" : "";
     const std::string order = " ORDER BY purged_at IS NOT NULL, id DESC";
-    auto rows = control_query(
-        std::string(kJobColumns) + "WHERE name = $1 AND owner = $2::oid" + order + " LIMIT 1" + lock,
-        {name, role});
+    auto rows = control_query(std::string(kJobColumns) + "WHERE name = $1 AND owner = $2::oid" +
+                                  order + " LIMIT 1" + lock,
+                              {name, role});
     if (rows.empty() && current_role_is_superuser())
         rows = named_jobs_of_each_owner(
             control_query(std::string(kJobColumns) + "WHERE name = $1" + order + lock, {name}));
