@@ -16,7 +16,8 @@ void refuse_overlapping_jobs(const TargetInfo& target, const std::vector<Planned
     std::vector<OtherJobChunk> others;
     for (const auto& r : control_query(
              "SELECT j.name, pg_catalog.pg_get_userbyid(j.owner), j.owner = $2::oid, j.state,"
-             " j.purged_at IS NOT NULL,"
+             " EXISTS (SELECT 1 FROM backfill.event e WHERE e.job_id = j.id AND e.event = "
+             "'purged'),"
              // a key-range chunk (no partition) is named by its range
              " CASE WHEN c.part_name IS NULL THEN c.lower_bound || ' .. ' || c.upper_bound"
              "  ELSE pg_catalog.format('%I.%I', c.part_schema, c.part_name) END,"
