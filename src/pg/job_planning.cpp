@@ -8,6 +8,7 @@
 #include "pg/job_store.hpp"
 #include "pg/key_values.hpp"
 #include "pg/mode.hpp"
+#include "pg/pg_error.hpp"
 #include "pg/session_context.hpp"
 #include "pg/source_eras.hpp"
 #include "pg/source_query.hpp"
@@ -69,9 +70,10 @@ namespace {
 std::string spec_range_to(const std::string& end, Oid type, std::string& note) {
     if (type == TIMESTAMPOID || type == TIMESTAMPTZOID) {
         bool with_zone = type == TIMESTAMPTZOID;
-        std::string zone =
-            with_zone ? " in TimeZone " + *scalar("SELECT pg_catalog.current_setting('TimeZone')")
-                      : "";
+        // the caller's TimeZone (our own statements run in UTC)
+        const char* caller_zone =
+            pg_guard([]() { return GetConfigOption("TimeZone", false, false); });
+        std::string zone = with_zone ? std::string(" in TimeZone ") + caller_zone : "";
         TimestampEnd t = timestamp_range_end(end);
         if (t.whole_day) {
             std::string to = bound_from_text("source_range.end", t.day_after, type).text;
