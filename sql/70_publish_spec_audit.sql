@@ -266,7 +266,9 @@ FROM backfill.releases WHERE job_name = 'pa_spec' ORDER BY id;
 SELECT chunk_no, aggregate, before, after, delta_pct, verdict FROM backfill.report('pa_spec');
 SELECT backfill.rollback('pa_spec') AS restored;
 SELECT backfill.purge('pa_spec') AS dropped;
--- The same name again is a duplicate.
+-- The same name again: free once its job is purged (above); while that
+-- new job exists, a duplicate.
+SELECT backfill.create(:'spec'::jsonb) > 0 AS created_again;
 SELECT backfill.create(:'spec'::jsonb);
 -- An integer key: end + 1; fields left out take the defaults (each, whole table).
 CREATE TABLE pa_numbers (n int NOT NULL, v int) PARTITION BY RANGE (n);

@@ -9,6 +9,7 @@
 
 #include "json_text.hpp"
 #include "option_error.hpp"
+#include "source_check.hpp"
 #include "time_window.hpp"
 #include "validation.hpp"
 
@@ -236,6 +237,42 @@ OptionValue read_width(const OptionSpec& spec, const json& value) {
     return v;
 }
 
+// Eras: a non-empty array of objects with exactly from, to (key literals)
+// and source (a query, stored as normalize_source leaves it).
+OptionValue read_eras(const OptionSpec& spec, const json& value) {
+    const std::string expected = "an array of {\"from\", \"to\", \"source\"} objects";
+    if (!value.is_array() || value.empty()) {
+        refuse_option(spec.name, expected, value, spec.doc);
+    }
+    OptionValue v;
+    for (std::size_t i = 0; i < value.size(); ++i) {
+        const std::string path = element_path(spec.name, i);
+        if (!value[i].is_object()) {
+            refuse_option(path, "an object with from, to and source", value[i], spec.doc);
+        }
+        for (const auto& [key, field] : value[i].items()) {
+            if (key != "from" && key != "to" && key != "source") {
+                throw OptionError::unknown(path + "." + key, spec.doc);
+            }
+        }
+        SourceEra era;
+        for (auto [key, slot] : {std::pair<const char*, std::string*>{"from", &era.from},
+                                 {"to", &era.to},
+                                 {"source", &era.source}}) {
+            auto field = value[i].find(key);
+            if (field == value[i].end() || !field->is_string() ||
+                !has_text(field->get<std::string>())) {
+                refuse_option(path + "." + key, "a non-empty string",
+                              field == value[i].end() ? json() : *field, spec.doc);
+            }
+            *slot = field->get<std::string>();
+        }
+        era.source = normalize_source(era.source);
+        v.eras.push_back(std::move(era));
+    }
+    return v;
+}
+
 }  // namespace
 
 // Every option error says the path, what the value must be, and what it was.
@@ -302,6 +339,8 @@ OptionValue read_option(const OptionSpec& spec, const json& value,
             return v;
         case OptionType::Width:
             return read_width(spec, value);
+        case OptionType::Eras:
+            return read_eras(spec, value);
         case OptionType::Release:
             break;
     }

@@ -516,6 +516,25 @@ std::vector<OptionSpec> make_table() {
          SpecPlace::Execution,
          [](JobOptions& o, const OptionValue& v) { o.merge.watermark = optional_text(v); },
          [](const JobOptions& o) { return text_or_null(o.merge.watermark); }},
+        {"sources",
+         OptionType::Eras,
+         true,
+         0,
+         0,
+         "",
+         {},
+         "null",
+         "Schema drift: a source per era of the key, such as [{\"from\": \"2024-01-01\", \"to\": "
+         "\"2025-01-01\", \"source\": \"SELECT ...\"}, ...], covering [range_from, range_to) "
+         "without gaps or overlaps; the source argument is then NULL.",
+         SpecPlace::TopLevel,
+         [](JobOptions& o, const OptionValue& v) { o.sources = v.eras; },
+         [](const JobOptions& o) {
+             OptionValue v;
+             v.is_null = o.sources.empty();
+             v.eras = o.sources;
+             return v;
+         }},
     };
 }
 

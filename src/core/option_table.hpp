@@ -28,6 +28,7 @@ enum class OptionType {
     Names,     // column names: a non-empty array of non-empty strings (or one string)
     Name,      // a column name: a non-empty string
     Width,     // a positive JSON number, or a non-empty string (an interval)
+    Eras,      // a non-empty array of {"from", "to", "source"} objects (core/eras.hpp)
 };
 
 // Where a specification document carries the option.
@@ -36,6 +37,7 @@ enum class SpecPlace {
     Validation,      // the validation section is the whole option
     RollbackRetain,  // rollback.retain
     Audit,           // assembled from owner, reason, code_version, approved_by, rollback.snapshot
+    TopLevel,        // a top-level field of its own name
 };
 
 // One option's value as read from JSON; which member holds it depends on
@@ -50,6 +52,7 @@ struct OptionValue {
     std::vector<TimeWindow> windows;
     ValidationSpec rules;
     ReleaseInfo release;
+    std::vector<SourceEra> eras;  // Eras
 };
 
 struct OptionSpec {

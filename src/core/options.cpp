@@ -78,6 +78,15 @@ std::string value_json(const OptionSpec& spec, const OptionValue& v) {
         }
         case OptionType::Rules:
             return validation_to_json(v.rules);
+        case OptionType::Eras: {
+            std::string out;
+            for (const SourceEra& era : v.eras) {
+                out += std::string(out.empty() ? "" : ", ") + "{\"from\": " + json_quote(era.from) +
+                       ", \"to\": " + json_quote(era.to) +
+                       ", \"source\": " + json_quote(era.source) + "}";
+            }
+            return "[" + out + "]";
+        }
         case OptionType::Release:
             break;
     }

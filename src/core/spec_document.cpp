@@ -20,7 +20,7 @@ using nlohmann::json;
 
 const char* const kTopFields =
     "A specification has the fields backfill_id, owner, source_range, target, reason, source, "
-    "execution, validation, rollback, code_version and approved_by.";
+    "sources, execution, validation, rollback, code_version and approved_by.";
 
 const char* const kRequiredFields =
     "A specification needs at least backfill_id, target.table, target.partition_key and source.";
@@ -157,6 +157,9 @@ void check_execution_key(const std::string& key) {
                          "Give the validation rules in the validation section.");
         case SpecPlace::RollbackRetain:
             refuse_field("execution." + key, "is unknown", "Give it as rollback.retain.");
+        case SpecPlace::TopLevel:
+            refuse_field("execution." + key, "is unknown",
+                         "Give it as the top-level field " + key + ".");
         case SpecPlace::Audit:
             break;
     }
@@ -206,6 +209,9 @@ json release_object(const json& doc, const json* reason, const json* rollback) {
         case SpecPlace::RollbackRetain:
             field = "rollback.retain" + rest;
             break;
+        case SpecPlace::TopLevel:
+            field = path;
+            break;
         case SpecPlace::Audit:
             throw e;
     }
@@ -223,8 +229,8 @@ SpecMapping map_spec(const std::string& document_json, const DurationReader& rea
                         "specification must be a JSON object, not " + type_phrase(doc), kTopFields);
     }
     check_known(doc, "",
-                {"backfill_id", "owner", "source_range", "target", "reason", "source", "execution",
-                 "validation", "rollback", "code_version", "approved_by"},
+                {"backfill_id", "owner", "source_range", "target", "reason", "source", "sources",
+                 "execution", "validation", "rollback", "code_version", "approved_by"},
                 kTopFields);
     const json* source_range = section(doc, "source_range", {"start", "end"}, kSourceRangeFields);
     const json* target = section(doc, "target", {"table", "partition_key"}, kTargetFields);
@@ -237,7 +243,10 @@ SpecMapping map_spec(const std::string& document_json, const DurationReader& rea
     mapping.name = required_string(&doc, "", "backfill_id");
     mapping.target_table = required_string(target, "target", "table");
     mapping.partition_key = required_string(target, "target", "partition_key");
-    mapping.source = required_string(&doc, "", "source");
+    // a source per era (sources) stands for the source
+    mapping.source = find(&doc, "sources") != nullptr
+                         ? nonempty_string_field(&doc, "", "source")
+                         : std::optional<std::string>(required_string(&doc, "", "source"));
     mapping.range_from = nonempty_string_field(source_range, "source_range", "start");
     mapping.range_end_inclusive = nonempty_string_field(source_range, "source_range", "end");
 
@@ -251,7 +260,8 @@ SpecMapping map_spec(const std::string& document_json, const DurationReader& rea
     }
     const json release = release_object(doc, reason, rollback);
     for (const OptionSpec& spec : option_table()) {
-        const json* value = spec.spec_place == SpecPlace::Validation ? validation
+        const json* value = spec.spec_place == SpecPlace::TopLevel     ? find(&doc, spec.name)
+                            : spec.spec_place == SpecPlace::Validation ? validation
                             : spec.spec_place == SpecPlace::RollbackRetain
                                 ? find(rollback, "retain")
                             : spec.spec_place == SpecPlace::Audit && !release.empty() ? &release

@@ -19,14 +19,15 @@ struct SpecMapping {
     std::string partition_key;                       // target.partition_key
     std::optional<std::string> range_from;           // source_range.start
     std::optional<std::string> range_end_inclusive;  // source_range.end
-    std::string source;                              // source
+    std::optional<std::string> source;               // source (absent with sources)
     JobOptions options;                              // read by the option table
 };
 
 // Reads the document's JSON text. Top-level fields: backfill_id (string,
 // required), owner (string), source_range {start, end} (strings), target
 // {table, partition_key} (strings, both required), reason {issue, change}
-// (strings), source (string, required), execution (object: the options the
+// (strings), source (string, required unless sources gives a source per
+// era), sources (the option of that name), execution (object: the options the
 // option table places there), validation (object: the "validate" option),
 // rollback (object: retain (boolean), snapshot (string, informational)),
 // code_version (string), approved_by (string). Unknown fields at any level

@@ -43,15 +43,10 @@ void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) 
                     "Leave source_range.end out to include every key from source_range.start on.");
 }
 
-// The day after an ISO date as PostgreSQL writes it ("2026-05-31",
-// "0044-03-15 BC"); infinities have no day after and stay as they are, as
-// in date + 1.
-std::string next_day(const std::string& date) {
-    if (date == "infinity" || date == "-infinity") {
-        return date;
-    }
+// An ISO date as PostgreSQL writes it ("2026-05-31", "0044-03-15 BC") as
+// a proleptic year (0 is 1 BC), month and day; false for any other text.
+bool read_iso_date(const std::string& date, std::int64_t& y, unsigned& month, unsigned& day) {
     long long year = 0;
-    unsigned month = 0, day = 0;
     char era[3] = {};
     int used = 0;
     const int fields =
@@ -59,9 +54,23 @@ std::string next_day(const std::string& date) {
     const bool bc = fields == 4 && std::string(era) == "BC";
     if (fields < 3 || (fields == 4 && !bc) || static_cast<std::size_t>(used) != date.size() ||
         month < 1 || month > 12 || day < 1 || day > 31 || year < 1) {
+        return false;
+    }
+    y = bc ? 1 - year : year;
+    return true;
+}
+
+// The day after an ISO date; infinities have no day after and stay as they
+// are, as in date + 1.
+std::string next_day(const std::string& date) {
+    if (date == "infinity" || date == "-infinity") {
+        return date;
+    }
+    std::int64_t y = 0;
+    unsigned month = 0, day = 0;
+    if (!read_iso_date(date, y, month, day)) {
         refuse_end(date, "is not a date");
     }
-    std::int64_t y = bc ? 1 - year : year;
     civil_from_days(days_from_civil(y, month, day) + 1, y, month, day);
     char out[48];
     std::snprintf(out, sizeof out, "%04lld-%02u-%02u%s", static_cast<long long>(y <= 0 ? 1 - y : y),
@@ -97,9 +106,20 @@ std::string exclusive_range_end(const std::string& inclusive_end, KeyFamily fami
             break;
     }
     throw UserError(ErrorKind::InvalidParameter,
-                    "specification source_range.end is inclusive, which only works for date and "
-                    "integer keys",
+                    "specification source_range.end is inclusive, which only works for date, "
+                    "timestamp, timestamptz and integer keys",
                     "For this key type use create() with range_to (exclusive).");
+}
+
+// People write "end: 2026-05-31" for a timestamp key too, meaning the
+// whole day; an instant they write is the last one they want.
+TimestampEnd timestamp_range_end(const std::string& inclusive_end) {
+    std::int64_t y = 0;
+    unsigned month = 0, day = 0;
+    if (read_iso_date(inclusive_end, y, month, day)) {
+        return TimestampEnd{true, next_day(inclusive_end)};
+    }
+    return TimestampEnd{false, ""};
 }
 
 }  // namespace backfill

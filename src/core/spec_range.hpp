@@ -16,4 +16,16 @@ enum class KeyFamily { Date, Integer, Other };
 // and for the largest bigint.
 std::string exclusive_range_end(const std::string& inclusive_end, KeyFamily family);
 
+// How source_range.end reads for a timestamp or timestamptz key. A date
+// written as PostgreSQL writes one ("2026-05-31", "0044-03-15 BC") means
+// through the whole of that day: whole_day, and range_to is day_after
+// ("2026-06-01") read as the key's type (for timestamptz, midnight in the
+// database's TimeZone). Any other text is an instant, included: range_to
+// is the next microsecond, which the PostgreSQL layer adds.
+struct TimestampEnd {
+    bool whole_day = false;
+    std::string day_after;  // set when whole_day
+};
+TimestampEnd timestamp_range_end(const std::string& inclusive_end);
+
 }  // namespace backfill

@@ -106,10 +106,12 @@ Datum record_spec_job(FunctionCallInfo fcinfo, bool start) {
 // last of them is the caller's search_path (its default is evaluated by the
 // caller), with which the source is resolved; our own SQL runs under the
 // function's fixed one.
-PlannedJob plan_from_args(FunctionCallInfo fcinfo, int first, std::string& source,
+PlannedJob plan_from_args(FunctionCallInfo fcinfo, int first, std::optional<std::string>& source,
                           std::string& search_path) {
     Oid target = required_target(fcinfo, first);
-    source = normalize_source(required_text(fcinfo, first + 1, "source"));
+    // NULL when the option sources gives a source per era
+    if (auto text = text_arg(fcinfo, first + 1))
+        source = normalize_source(*text);
     auto from = text_arg(fcinfo, first + 2);
     auto to = text_arg(fcinfo, first + 3);
     JobOptions options = options_from_json(options_arg(fcinfo, first + 4));
@@ -156,7 +158,8 @@ PG_FUNCTION_INFO_V1(backfill_eta);
 Datum backfill_plan(PG_FUNCTION_ARGS) {
     return guarded_entry([&]() {
         spi_connect();
-        std::string source, search_path;
+        std::optional<std::string> source;
+        std::string search_path;
         PlannedJob plan = plan_from_args(fcinfo, 0, source, search_path);
         spi_finish();
         return emit_plan(fcinfo, plan);
@@ -189,7 +192,8 @@ Datum backfill_create(PG_FUNCTION_ARGS) {
     return guarded_entry([&]() {
         std::string name = required_text(fcinfo, 0, "name");
         spi_connect();
-        std::string source, search_path;
+        std::optional<std::string> source;
+        std::string search_path;
         PlannedJob plan = plan_from_args(fcinfo, 1, source, search_path);
         std::int64_t id = create_job(name, plan, source, search_path);
         spi_finish();
@@ -202,7 +206,8 @@ Datum backfill_start(PG_FUNCTION_ARGS) {
     return guarded_entry([&]() {
         std::string name = required_text(fcinfo, 0, "name");
         spi_connect();
-        std::string source, search_path;
+        std::optional<std::string> source;
+        std::string search_path;
         PlannedJob plan = plan_from_args(fcinfo, 1, source, search_path);
         std::int64_t id = start_job(name, plan, source, search_path);
         spi_finish();

@@ -7,6 +7,7 @@
 #include "pg/job_store.hpp"
 #include "pg/mode.hpp"
 #include "pg/session_context.hpp"
+#include "pg/source_eras.hpp"
 #include "pg/state_store.hpp"
 #include "pg/transactions.hpp"
 #include "pg/workers.hpp"
@@ -32,12 +33,14 @@ std::optional<std::pair<Job, Transition>> begin_command(const std::string& name,
 
 }  // namespace
 
-std::int64_t create_job(const std::string& name, const PlannedJob& plan, const std::string& source,
-                        const std::string& search_path, const std::optional<std::string>& spec) {
+std::int64_t create_job(const std::string& name, const PlannedJob& plan,
+                        const std::optional<std::string>& source, const std::string& search_path,
+                        const std::optional<std::string>& spec) {
     if (name.empty())
         throw UserError(ErrorKind::InvalidParameter, "job name must not be empty",
                         "Name the job after what it fixes, e.g. 'revenue-tax-fix'.");
-    if (!control_query("SELECT 1 FROM backfill.job WHERE name = $1 AND owner = $2::oid",
+    if (!control_query("SELECT 1 FROM backfill.job WHERE name = $1 AND owner = $2::oid"
+                       " AND purged_at IS NULL",
                        {name, std::to_string(current_role())})
              .empty())
         throw UserError(ErrorKind::InvalidParameter, "backfill job \"" + name + "\" already exists",
@@ -61,10 +64,13 @@ std::int64_t create_job(const std::string& name, const PlannedJob& plan, const s
     job.name = name;
     job.mode = plan.options.mode;
     mode_of(job).record_chunks(id, plan);
-    log_event(job, std::nullopt, Event::Created,
-              std::to_string(plan.chunks.size()) + " chunk(s) of " + plan.target.qualified);
+    record_eras(id, plan);
+    std::string range_note = plan.range_note.empty() ? "" : "; " + plan.range_note;
+    log_event(
+        job, std::nullopt, Event::Created,
+        std::to_string(plan.chunks.size()) + " chunk(s) of " + plan.target.qualified + range_note);
     notice("backfill job \"" + name + "\" created: " + std::to_string(plan.chunks.size()) +
-           " chunk(s) of " + plan.target.qualified);
+           " chunk(s) of " + plan.target.qualified + range_note);
     return id;
 }
 
@@ -110,8 +116,9 @@ int workers_wanted(const Job& job) {
 
 }  // namespace
 
-std::int64_t start_job(const std::string& name, const PlannedJob& plan, const std::string& source,
-                       const std::string& search_path, const std::optional<std::string>& spec) {
+std::int64_t start_job(const std::string& name, const PlannedJob& plan,
+                       const std::optional<std::string>& source, const std::string& search_path,
+                       const std::optional<std::string>& spec) {
     std::int64_t id = create_job(name, plan, source, search_path, spec);
     Job job = load_job(name, true);
     // No event of its own: create logged the job, the launch its workers.
@@ -171,6 +178,12 @@ void set_job_options(const std::string& name, const std::string& options_json) {
         throw UserError(ErrorKind::WrongState,
                         "backfill job \"" + job.name + "\" is " + to_string(job.state),
                         "Options can only be changed before the job ends.");
+    if (*control_query("SELECT $1::jsonb OPERATOR(pg_catalog.?) 'sources'", {options_json})[0][0] ==
+        "t")
+        throw UserError(ErrorKind::InvalidParameter,
+                        "option \"sources\" cannot be changed once the job is created",
+                        "Its chunks were checked against the eras at create: create a new job for "
+                        "other eras.");
     std::string merged = *control_query(
         "SELECT (options || $2::jsonb)::text FROM backfill.job WHERE id = $1::bigint",
         {key(job), options_json})[0][0];
@@ -265,6 +278,10 @@ int purge_job(const std::string& name) {
     OwnerBox box(job.owner, kSafeSearchPath);
     int dropped = mode_of(job).purge(job);
     log_event(job, std::nullopt, Event::Purged, std::to_string(dropped) + " tables dropped");
+    // the name is free again; the job stays readable by id
+    control_execute(
+        "UPDATE backfill.job SET purged_at = coalesce(purged_at, now()) WHERE id = $1::bigint",
+        {key(job)});
     notice("backfill job \"" + job.name + "\" purged: " + std::to_string(dropped) +
            " table(s) dropped");
     return dropped;

@@ -12,13 +12,13 @@ namespace backfill::pg {
 
 // Records a planned job and its chunks (state pending); returns its id.
 // spec is the specification document it came from, if any.
-std::int64_t create_job(const std::string& name, const PlannedJob& plan, const std::string& source,
-                        const std::string& search_path,
+std::int64_t create_job(const std::string& name, const PlannedJob& plan,
+                        const std::optional<std::string>& source, const std::string& search_path,
                         const std::optional<std::string>& spec = std::nullopt);
 
 // create_job, then background workers (max_concurrency of them).
-std::int64_t start_job(const std::string& name, const PlannedJob& plan, const std::string& source,
-                       const std::string& search_path,
+std::int64_t start_job(const std::string& name, const PlannedJob& plan,
+                       const std::optional<std::string>& source, const std::string& search_path,
                        const std::optional<std::string>& spec = std::nullopt);
 
 // backfill.publish(): every built chunk in one transaction (manual mode, or

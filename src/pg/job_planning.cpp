@@ -8,12 +8,14 @@
 #include "pg/job_store.hpp"
 #include "pg/key_values.hpp"
 #include "pg/mode.hpp"
+#include "pg/pg_error.hpp"
 #include "pg/session_context.hpp"
+#include "pg/source_eras.hpp"
 #include "pg/source_query.hpp"
 
 namespace backfill::pg {
 
-PlannedJob plan_job(Oid target, const std::string& source,
+PlannedJob plan_job(Oid target, const std::optional<std::string>& source,
                     const std::optional<std::string>& range_from,
                     const std::optional<std::string>& range_to, const JobOptions& options,
                     const std::string& search_path) {
@@ -32,7 +34,19 @@ PlannedJob plan_job(Oid target, const std::string& source,
     }
     p.chunks = mode.plan_chunks(p.target, p.options, from, to);
     mode.preflight(p.target, p.chunks);
-    check_source(source, p.target, search_path);
+    if (!p.options.sources.empty()) {
+        if (source)
+            throw UserError(ErrorKind::InvalidParameter,
+                            "give either source or the option \"sources\", not both",
+                            "With a source per era, pass NULL as the source (leave source out of "
+                            "a specification).");
+        p.eras = check_eras(p, search_path);
+    } else if (!source) {
+        throw UserError(ErrorKind::InvalidParameter, "source must not be NULL",
+                        "See the documentation of backfill's functions in the README.");
+    } else {
+        check_source(*source, p.target, search_path);
+    }
     check_option_queries(p.options, p.target.qualified, search_path);
     return p;
 }
@@ -47,6 +61,46 @@ void check_option_queries(const JobOptions& options, const std::string& target,
     if (!options.validate.empty())
         check_validation_rules(options.validate, target, search_path);
 }
+
+namespace {
+
+// range_to for the document's inclusive source_range.end on a key of type
+// type. For a timestamp key, note says how the end was read (a whole day,
+// and in which TimeZone, or an instant), for the job to state it.
+std::string spec_range_to(const std::string& end, Oid type, std::string& note) {
+    if (type == TIMESTAMPOID || type == TIMESTAMPTZOID) {
+        bool with_zone = type == TIMESTAMPTZOID;
+        // the caller's TimeZone (our own statements run in UTC)
+        const char* caller_zone =
+            pg_guard([]() { return GetConfigOption("TimeZone", false, false); });
+        std::string zone = with_zone ? std::string(" in TimeZone ") + caller_zone : "";
+        TimestampEnd t = timestamp_range_end(end);
+        if (t.whole_day) {
+            std::string to = bound_from_text("source_range.end", t.day_after, type).text;
+            note = "source_range.end " + end + " is a date: the whole of that day" + zone +
+                   ", up to " + to + " (excluded)";
+            return to;
+        }
+        std::string at = bound_from_text("source_range.end", end, type).text;
+        std::string to = *scalar(std::string("SELECT ($1::pg_catalog.") +
+                                     (with_zone ? "timestamptz" : "timestamp") +
+                                     " OPERATOR(pg_catalog.+) interval '1 microsecond')::text",
+                                 {at});
+        note = "source_range.end " + end + " is an instant, included" + zone + ": up to " + to +
+               " (excluded)";
+        return to;
+    }
+    KeyFamily family = type == DATEOID                                         ? KeyFamily::Date
+                       : type == INT2OID || type == INT4OID || type == INT8OID ? KeyFamily::Integer
+                                                                               : KeyFamily::Other;
+    // The end is read in the key's type first (an unreadable end is named
+    // as such), except where the core refuses the type itself.
+    return exclusive_range_end(
+        family == KeyFamily::Other ? end : bound_from_text("source_range.end", end, type).text,
+        family);
+}
+
+}  // namespace
 
 SpecJob plan_spec_job(const std::string& spec_json, const std::string& search_path) {
     SpecMapping m = map_spec(spec_json, read_interval_us);
@@ -79,25 +133,16 @@ SpecJob plan_spec_job(const std::string& spec_json, const std::string& search_pa
                             m.target_table + " is partitioned by \"" + *key[0][0] + "\"",
                         "Correct the specification: the partition key decides the chunks.");
     std::optional<std::string> range_to;
-    if (m.range_end_inclusive && !key.empty()) {
-        Oid type = static_cast<Oid>(std::stoul(*key[0][1]));
-        KeyFamily family = type == DATEOID ? KeyFamily::Date
-                           : type == INT2OID || type == INT4OID || type == INT8OID
-                               ? KeyFamily::Integer
-                               : KeyFamily::Other;
-        // The end is read in the key's type first (an unreadable end is named
-        // as such), except where the core refuses the type itself.
-        range_to = exclusive_range_end(
-            family == KeyFamily::Other
-                ? *m.range_end_inclusive
-                : bound_from_text("source_range.end", *m.range_end_inclusive, type).text,
-            family);
-    }
+    std::string range_note;
+    if (m.range_end_inclusive && !key.empty())
+        range_to = spec_range_to(*m.range_end_inclusive, static_cast<Oid>(std::stoul(*key[0][1])),
+                                 range_note);
     SpecJob job;
     job.name = m.name;
     job.source = m.source;
     job.plan = plan_job(static_cast<Oid>(std::stoul(*target)), m.source, m.range_from, range_to,
                         m.options, search_path);
+    job.plan.range_note = range_note;
     return job;
 }
 

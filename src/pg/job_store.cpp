@@ -30,7 +30,7 @@ namespace {
 
 const char* kJobColumns =
     "SELECT id, name, owner, target, key_column, key_type, source, search_path,"
-    " options::text, state, mode FROM backfill.job ";
+    " options::text, state, mode, purged_at IS NOT NULL FROM backfill.job ";
 
 // An oid column's value; InvalidOid for NULL.
 Oid oid_of(const Value& v) { return v ? static_cast<Oid>(std::stoul(*v)) : InvalidOid; }
@@ -43,25 +43,49 @@ Job job_from_row(const Row& r) {
     job.target = static_cast<Oid>(std::stoul(*r[3]));
     job.key_column = *r[4];
     job.key_type = static_cast<Oid>(std::stoul(*r[5]));
-    job.source = *r[6];
+    job.source = r[6].value_or("");
     job.search_path = *r[7];
     job.options = options_from_json(*r[8]);
     job.state = parse_job_state(*r[9]);
     job.mode = *r[10];
+    job.purged = *r[11] == "t";
     return job;
+}
+
+// What a superuser means by a name used by several jobs: the jobs not
+// purged when there are any (purged ones gave their name up), otherwise
+// each owner's newest purged one; rows come not purged first, newest first.
+std::vector<Row> named_jobs_of_each_owner(const std::vector<Row>& rows) {
+    bool any_live = !rows.empty() && *rows[0][11] == "f";
+    std::vector<Row> out;
+    for (const auto& r : rows) {
+        bool purged = *r[11] == "t";
+        if (any_live && purged)
+            continue;
+        bool owner_seen = false;
+        for (const auto& o : out)
+            owner_seen = owner_seen || *o[2] == *r[2];
+        if (!owner_seen)
+            out.push_back(r);
+    }
+    return out;
 }
 
 }  // namespace
 
 Job load_job(const std::string& name, bool for_update) {
     // The caller's own job first: a superuser's own job stays reachable
-    // by name even when a tenant picks the same one.
+    // by name even when a tenant picks the same one. Among jobs of one
+    // name, the one not purged, then the newest purged one.
     std::string role = std::to_string(current_role());
     std::string lock = for_update ? " FOR UPDATE" : "";
-    auto rows = control_query(
-        std::string(kJobColumns) + "WHERE name = $1 AND owner = $2::oid" + lock, {name, role});
+    const std::string order = " ORDER BY purged_at IS NOT NULL, id DESC";
+    auto rows = control_query(std::string(kJobColumns) + "WHERE name = $1 AND owner = $2::oid" +
+                                  order + " LIMIT 1" + lock,
+                              {name, role});
     if (rows.empty() && current_role_is_superuser())
-        rows = control_query(std::string(kJobColumns) + "WHERE name = $1" + lock, {name});
+        rows = named_jobs_of_each_owner(
+            control_query(std::string(kJobColumns) + "WHERE name = $1" + order + lock, {name}));
     if (rows.empty())
         throw UserError(ErrorKind::InvalidParameter, "backfill job \"" + name + "\" does not exist",
                         "See SELECT name, state FROM backfill.jobs for your jobs.");

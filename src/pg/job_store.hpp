@@ -27,6 +27,7 @@ struct Job {
     std::string mode;  // how it puts rows in place: see pg/mode.hpp
     JobOptions options;
     JobState state = JobState::Pending;
+    bool purged = false;  // purge dropped what it kept; its name is free again
 };
 
 // A chunk: a range of the key (lower_bound .. upper_bound). The partition
@@ -49,8 +50,9 @@ JobOptions options_from_json(const std::string& json);
 
 // The caller's job called name (a superuser without one of that name:
 // anyone's, unless two roles use the name); otherwise an error as if it did
-// not exist, so that no role learns another's job names. for_update locks
-// the row.
+// not exist, so that no role learns another's job names. A name purged and
+// used again means the job not purged; a purged job is found by its name
+// only while no other job has it. for_update locks the row.
 Job load_job(const std::string& name, bool for_update = false);
 
 // The job with this id, whoever owns it (for workers, which run as its

@@ -31,7 +31,7 @@ SELECT function_returns('backfill', 'rollback', ARRAY['text', 'boolean'], 'integ
 SELECT columns_are('backfill', 'jobs', ARRAY['id', 'name', 'target', 'state', 'owner', 'mode',
     'range_from', 'range_to', 'created_at', 'started_at', 'finished_at', 'chunks_total',
     'chunks_done', 'chunks_failed', 'rows_written', 'last_error', 'options', 'workers',
-    'interrupted', 'retained_bytes']);
+    'interrupted', 'retained_bytes', 'purged_at']);
 SELECT columns_are('backfill', 'progress', ARRAY['name', 'state', 'chunks_done', 'chunks_total',
     'pct', 'rows_written', 'rows_per_sec', 'elapsed', 'eta', 'throttled_by', 'bar']);
 SELECT columns_are('backfill', 'chunks', ARRAY['job_id', 'job_name', 'chunk_no', 'partition',

@@ -244,7 +244,7 @@ TEST(MapSpec, UnknownFields) {
     EXPECT_STREQ(top.what(), "specification field \"targte\" is unknown");
     EXPECT_EQ(top.hint(),
               "A specification has the fields backfill_id, owner, source_range, target, reason, "
-              "source, execution, validation, rollback, code_version and approved_by.");
+              "source, sources, execution, validation, rollback, code_version and approved_by.");
     // Unknown fields are reported before missing ones.
     EXPECT_EQ(message(R"j({"id": "b"})j"), "specification field \"id\" is unknown");
 
@@ -287,11 +287,36 @@ TEST(MapSpec, ExecutionReservedKeys) {
     UserError retain = refused(minimal(R"j("execution": {"retain": false})j"));
     EXPECT_STREQ(retain.what(), "specification field \"execution.retain\" is unknown");
     EXPECT_EQ(retain.hint(), "Give it as rollback.retain.");
+    UserError sources = refused(minimal(R"j("execution": {"sources": []})j"));
+    EXPECT_STREQ(sources.what(), "specification field \"execution.sources\" is unknown");
+    EXPECT_EQ(sources.hint(), "Give it as the top-level field sources.");
     UserError release = refused(minimal(R"j("execution": {"release": {}})j"));
     EXPECT_STREQ(release.what(), "specification field \"execution.release\" is unknown");
     EXPECT_EQ(release.hint(),
               "The release record is made of owner, reason, code_version, approved_by and "
               "rollback.snapshot.");
+}
+
+// sources sits at the top level and stands for source; a bad era is named
+// by its path there.
+TEST(MapSpec, SourcesAtTheTopLevel) {
+    SpecMapping m = map_spec(
+        R"j({"backfill_id": "b", "target": {"table": "t", "partition_key": "k"},
+             "sources": [{"from": "1", "to": "5", "source": "SELECT 1;"},
+                         {"from": "5", "to": "9", "source": "SELECT 2"}]})j",
+        fake_interval_us);
+    EXPECT_FALSE(m.source.has_value());
+    ASSERT_EQ(m.options.sources.size(), 2u);
+    EXPECT_EQ(m.options.sources[0].from, "1");
+    EXPECT_EQ(m.options.sources[0].to, "5");
+    EXPECT_EQ(m.options.sources[0].source, "SELECT 1");
+    EXPECT_EQ(m.options.sources[1].source, "SELECT 2");
+    EXPECT_EQ(message(R"j({"backfill_id": "b", "target": {"table": "t", "partition_key": "k"},
+                          "sources": [{"from": "1", "source": "SELECT 1"}]})j"),
+              "specification field \"sources[0].to\" must be a non-empty string, not null");
+    EXPECT_EQ(message(R"j({"backfill_id": "b", "target": {"table": "t", "partition_key": "k"},
+                          "sources": [{"from": "1", "to": "2", "source": "x", "at": 1}]})j"),
+              "specification field \"sources[0].at\" is unknown");
 }
 
 // Each field of the wrong type is named by its path.
@@ -394,7 +419,7 @@ TEST(MapSpec, NotAnObject) {
     EXPECT_STREQ(array.what(), "specification must be a JSON object, not an array");
     EXPECT_EQ(array.hint(),
               "A specification has the fields backfill_id, owner, source_range, target, reason, "
-              "source, execution, validation, rollback, code_version and approved_by.");
+              "source, sources, execution, validation, rollback, code_version and approved_by.");
     EXPECT_EQ(message("\"spec\""), "specification must be a JSON object, not a string");
     EXPECT_EQ(message("5"), "specification must be a JSON object, not a number");
     EXPECT_EQ(message("null"), "specification must be a JSON object, not null");

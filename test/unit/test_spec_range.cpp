@@ -49,9 +49,29 @@ TEST(ExclusiveRangeEnd, OtherKeyTypesRefused) {
         expect_user_error([] { exclusive_range_end("2026-05-31 10:00", KeyFamily::Other); });
     EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter);
     EXPECT_STREQ(e.what(),
-                 "specification source_range.end is inclusive, which only works for date and "
-                 "integer keys");
+                 "specification source_range.end is inclusive, which only works for date, "
+                 "timestamp, timestamptz and integer keys");
     EXPECT_EQ(e.hint(), "For this key type use create() with range_to (exclusive).");
+}
+
+// For a timestamp key, a date means the whole day: range_to is the day
+// after (also across years, and before Christ); anything else is an instant.
+TEST(TimestampRangeEnd, DateMeansTheWholeDay) {
+    TimestampEnd day = timestamp_range_end("2026-05-31");
+    EXPECT_TRUE(day.whole_day);
+    EXPECT_EQ(day.day_after, "2026-06-01");
+    EXPECT_EQ(timestamp_range_end("2025-12-31").day_after, "2026-01-01");
+    EXPECT_EQ(timestamp_range_end("2024-02-28").day_after, "2024-02-29");
+    EXPECT_EQ(timestamp_range_end("0044-03-15 BC").day_after, "0044-03-16 BC");
+}
+
+TEST(TimestampRangeEnd, AnythingElseIsAnInstant) {
+    for (const char* text : {"2026-05-31 23:59:59", "2026-05-31T10:00:00+02", "2026-05-31 00:00",
+                             "infinity", "2026-05", "May 31 2026", ""}) {
+        TimestampEnd end = timestamp_range_end(text);
+        EXPECT_FALSE(end.whole_day) << text;
+        EXPECT_EQ(end.day_after, "") << text;
+    }
 }
 
 // Text that is not what PostgreSQL writes for the type is refused.

@@ -12,6 +12,7 @@
 #include "pg/merge/merge_target.hpp"
 #include "pg/pg_error.hpp"
 #include "pg/session_context.hpp"
+#include "pg/source_eras.hpp"
 #include "pg/spi.hpp"
 #include "pg/state_store.hpp"
 #include "pg/transactions.hpp"
@@ -173,10 +174,11 @@ MergeRecord write_chunk(const Job& job, MergeTable m, int chunk_no, const Range&
 // A security-restricted operation may not create one, so the empty table
 // is made before the box (it runs no user code); the source fills it
 // inside.
-std::string stage_in_temporary_table(const Job& job, const MergeTable& m, const Range& range) {
+std::string stage_in_temporary_table(const Job& job, const std::string& source, const MergeTable& m,
+                                     const Range& range) {
     MergeTable temporary = m;
     temporary.stage = "pg_temp.backfill_stage";
-    std::vector<std::string> stage = stage_statements(temporary, job.source);
+    std::vector<std::string> stage = stage_statements(temporary, source);
     execute(stage[0]);
     OwnerBox box(job.owner, job.search_path);
     execute_with_bounds(stage[1], job.key_type, range.lower, range.upper);
@@ -225,10 +227,11 @@ Outcome merge_chunk(const Job& job, const ChunkRow& chunk) {
         start_chunk_attempt(job, chunk.chunk_no);
         commit_step();
         bool merged = false;
+        std::string source = chunk_source(job, chunk);
         in_subtransaction([&]() {
             merged = merge_in_place(job, merge_table(job), chunk,
                                     [&](const MergeTable& m, const Range& range) {
-                                        return stage_in_temporary_table(job, m, range);
+                                        return stage_in_temporary_table(job, source, m, range);
                                     });
         });
         commit_step();

@@ -15,6 +15,7 @@
 #include "pg/pg_error.hpp"
 #include "pg/releases.hpp"
 #include "pg/session_context.hpp"
+#include "pg/source_eras.hpp"
 #include "pg/spi.hpp"
 #include "pg/state_store.hpp"
 #include "pg/transactions.hpp"
@@ -103,6 +104,7 @@ Outcome stage_chunk(const Job& job, const ChunkRow& chunk) {
         start_chunk_attempt(job, chunk.chunk_no);
         commit_step();
         std::uint64_t staged = 0;
+        std::string source = chunk_source(job, chunk);
         in_subtransaction([&]() {
             MergeTable m = merge_table(job);
             m.stage = stage_table(job);
@@ -114,7 +116,7 @@ Outcome stage_chunk(const Job& job, const ChunkRow& chunk) {
                         {std::to_string(chunk.chunk_no)});
             }
             OwnerBox box(job.owner, job.search_path);
-            staged = execute_with_bounds(fill_stage_table_statement(m, job.source, chunk.chunk_no),
+            staged = execute_with_bounds(fill_stage_table_statement(m, source, chunk.chunk_no),
                                          job.key_type, range.lower, range.upper);
         });
         record_chunk_staged(job, chunk.chunk_no, static_cast<std::int64_t>(staged));

@@ -6,6 +6,7 @@
 #include "pg/job_tables.hpp"
 #include "pg/pg_error.hpp"
 #include "pg/session_context.hpp"
+#include "pg/source_eras.hpp"
 #include "pg/state_store.hpp"
 #include "pg/swap/chunk_plan.hpp"
 #include "pg/swap/shadow_indexes.hpp"
@@ -87,6 +88,7 @@ Outcome build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
     std::string shadow = spec.schema + "." + spec.shadow;
     auto t0 = std::chrono::steady_clock::now();
     std::optional<ValidationVerdict> verdict;
+    std::string source = chunk_source(job, chunk);
     in_subtransaction([&]() {
         OwnerBox ddl_box(job.owner, kSafeSearchPath);
         std::string rows_before =
@@ -100,7 +102,7 @@ Outcome build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
         {
             OwnerBox box(job.owner, job.search_path);
             BuildTimer timer(job.options.statement_timeout_us);
-            rows_after = execute_with_bounds(load_shadow_statement(spec, job.source), job.key_type,
+            rows_after = execute_with_bounds(load_shadow_statement(spec, source), job.key_type,
                                              lc.lower, lc.upper);
         }
         for (const auto& idx : spec.indexes)
