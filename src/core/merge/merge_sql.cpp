@@ -104,18 +104,36 @@ std::vector<std::string> stage_statements(const MergeTable& t, const std::string
                 ") WHERE " + in_range(t, "backfill_source")};
 }
 
-std::string match_count_statement(const MergeTable& t) {
-    // With chunk_by in the key, a live row matching a staged row has its
-    // chunk_by, inside the range: nothing can lie outside.
-    bool chunk_by_in_key = std::find(t.key.begin(), t.key.end(), t.chunk_by) != t.key.end();
-    std::string outside = chunk_by_in_key
-                              ? "0"
-                              : "(SELECT count(*) FROM " + t.stage +
-                                    " s CROSS JOIN LATERAL (SELECT FROM " + t.target + " t WHERE " +
-                                    key_match(t, "t", "s") + " AND NOT (" + in_range(t, "t") +
-                                    ") LIMIT 1) AS outside)";
-    return "SELECT (SELECT count(*) FROM " + t.stage + " s JOIN " + t.target + " t ON " +
-           key_match(t, "t", "s") + " WHERE " + in_range(t, "t") + "), " + outside;
+bool chunk_by_in_key(const MergeTable& t) {
+    return std::find(t.key.begin(), t.key.end(), t.chunk_by) != t.key.end();
+}
+
+std::string chunk_counts_statement(const MergeTable& t) {
+    // distinct keys counted as GROUP BY would group them (NULLs together):
+    // one column sorts as itself, with its NULLs as one more key; several
+    // as a row, whose comparison takes NULLs as equal
+    std::string distinct_keys;
+    if (t.key.size() == 1) {
+        const std::string k = "s." + t.key[0];
+        distinct_keys = "count(DISTINCT " + k + ") + coalesce(max((" + k + " IS NULL)::int), 0)";
+    } else {
+        std::string keys;
+        for (const std::string& k : t.key) {
+            keys += (keys.empty() ? "" : ", ") + std::string("s.") + k;
+        }
+        distinct_keys = "count(DISTINCT ROW(" + keys + "))";
+    }
+    return "SELECT staged.n, staged.n - staged.keys, live.n, live.matched FROM (SELECT count(*) "
+           "AS n, " +
+           distinct_keys + " AS keys FROM " + t.stage +
+           " s) AS staged, (SELECT count(*) AS n, count(s." + t.key[0] + ") AS matched FROM " +
+           t.target + " t LEFT JOIN " + t.stage + " s ON " + key_match(t, "s", "t") + " WHERE " +
+           in_range(t, "t") + ") AS live";
+}
+
+std::string outside_count_statement(const MergeTable& t) {
+    return "SELECT count(*) FROM " + t.stage + " s WHERE EXISTS (SELECT 1 FROM " + t.target +
+           " t WHERE " + key_match(t, "t", "s") + " AND NOT (" + in_range(t, "t") + "))";
 }
 
 std::string duplicate_key_statement(const MergeTable& t) {
@@ -125,10 +143,6 @@ std::string duplicate_key_statement(const MergeTable& t) {
     }
     return "SELECT ROW(" + keys + ")::text FROM " + t.stage + " s GROUP BY " + keys +
            " HAVING count(*) > 1 LIMIT 1";
-}
-
-std::string range_count_statement(const MergeTable& t) {
-    return "SELECT count(*) FROM " + t.target + " t WHERE " + in_range(t, "t");
 }
 
 std::string update_statement(const MergeTable& t, int chunk_no) {
@@ -146,7 +160,7 @@ std::string update_statement(const MergeTable& t, int chunk_no) {
            " FOR UPDATE OF t), image AS (INSERT INTO " + t.before + " SELECT " +
            std::to_string(chunk_no) + ", 'U', " + column_list(t, old_row) +
            " FROM changed) UPDATE " + t.target + " t " + set_clause(t, new_row) +
-           " FROM changed WHERE " + key_match(t, "t", old_row);
+           " FROM changed WHERE " + key_match(t, "t", old_row) + " AND " + in_range(t, "t");
 }
 
 std::string delete_statement(const MergeTable& t, int chunk_no) {
