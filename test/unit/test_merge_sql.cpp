@@ -34,12 +34,14 @@ TEST(MergeSql, UpdateWritesOnlyDifferingLockedRows) {
                     "ROW(s.id, s.amount, s.note::text)"));
     EXPECT_TRUE(has(sql, "FOR UPDATE OF t"));
     EXPECT_TRUE(has(sql,
-                    "INSERT INTO public.ledger_bf1_before SELECT 3, 'U', "
-                    "(changed.backfill_old).id"));
+                    "WITH changed (old_1, old_2, old_3, new_1, new_2, new_3) AS (SELECT "
+                    "t.id, t.amount, t.note, s.id, s.amount, s.note FROM"));
     EXPECT_TRUE(has(sql,
-                    "SET (amount, note) = ROW((changed.backfill_new).amount, "
-                    "(changed.backfill_new).note) FROM changed WHERE t.id = "
-                    "(changed.backfill_old).id AND t.id >= $1 AND t.id < $2"));
+                    "INSERT INTO public.ledger_bf1_before SELECT 3, 'U', changed.old_1, "
+                    "changed.old_2, changed.old_3 FROM changed"));
+    EXPECT_TRUE(has(sql,
+                    "SET (amount, note) = ROW(changed.new_2, changed.new_3) FROM changed "
+                    "WHERE t.id = changed.old_1 AND t.id >= $1 AND t.id < $2"));
     EXPECT_FALSE(has(sql, ">= t."));
 }
 
