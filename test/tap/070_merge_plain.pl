@@ -15,6 +15,9 @@
 #     partitions; RANGE-partitioned with chunk_by and chunk_size defaulted.
 #  d  A source that moves a row into another chunk's range (chunk_by not
 #     part of the key) fails that chunk at once, writing nothing.
+#  e  A source that returns a key twice in a chunk (a key of two columns,
+#     one of them NULL in both rows) fails that chunk at once, writing
+#     nothing, and names the key.
 
 use strict;
 use warnings;
@@ -183,6 +186,27 @@ INSERT INTO mv SELECT g, timestamptz '2024-01-01 00:00:00+00' + g * interval '4 
 	is(sql("SELECT string_agg(id || ':' || v, ',' ORDER BY id) FROM mv"),
 		'0:1,1:1,2:1,3:1,4:1,5:0,6:0,7:0,8:0,9:0,10:0,11:0',
 		'chunk 1 wrote day 1 (but id 5, which the source moved away), chunk 2 nothing');
+};
+
+subtest 'e: a source that returns a key twice is refused' => sub {
+	# Keyed by (id, tag) with NULLS NOT DISTINCT: (2, NULL) comes twice in
+	# chunk 1 and must be named; chunk 2 has no repeat and is written.
+	sql(q{
+CREATE TABLE dk (id bigint NOT NULL, tag text, v int NOT NULL);
+CREATE UNIQUE INDEX dk_key ON dk (id, tag) NULLS NOT DISTINCT;
+INSERT INTO dk SELECT g, CASE WHEN g IN (2, 4) THEN NULL ELSE 't' END, 0 FROM generate_series(1, 8) g;
+});
+	create_merge_job($node, $db, 'twice', 'dk',
+		q{SELECT id, tag, 1 FROM dk WHERE id >= $1 AND id < $2}
+		  . q{ UNION ALL SELECT 2, NULL, 2 WHERE 2 >= $1 AND 2 < $2},
+		'1', '9', '"key": ["id", "tag"], "chunk_by": "id", "chunk_size": 4, "on_failure": "continue"');
+	$node->psql($db, "CALL backfill.run('twice')");
+	is( sql("SELECT string_agg(chunk_no || ':' || state || ':' || attempts, ',' ORDER BY chunk_no) FROM backfill.chunks WHERE job_name = 'twice'"),
+		'1:failed:1,2:published:1', 'chunk 1 fails at its first attempt, chunk 2 is written');
+	like(sql("SELECT error FROM backfill.chunks WHERE job_name = 'twice' AND chunk_no = 1"),
+		qr/the key \(2,\) more than once/, 'its error names the repeated key');
+	is(sql("SELECT string_agg(id || ':' || v, ',' ORDER BY id) FROM dk"),
+		'1:0,2:0,3:0,4:0,5:1,6:1,7:1,8:1', 'chunk 1 wrote nothing, chunk 2 its rows');
 };
 
 $node->stop;

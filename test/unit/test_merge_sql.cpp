@@ -34,13 +34,14 @@ TEST(MergeSql, UpdateWritesOnlyDifferingLockedRows) {
                     "ROW(s.id, s.amount, s.note::text)"));
     EXPECT_TRUE(has(sql, "FOR UPDATE OF t"));
     EXPECT_TRUE(has(sql,
-                    "INSERT INTO public.ledger_bf1_before SELECT 3, 'U', "
-                    "(changed.backfill_old).id"));
+                    "WITH changed (old_1, old_2, old_3, new_1, new_2, new_3) AS (SELECT "
+                    "t.id, t.amount, t.note, s.id, s.amount, s.note FROM"));
     EXPECT_TRUE(has(sql,
-                    "SET (amount, note) = ROW((changed.backfill_new).amount, "
-                    "(changed.backfill_new).note) FROM changed WHERE t.id = "
-                    "(changed.backfill_old).id"));
-    EXPECT_TRUE(has(sql, "t.id >= $1 AND t.id < $2"));
+                    "INSERT INTO public.ledger_bf1_before SELECT 3, 'U', changed.old_1, "
+                    "changed.old_2, changed.old_3 FROM changed"));
+    EXPECT_TRUE(has(sql,
+                    "SET (amount, note) = ROW(changed.new_2, changed.new_3) FROM changed "
+                    "WHERE t.id = changed.old_1 AND t.id >= $1 AND t.id < $2"));
     EXPECT_FALSE(has(sql, ">= t."));
 }
 
@@ -53,17 +54,30 @@ TEST(MergeSql, NewerWinsComparesVersions) {
     EXPECT_TRUE(has(update_statement(t, 1), " AND s.amount >= t.amount FOR UPDATE OF t"));
 }
 
-// The staged keys are matched inside the range, and looked up one by one
-// outside it, unless chunk_by is part of the key (then none can be outside).
-TEST(MergeSql, MatchCountStaysInRange) {
+// The figures come from one statement: the range's live rows with their
+// staged match (by key, inside the range), and repeated keys counted as
+// GROUP BY groups them (NULLs together).
+TEST(MergeSql, ChunkCountsStayInRange) {
+    const std::string sql = chunk_counts_statement(ledger());
+    EXPECT_TRUE(has(sql,
+                    "FROM public.ledger t LEFT JOIN pg_temp.backfill_stage s ON s.id = t.id "
+                    "WHERE t.id >= $1 AND t.id < $2"));
+    EXPECT_TRUE(has(sql, "count(DISTINCT s.id) + coalesce(max((s.id IS NULL)::int), 0)"));
+    MergeTable pair = ledger();
+    pair.key = {"id", "day"};
+    EXPECT_TRUE(has(chunk_counts_statement(pair), "count(DISTINCT ROW(s.id, s.day))"));
+}
+
+// A staged key is looked up outside the range, one by one; chunk_by in the
+// key makes the lookup needless.
+TEST(MergeSql, OutsideCountLooksOutsideTheRange) {
     MergeTable by_day = ledger();
     by_day.chunk_by = "day";
-    const std::string sql = match_count_statement(by_day);
-    EXPECT_TRUE(has(sql, "JOIN public.ledger t ON t.id = s.id WHERE t.day >= $1 AND t.day < $2"));
-    EXPECT_TRUE(has(sql,
-                    "CROSS JOIN LATERAL (SELECT FROM public.ledger t WHERE t.id = s.id AND "
-                    "NOT (t.day >= $1 AND t.day < $2) LIMIT 1)"));
-    EXPECT_TRUE(has(match_count_statement(ledger()), "t.id < $2), 0"));
+    EXPECT_FALSE(chunk_by_in_key(by_day));
+    EXPECT_TRUE(chunk_by_in_key(ledger()));
+    EXPECT_TRUE(has(outside_count_statement(by_day),
+                    "EXISTS (SELECT 1 FROM public.ledger t WHERE t.id = s.id AND "
+                    "NOT (t.day >= $1 AND t.day < $2))"));
 }
 
 // Inserts leave a key someone else took to them, and image what they wrote.

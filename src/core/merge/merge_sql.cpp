@@ -42,23 +42,46 @@ std::string in_range(const MergeTable& t, const std::string& alias) {
     return alias + "." + t.chunk_by + " >= $1 AND " + alias + "." + t.chunk_by + " < $2";
 }
 
-// "SET (x, y) = (s.x, s.y)" over the columns an update may set, keys left
-// out (they match anyway).
-std::string set_clause(const MergeTable& t, const std::string& alias) {
-    std::string names, values;
-    for (const MergeColumn& c : t.columns) {
-        bool is_key = false;
-        for (const std::string& k : t.key) {
-            is_key = is_key || k == c.name;
-        }
-        if (!c.settable || is_key) {
+// Each column's value in an alias: "a.x" (by name), or "a.p1" (by
+// position, prefix p: the columns of the update's CTE).
+std::vector<std::string> values_of(const MergeTable& t, const std::string& alias,
+                                   const std::string& prefix = "") {
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < t.columns.size(); i++) {
+        out.push_back(alias + "." +
+                      (prefix.empty() ? t.columns[i].name : prefix + std::to_string(i + 1)));
+    }
+    return out;
+}
+
+// "x, y" of a list.
+std::string joined(const std::vector<std::string>& items) {
+    std::string out;
+    for (const std::string& item : items) {
+        out += (out.empty() ? "" : ", ") + item;
+    }
+    return out;
+}
+
+// Whether a column is part of the key.
+bool is_key(const MergeTable& t, const std::string& column) {
+    return std::find(t.key.begin(), t.key.end(), column) != t.key.end();
+}
+
+// "SET (x, y) = ROW(vx, vy)" over the columns an update may set, keys left
+// out (they match anyway); values parallel to t.columns.
+std::string set_clause(const MergeTable& t, const std::vector<std::string>& values) {
+    std::string names, set;
+    for (std::size_t i = 0; i < t.columns.size(); i++) {
+        const MergeColumn& c = t.columns[i];
+        if (!c.settable || is_key(t, c.name)) {
             continue;
         }
         names += (names.empty() ? "" : ", ") + c.name;
-        values += (values.empty() ? "" : ", ") + alias + "." + c.name;
+        set += (set.empty() ? "" : ", ") + values[i];
     }
     // ROW() keeps a single column a row, as SET (x) = ROW(...) requires
-    return "SET (" + names + ") = ROW(" + values + ")";
+    return "SET (" + names + ") = ROW(" + set + ")";
 }
 
 // The image rows of the chunks in $1 with an action among actions.
@@ -104,18 +127,34 @@ std::vector<std::string> stage_statements(const MergeTable& t, const std::string
                 ") WHERE " + in_range(t, "backfill_source")};
 }
 
-std::string match_count_statement(const MergeTable& t) {
-    // With chunk_by in the key, a live row matching a staged row has its
-    // chunk_by, inside the range: nothing can lie outside.
-    bool chunk_by_in_key = std::find(t.key.begin(), t.key.end(), t.chunk_by) != t.key.end();
-    std::string outside = chunk_by_in_key
-                              ? "0"
-                              : "(SELECT count(*) FROM " + t.stage +
-                                    " s CROSS JOIN LATERAL (SELECT FROM " + t.target + " t WHERE " +
-                                    key_match(t, "t", "s") + " AND NOT (" + in_range(t, "t") +
-                                    ") LIMIT 1) AS outside)";
-    return "SELECT (SELECT count(*) FROM " + t.stage + " s JOIN " + t.target + " t ON " +
-           key_match(t, "t", "s") + " WHERE " + in_range(t, "t") + "), " + outside;
+bool chunk_by_in_key(const MergeTable& t) { return is_key(t, t.chunk_by); }
+
+std::string chunk_counts_statement(const MergeTable& t) {
+    // distinct keys counted as GROUP BY would group them (NULLs together):
+    // one column sorts as itself, with its NULLs as one more key; several
+    // as a row, whose comparison takes NULLs as equal
+    std::string distinct_keys;
+    if (t.key.size() == 1) {
+        const std::string k = "s." + t.key[0];
+        distinct_keys = "count(DISTINCT " + k + ") + coalesce(max((" + k + " IS NULL)::int), 0)";
+    } else {
+        std::string keys;
+        for (const std::string& k : t.key) {
+            keys += (keys.empty() ? "" : ", ") + std::string("s.") + k;
+        }
+        distinct_keys = "count(DISTINCT ROW(" + keys + "))";
+    }
+    return "SELECT staged.n, staged.n - staged.keys, live.n, live.matched FROM (SELECT count(*) "
+           "AS n, " +
+           distinct_keys + " AS keys FROM " + t.stage +
+           " s) AS staged, (SELECT count(*) AS n, count(s." + t.key[0] + ") AS matched FROM " +
+           t.target + " t LEFT JOIN " + t.stage + " s ON " + key_match(t, "s", "t") + " WHERE " +
+           in_range(t, "t") + ") AS live";
+}
+
+std::string outside_count_statement(const MergeTable& t) {
+    return "SELECT count(*) FROM " + t.stage + " s WHERE EXISTS (SELECT 1 FROM " + t.target +
+           " t WHERE " + key_match(t, "t", "s") + " AND NOT (" + in_range(t, "t") + "))";
 }
 
 std::string duplicate_key_statement(const MergeTable& t) {
@@ -127,26 +166,37 @@ std::string duplicate_key_statement(const MergeTable& t) {
            " HAVING count(*) > 1 LIMIT 1";
 }
 
-std::string range_count_statement(const MergeTable& t) {
-    return "SELECT count(*) FROM " + t.target + " t WHERE " + in_range(t, "t");
-}
-
 std::string update_statement(const MergeTable& t, int chunk_no) {
     std::string newer = t.conflict == Conflict::NewerWins
                             ? " AND s." + t.version_column + " >= t." + t.version_column
                             : "";
-    // changed carries both rows, the live one as locked (the image) and the
-    // source's (the new values), so the update joins only the changed rows
-    // back to the target, by key (a concurrent update is followed)
-    const std::string old_row = "(changed.backfill_old)";
-    const std::string new_row = "(changed.backfill_new)";
-    return "WITH changed AS (SELECT t AS backfill_old, s AS backfill_new FROM " + t.target +
-           " t JOIN " + t.stage + " s ON " + key_match(t, "t", "s") + " WHERE " + in_range(t, "t") +
-           " AND " + compared_row(t, "t") + " IS DISTINCT FROM " + compared_row(t, "s") + newer +
+    // changed carries both rows' columns by position, the live one's as
+    // locked (old_i: the image) and the source's (new_i: the new values),
+    // so the update joins only the changed rows back to the target, by key
+    // (a concurrent update is followed); no row is formed as a whole
+    std::vector<std::string> names;
+    for (std::size_t i = 1; i <= t.columns.size(); i++) {
+        names.push_back("old_" + std::to_string(i));
+    }
+    for (std::size_t i = 1; i <= t.columns.size(); i++) {
+        names.push_back("new_" + std::to_string(i));
+    }
+    const std::vector<std::string> old_values = values_of(t, "changed", "old_");
+    std::string back;
+    for (std::size_t i = 0; i < t.columns.size(); i++) {
+        if (is_key(t, t.columns[i].name)) {
+            back += (back.empty() ? "" : " AND ") + std::string("t.") + t.columns[i].name + " = " +
+                    old_values[i];
+        }
+    }
+    return "WITH changed (" + joined(names) + ") AS (SELECT " + column_list(t, "t") + ", " +
+           column_list(t, "s") + " FROM " + t.target + " t JOIN " + t.stage + " s ON " +
+           key_match(t, "t", "s") + " WHERE " + in_range(t, "t") + " AND " + compared_row(t, "t") +
+           " IS DISTINCT FROM " + compared_row(t, "s") + newer +
            " FOR UPDATE OF t), image AS (INSERT INTO " + t.before + " SELECT " +
-           std::to_string(chunk_no) + ", 'U', " + column_list(t, old_row) +
-           " FROM changed) UPDATE " + t.target + " t " + set_clause(t, new_row) +
-           " FROM changed WHERE " + key_match(t, "t", old_row);
+           std::to_string(chunk_no) + ", 'U', " + joined(old_values) + " FROM changed) UPDATE " +
+           t.target + " t " + set_clause(t, values_of(t, "changed", "new_")) +
+           " FROM changed WHERE " + back + " AND " + in_range(t, "t");
 }
 
 std::string delete_statement(const MergeTable& t, int chunk_no) {
@@ -182,8 +232,8 @@ std::string changed_since_statement(const MergeTable& t) {
 std::vector<std::string> restore_statements(const MergeTable& t) {
     return {"DELETE FROM " + t.target + " t USING " + t.before + " b WHERE " + image_rows("'I'") +
                 " AND " + key_match(t, "t", "b"),
-            "UPDATE " + t.target + " t " + set_clause(t, "b") + " FROM " + t.before + " b WHERE " +
-                image_rows("'U', 'D'") + " AND " + key_match(t, "t", "b"),
+            "UPDATE " + t.target + " t " + set_clause(t, values_of(t, "b")) + " FROM " + t.before +
+                " b WHERE " + image_rows("'U', 'D'") + " AND " + key_match(t, "t", "b"),
             "INSERT INTO " + t.target + " (" + column_list(t, "") +
                 ") OVERRIDING SYSTEM VALUE SELECT " + column_list(t, "b") + " FROM " + t.before +
                 " b WHERE " + image_rows("'U', 'D'") + " AND NOT EXISTS (SELECT 1 FROM " +

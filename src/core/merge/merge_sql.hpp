@@ -60,20 +60,26 @@ std::string staged_rows(const MergeTable& t, const std::string& stage_table, int
 // of the range (those of chunk_by in [$1, $2)): two statements.
 std::vector<std::string> stage_statements(const MergeTable& t, const std::string& source);
 
-// Two counts over the staged rows that have a live row with their key:
-// those whose live row lies in the range, and those whose live row lies
-// outside it (the source moved a row across chunks: refused). Neither
-// reads the target outside the range beyond one key lookup per staged
-// row (none when chunk_by is part of the key), so a chunk costs the same
-// wherever its range lies in the table.
-std::string match_count_statement(const MergeTable& t);
+// Whether chunk_by is a column of the key: then a live row matching a
+// staged row has its chunk_by, inside the range.
+bool chunk_by_in_key(const MergeTable& t);
 
-// Source rows that share a key (refused: which one would win?); one of
-// them, as text.
+// One row of figures, read in one statement before any write: the staged
+// rows, how many of them repeat a key (refused: which one would win?), the
+// range's live rows, and the staged rows whose key a live row of the range
+// has. A chunk skips the writes these show to have nothing to do.
+std::string chunk_counts_statement(const MergeTable& t);
+
+// The staged rows whose key a live row outside the range has (the source
+// moved a row across chunks: refused); one key lookup per staged row, so a
+// chunk costs the same wherever its range lies in the table. Needed only
+// when chunk_by is not in the key and some staged rows matched nothing in
+// the range (a key matched inside cannot match outside too).
+std::string outside_count_statement(const MergeTable& t);
+
+// Source rows that share a key; one of them, as text (to name it once the
+// counts found one).
 std::string duplicate_key_statement(const MergeTable& t);
-
-// The live rows of the range.
-std::string range_count_statement(const MergeTable& t);
 
 // Locks the live rows of the range that the conflict rule lets the source
 // replace and that differ from it, keeps their old versions, and updates

@@ -112,7 +112,9 @@ private:
 };
 
 // Writes the staged rows of a chunk (m.stage), in the caller's
-// subtransaction and the owner's box; what they did.
+// subtransaction and the owner's box; what they did. One statement counts
+// first; a write it shows to have nothing to do (no staged row matched, no
+// new key, no live row left without a source row) is not run.
 MergeRecord apply_staged(const Job& job, const MergeTable& m, int chunk_no, const Range& range) {
     // the owner's triggers fire for the written rows: the job's search_path
     OwnerBox box(job.owner, job.search_path);
@@ -120,30 +122,36 @@ MergeRecord apply_staged(const Job& job, const MergeTable& m, int chunk_no, cons
     auto bounds = [&](const std::string& sql) {
         return query_with_bounds(sql, job.key_type, range.lower, range.upper);
     };
-    auto twice = bounds(duplicate_key_statement(m));
-    if (!twice.empty())
+    Row counts = bounds(chunk_counts_statement(m))[0];
+    std::int64_t staged = std::stoll(*counts[0]);
+    std::int64_t matched = std::stoll(*counts[3]);
+    r.rows_before = std::stoll(*counts[2]);
+    if (*counts[1] != "0")
         throw PermanentFailure(ErrorKind::InvalidParameter,
-                               "the source returned the key " + *twice[0][0] + " more than once",
+                               "the source returned the key " +
+                                   *bounds(duplicate_key_statement(m))[0][0] + " more than once",
                                "Each key may come once per chunk: deduplicate the source.");
-    Row matched = bounds(match_count_statement(m))[0];
-    if (*matched[1] != "0")
+    std::string outside =
+        staged > matched && !chunk_by_in_key(m) ? *bounds(outside_count_statement(m))[0][0] : "0";
+    if (outside != "0")
         throw PermanentFailure(ErrorKind::InvalidParameter,
-                               "the source returned " + *matched[1] +
+                               "the source returned " + outside +
                                    " row(s) whose key lives outside the chunk's range [" +
                                    range.lower.text + ", " + range.upper.text + ") of " +
                                    job.key_column,
                                "The source must not move rows across chunks: keep " +
                                    job.key_column + " as it is, or correct such rows separately.");
-    r.rows_before = std::stoll(*bounds(range_count_statement(m))[0][0]);
-    if (m.conflict != Conflict::LiveWins)
-        r.rows_updated = static_cast<std::int64_t>(execute_with_bounds(
-            update_statement(m, chunk_no), job.key_type, range.lower, range.upper));
-    if (job.options.merge.delete_missing)
-        r.rows_deleted = static_cast<std::int64_t>(execute_with_bounds(
-            delete_statement(m, chunk_no), job.key_type, range.lower, range.upper));
-    r.rows_inserted = static_cast<std::int64_t>(
-        execute_with_bounds(insert_statement(m, chunk_no), job.key_type, range.lower, range.upper));
-    r.rows_unchanged = std::stoll(*matched[0]) - r.rows_updated;
+    auto write = [&](const std::string& sql) {
+        return static_cast<std::int64_t>(
+            execute_with_bounds(sql, job.key_type, range.lower, range.upper));
+    };
+    if (m.conflict != Conflict::LiveWins && matched > 0)
+        r.rows_updated = write(update_statement(m, chunk_no));
+    if (job.options.merge.delete_missing && r.rows_before > matched)
+        r.rows_deleted = write(delete_statement(m, chunk_no));
+    if (staged > matched)
+        r.rows_inserted = write(insert_statement(m, chunk_no));
+    r.rows_unchanged = matched - r.rows_updated;
     return r;
 }
 
