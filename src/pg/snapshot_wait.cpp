@@ -11,6 +11,7 @@
 #include "pg/runner_common.hpp"
 #include "pg/state_store.hpp"
 #include "pg/transactions.hpp"
+#include "replication/walsender.h"
 #include "replication/walsender_private.h"
 
 namespace backfill::pg {
