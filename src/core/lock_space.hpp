@@ -22,5 +22,7 @@ inline constexpr std::uint16_t kWaiter = 16968;
 // (target oid, 0), exclusive until the transaction ends: create's check
 // for overlapping jobs on a target.
 inline constexpr std::uint16_t kTarget = 16969;
+// (job id, 0), exclusive: the one runner of a job that publishes now.
+inline constexpr std::uint16_t kPublisher = 16970;
 
 }  // namespace backfill::lock_space

@@ -52,6 +52,18 @@ std::vector<std::vector<int>> ready_units(PublishMode mode, std::optional<int> p
 
 // Checked under the parent's lock and the job row's, however long the
 // publisher waited to get there.
+std::optional<std::vector<std::vector<int>>> units_of_built(PublishMode mode,
+                                                            const std::vector<int>& built) {
+    std::vector<std::vector<int>> units;
+    if (mode == PublishMode::Manual)
+        return units;
+    if (mode != PublishMode::Each)
+        return std::nullopt;
+    for (int no : built)
+        units.push_back({no});
+    return units;
+}
+
 PublishGate publish_gate(JobState job_now, bool manual) {
     if (is_terminal(job_now)) {
         return PublishGate::Refuse;

@@ -19,6 +19,13 @@ namespace backfill {
 std::vector<std::vector<int>> ready_units(PublishMode mode, std::optional<int> partitions_per_batch,
                                           const std::vector<ChunkState>& states);
 
+// The units of publish "each" (and none of "manual"), read from the built
+// chunks alone: a runner then reads no other chunk's state. Nothing for
+// batch and end, whose units depend on every chunk of their group (use
+// ready_units).
+std::optional<std::vector<std::vector<int>>> units_of_built(PublishMode mode,
+                                                            const std::vector<int>& built);
+
 // What a publishing transaction does with its unit, given the job's state
 // read under the job row's lock: nothing is published once the job was
 // paused (except by backfill.publish(), manual), cancelled or rolled back.

@@ -53,6 +53,17 @@ void ChunkLock::release() noexcept {
     chunk_no_ = 0;
 }
 
+PublisherLock::PublisherLock(std::int64_t job_id, bool wait) : job_id_(job_id) {
+    LOCKTAG tag = tag_of(job_id, 0, lock_space::kPublisher);
+    held_ = pg_guard(
+        [&]() { return LockAcquire(&tag, ExclusiveLock, true, !wait) != LOCKACQUIRE_NOT_AVAIL; });
+}
+
+PublisherLock::~PublisherLock() {
+    if (held_)
+        release_lock(tag_of(job_id_, 0, lock_space::kPublisher), ExclusiveLock);
+}
+
 JobLock::JobLock(std::int64_t job_id) : job_id_(job_id) {
     acquire_lock(tag_of(job_id, 0, lock_space::kJob), ShareLock);
 }

@@ -38,6 +38,27 @@ private:
     int chunk_no_ = 0;
 };
 
+// The job's publisher lock: while held, no other runner of the job
+// publishes. Two runners publishing at once would each plan and complete
+// the same unit from a catalog the other is changing. Taken without
+// waiting while chunks are left to build (the runner that holds it
+// publishes what is built, the others go on building), and waited for by
+// a runner about to leave, so that nothing built is left behind.
+class PublisherLock {
+public:
+    PublisherLock(std::int64_t job_id, bool wait);
+    PublisherLock(const PublisherLock&) = delete;
+    PublisherLock& operator=(const PublisherLock&) = delete;
+    ~PublisherLock();
+
+    // Whether this session got it (another runner publishes otherwise).
+    bool held() const { return held_; }
+
+private:
+    std::int64_t job_id_;
+    bool held_;
+};
+
 // Marks this session as a runner of the job (share lock) while it lives.
 class JobLock {
 public:

@@ -96,10 +96,26 @@ bool settle(const Job& job) {
     return false;
 }
 
+// Publishes what is ready while holding the job's publisher lock, so that
+// no two runners plan and publish one unit at once. Without wait, nothing
+// happens while another runner publishes (that one publishes what is
+// built). With wait, the runner is about to leave: it first ends its
+// transaction, so that it holds no lock the publisher may wait for, then
+// waits its turn and publishes what the others left.
+PublishResult publish_in_turn(const Job& job, const Mode& mode, std::int64_t budget_us, bool wait) {
+    if (wait)
+        commit_step();
+    PublisherLock turn(job.id, wait);
+    if (!turn.held())
+        return {};
+    return mode.publish_ready(job, budget_us);
+}
+
 // The loop every runner shares: publish what is ready, claim a chunk,
 // build it, until the job is no longer running, nothing is left to claim
 // (a claim that met another claim's row locks tries again: retry_after_miss),
-// or max_chunks chunks were built. Once older snapshots outlived
+// or max_chunks chunks were built. One runner publishes at a time
+// (publish_in_turn); one that leaves publishes what is left first. Once older snapshots outlived
 // snapshot_wait, publishing only looks while chunks are left to build, and
 // waits the whole bound again when none is: a running job never loses its
 // runner to a reader that stays idle. The chunk being built is held in
@@ -114,7 +130,8 @@ void work_job(const Job& initial, std::optional<int> max_chunks, ChunkLock& clai
         if (max_chunks && processed >= *max_chunks) {
             // The last chunks may have been the job's last: finish it now
             // rather than at the next scheduled run.
-            mode.publish_ready(job, snapshot_wait_budget_us(job.options, snapshots_ran_out));
+            publish_in_turn(job, mode, snapshot_wait_budget_us(job.options, snapshots_ran_out),
+                            true);
             settle(job);
             commit_step();
             break;
@@ -128,8 +145,8 @@ void work_job(const Job& initial, std::optional<int> max_chunks, ChunkLock& clai
                    (now ? to_string(now->state) : std::string("gone")) + "; stopping");
             break;
         }
-        PublishResult ready =
-            mode.publish_ready(job, snapshot_wait_budget_us(job.options, snapshots_ran_out));
+        PublishResult ready = publish_in_turn(
+            job, mode, snapshot_wait_budget_us(job.options, snapshots_ran_out), false);
         if (ready.stopped)
             break;
         snapshots_ran_out = ready.deferred;
@@ -144,6 +161,12 @@ void work_job(const Job& initial, std::optional<int> max_chunks, ChunkLock& clai
                 sleep_ms(retry.pause_ms);
                 continue;
             }
+            PublishResult last =
+                publish_in_turn(job, mode, snapshot_wait_budget_us(job.options, false), true);
+            if (last.stopped)
+                break;
+            if (last.deferred)
+                continue;
             bool adopted = settle(job);
             commit_step();
             if (adopted)
@@ -158,8 +181,8 @@ void work_job(const Job& initial, std::optional<int> max_chunks, ChunkLock& clai
         claimed.release();
         if (outcome == Outcome::Built) {
             report_activity("backfill job \"" + job.name + "\": publishing");
-            PublishResult built =
-                mode.publish_ready(job, snapshot_wait_budget_us(job.options, snapshots_ran_out));
+            PublishResult built = publish_in_turn(
+                job, mode, snapshot_wait_budget_us(job.options, snapshots_ran_out), false);
             if (built.stopped)
                 break;
             snapshots_ran_out = built.deferred;

@@ -109,13 +109,17 @@ std::optional<Job> load_job_by_id(std::int64_t id) {
 }
 
 std::vector<ChunkRow> load_chunks(std::int64_t job_id, std::optional<std::string> chunk_nos) {
-    auto rows = control_query(
+    // Two statements, not one with "$2 IS NULL OR": a cached generic plan
+    // of that condition reads every chunk of the job to find a few.
+    std::string columns =
         "SELECT chunk_no, part_schema, part_name, lower_bound, upper_bound, lower_key, upper_key,"
         " shadow_name, retained_name, state, attempts, retained, shadow_exists,"
         " live_oid, shadow_oid, retained_oid"
-        " FROM backfill.chunk WHERE job_id = $1::bigint"
-        " AND ($2::int[] IS NULL OR chunk_no = ANY($2::int[])) ORDER BY chunk_no",
-        {std::to_string(job_id), chunk_nos});
+        " FROM backfill.chunk WHERE job_id = $1::bigint";
+    auto rows = chunk_nos
+                    ? control_query(columns + " AND chunk_no = ANY($2::int[]) ORDER BY chunk_no",
+                                    {std::to_string(job_id), chunk_nos})
+                    : control_query(columns + " ORDER BY chunk_no", {std::to_string(job_id)});
     std::vector<ChunkRow> out;
     for (const auto& r : rows) {
         ChunkRow c;
@@ -146,6 +150,16 @@ std::vector<ChunkState> chunk_states(std::int64_t job_id) {
              "SELECT state FROM backfill.chunk WHERE job_id = $1::bigint ORDER BY chunk_no",
              {std::to_string(job_id)}))
         out.push_back(parse_chunk_state(*r[0]));
+    return out;
+}
+
+std::vector<int> built_chunk_numbers(std::int64_t job_id) {
+    std::vector<int> out;
+    for (const auto& r :
+         control_query("SELECT chunk_no FROM backfill.chunk WHERE job_id = $1::bigint"
+                       " AND state = 'built' ORDER BY chunk_no",
+                       {std::to_string(job_id)}))
+        out.push_back(std::stoi(*r[0]));
     return out;
 }
 

@@ -68,6 +68,10 @@ std::vector<ChunkRow> load_chunks(std::int64_t job_id,
 // runner only decides what to do next.
 std::vector<ChunkState> chunk_states(std::int64_t job_id);
 
+// The numbers of the job's built chunks, ascending (the chunk_unfinished
+// index finds them without reading the others).
+std::vector<int> built_chunk_numbers(std::int64_t job_id);
+
 // {1,2,3}: an int[] literal.
 std::string int_array(const std::vector<int>& values);
 

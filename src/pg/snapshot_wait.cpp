@@ -11,6 +11,8 @@
 #include "pg/runner_common.hpp"
 #include "pg/state_store.hpp"
 #include "pg/transactions.hpp"
+#include "replication/walsender.h"
+#include "replication/walsender_private.h"
 
 namespace backfill::pg {
 
@@ -74,6 +76,8 @@ std::vector<OlderXact> older_transactions(TransactionId xid) {
 // for. Looked at on every poll: a wait() caller takes its lock only after
 // its statement's snapshot, so it may have been found before it had it.
 void drop_exempt(std::vector<OlderXact>& older) {
+    if (older.empty())
+        return;
     std::vector<int> exempt = exempt_session_pids();
     older.erase(std::remove_if(older.begin(), older.end(),
                                [&](const OlderXact& o) {
@@ -95,12 +99,30 @@ void drop_ended(std::vector<OlderXact>& older) {
     older = std::move(left);
 }
 
+// Whether a walsender runs: without one, no standby reports a snapshot (a
+// slot's xmin is only looked at while a walsender uses it), and the
+// statistics views need not be read. Each pid is read under its slot's
+// spinlock, as walsender_private.h asks.
+bool any_walsender() {
+    for (int i = 0; i < max_wal_senders; i++) {
+        WalSnd* sender = &WalSndCtl->walsnds[i];
+        SpinLockAcquire(&sender->mutex);
+        pid_t pid = sender->pid;
+        SpinLockRelease(&sender->mutex);
+        if (pid != 0)
+            return true;
+    }
+    return false;
+}
+
 // Standbys with hot_standby_feedback report the oldest xmin of their
 // snapshots to their walsender (pg_stat_replication.backend_xmin) or, with
 // a physical slot, to the slot: the walsenders whose standby may still
 // hold a snapshot in which build xid is running. Logical walsenders (with
 // a database) are left out. Read as the extension owner.
 std::vector<int> lagging_standbys(TransactionId xid) {
+    if (!any_walsender())
+        return {};
     pg_guard([]() { pgstat_clear_snapshot(); });
     auto rows = control_query(
         "SELECT r.pid, r.backend_xmin::text FROM pg_catalog.pg_stat_replication r"

@@ -68,11 +68,13 @@ int count_busy_backends() {
 ServerSignals measure(const Job& job) {
     const JobOptions& o = job.options;
     ServerSignals s;
+    // The busy sessions are counted only for a job that asks: reading
+    // pg_stat_activity and pg_locks is a large part of a small chunk's cost.
     auto base = control_query(
         "SELECT (extract(hour FROM now() AT TIME ZONE t.reset_val) * 60"
         "  + extract(minute FROM now() AT TIME ZONE t.reset_val))::int,"
         " (" +
-            kBusyBackends +
+            (o.max_active_backends ? kBusyBackends : std::string("SELECT 0")) +
             "),"
             " j.wal_bytes / nullif(extract(epoch FROM now() - j.started_at), 0)"
             " FROM pg_catalog.pg_settings t, backfill.job j"

@@ -55,3 +55,15 @@ TEST(PublishGate, JobStateDecides) {
         EXPECT_EQ(publish_gate(s, true), PublishGate::Refuse) << to_string(s);
     }
 }
+
+// Publication "each" is decided from the built chunks alone, as ready_units
+// would from every state, and manual never; batch and end need every state.
+TEST(UnitsOfBuilt, EachOnlyFromBuiltChunks) {
+    EXPECT_EQ(units_of_built(PublishMode::Each, {2, 5}), (Units{{2}, {5}}));
+    EXPECT_EQ(*units_of_built(PublishMode::Each, {2, 5}),
+              ready_units(PublishMode::Each, std::nullopt,
+                          {S::Published, S::Built, S::Pending, S::Running, S::Built}));
+    EXPECT_EQ(units_of_built(PublishMode::Batch, {1}), std::nullopt);
+    EXPECT_EQ(units_of_built(PublishMode::End, {1}), std::nullopt);
+    EXPECT_EQ(units_of_built(PublishMode::Manual, {1}), Units{});
+}

@@ -1,13 +1,13 @@
 #include "pg/swap/publisher.hpp"
 
 #include "core/publication.hpp"
+#include "pg/job_tables.hpp"
 #include "pg/pg_error.hpp"
+#include "pg/releases.hpp"
 #include "pg/session_context.hpp"
 #include "pg/snapshot_wait.hpp"
 #include "pg/state_store.hpp"
 #include "pg/swap/chunk_plan.hpp"
-#include "pg/job_tables.hpp"
-#include "pg/releases.hpp"
 #include "pg/swap/shadow_constraints.hpp"
 #include "pg/swap/shadow_indexes.hpp"
 #include "pg/swap/swap_spec.hpp"
@@ -268,8 +268,14 @@ PublishResult publish_unit(const Job& job, const std::vector<ChunkRow>& unit,
 PublishResult publish_ready(const Job& job, const std::string& parent,
                             std::int64_t snapshot_budget_us) {
     PublishResult total;
-    for (const auto& numbers :
-         ready_units(job.options.publish, job.options.partitions_per_batch, chunk_states(job.id))) {
+    std::vector<int> built = built_chunk_numbers(job.id);
+    if (built.empty())
+        return total;
+    auto units = units_of_built(job.options.publish, built);
+    if (!units)
+        units = ready_units(job.options.publish, job.options.partitions_per_batch,
+                            chunk_states(job.id));
+    for (const auto& numbers : *units) {
         std::vector<ChunkRow> unit = load_chunks(job.id, int_array(numbers));
         PublishResult r = publish_unit(job, unit, parent, snapshot_budget_us);
         total.published += r.published;
