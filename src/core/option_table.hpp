@@ -28,6 +28,7 @@ enum class OptionType {
     Names,     // column names: a non-empty array of non-empty strings (or one string)
     Name,      // a column name: a non-empty string
     Width,     // a positive JSON number, or a non-empty string (an interval)
+    Tables,    // table names, read like Names
 };
 
 // Where a specification document carries the option.
@@ -46,7 +47,7 @@ struct OptionValue {
     double number = 0;               // Ratio
     bool boolean = false;            // Boolean
     std::string text;                // Choice, Query, Name, Width
-    std::vector<std::string> names;  // Names
+    std::vector<std::string> names;  // Names, Tables
     std::vector<TimeWindow> windows;
     ValidationSpec rules;
     ReleaseInfo release;

@@ -88,7 +88,7 @@ std::vector<ChunkRow> load_chunks(std::int64_t job_id, std::optional<std::string
     auto rows = control_query(
         "SELECT chunk_no, part_schema, part_name, lower_bound, upper_bound, lower_key, upper_key,"
         " shadow_name, retained_name, state, attempts, retained, shadow_exists,"
-        " live_oid, shadow_oid, retained_oid"
+        " live_oid, shadow_oid, retained_oid, part_bound"
         " FROM backfill.chunk WHERE job_id = $1::bigint"
         " AND ($2::int[] IS NULL OR chunk_no = ANY($2::int[])) ORDER BY chunk_no",
         {std::to_string(job_id), chunk_nos});
@@ -111,6 +111,7 @@ std::vector<ChunkRow> load_chunks(std::int64_t job_id, std::optional<std::string
         c.live_oid = oid_of(r[13]);
         c.shadow_oid = oid_of(r[14]);
         c.retained_oid = oid_of(r[15]);
+        c.part_bound = r[16].value_or("");
         out.push_back(std::move(c));
     }
     return out;
