@@ -122,6 +122,8 @@ SELECT * FROM backfill.plan('sh_far', 'SELECT id, region, v FROM sh_far');
 SELECT chunk_no, partition FROM backfill.plan('sh_far', 'SELECT id, region, v FROM sh_far',
     NULL, NULL, '{"partitions": ["sh_far_eu"]}');
 
--- Nothing was left behind.
+-- Purged, nothing is left behind.
+SELECT name, backfill.purge(name) > 0 AS dropped FROM backfill.jobs WHERE name LIKE 'sh\_%'
+ORDER BY name;
 SELECT count(*) AS leftovers FROM pg_class WHERE relname ~ '^sh_.*_bf[0-9]+_';
 SELECT name, state FROM backfill.jobs WHERE name LIKE 'sh\_%' ORDER BY name;

@@ -289,6 +289,8 @@ void preflight_neighbours(const TargetInfo& t, const std::vector<std::size_t>& c
 std::vector<std::string> qualified_relation_names(const std::vector<std::string>& names,
                                                   const std::string& search_path) {
     std::vector<std::string> out;
+    if (names.empty())
+        return out;
     OwnerBox box(current_role(), search_path);
     for (const auto& name : names)
         out.push_back(scalar("SELECT pg_catalog.format('%I.%I', n.nspname, c.relname)"

@@ -22,7 +22,7 @@ INSERT INTO t SELECT g, (ARRAY['eu', 'uk', 'us', 'jp', 'br'])[g % 5 + 1], g % 40
 FROM generate_series(1, 5000) g;
 }, 'SELECT id, region, v + 1000 FROM t', 'NULL', 'NULL', '"include_default": true');
 is($node->safe_psql('postgres',
-		"SELECT string_agg(partition::text, ',' ORDER BY chunk_no) FROM backfill.chunks WHERE job_name = 'j'"),
+		"SELECT string_agg(partition::regclass::text, ',' ORDER BY chunk_no) FROM backfill.chunks WHERE job_name = 'j'"),
 	't_eu,t_other,t_us', 'the default partition was a chunk');
 $node->stop;
 done_testing();

@@ -34,7 +34,7 @@ FROM generate_series(1, 6000) g;
 }, 'SELECT id, day, region, v + 1000 FROM t WHERE day >= $1 AND day < $2', 'NULL', 'NULL',
 	'"include_default": true, "partitions": ["t_1", "public.t_2_us"]');
 is($node->safe_psql('postgres',
-		"SELECT string_agg(partition::text, ',' ORDER BY chunk_no) FROM backfill.chunks WHERE job_name = 'j'"),
+		"SELECT string_agg(partition::regclass::text, ',' ORDER BY chunk_no) FROM backfill.chunks WHERE job_name = 'j'"),
 	't_1_eu,t_1_other,t_1_us,t_2_us', 'the chosen leaves, in key order');
 $node->stop;
 done_testing();

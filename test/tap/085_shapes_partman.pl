@@ -73,11 +73,11 @@ is( $node->safe_psql($db, q{
 SELECT count(*) FROM (
     (SELECT tableoid::regclass::text, id, day, v, v2 FROM m
      EXCEPT SELECT part, id, day, v,
-                   CASE WHEN part IN (SELECT partition::text FROM backfill.chunks) THEN v * 2 END
+                   CASE WHEN part IN (SELECT partition::regclass::text FROM backfill.chunks) THEN v * 2 END
             FROM original)
     UNION ALL
     (SELECT part, id, day, v,
-            CASE WHEN part IN (SELECT partition::text FROM backfill.chunks) THEN v * 2 END
+            CASE WHEN part IN (SELECT partition::regclass::text FROM backfill.chunks) THEN v * 2 END
      FROM original EXCEPT SELECT tableoid::regclass::text, id, day, v, v2 FROM m)) d}),
 	0, 'exact content: the rebuilt leaves recomputed, every row in its partition');
 

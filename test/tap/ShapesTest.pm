@@ -86,7 +86,7 @@ CREATE TABLE original AS SELECT tableoid::regclass::text AS part, * FROM t;
 	$node->safe_psql($db,
 		"SELECT backfill.create('j', 't', \$src\$$src\$src\$, $range_from, $range_to, '$opts')");
 	my $first = $node->safe_psql($db,
-		"SELECT partition FROM backfill.chunks WHERE job_name = 'j' AND chunk_no = 1");
+		"SELECT partition::regclass::text FROM backfill.chunks WHERE job_name = 'j' AND chunk_no = 1");
 
 	my $reader = start_reader($node);
 	my $runner = start_psql($node, $db, "CALL backfill.run('j');\n", 'runner');
@@ -113,7 +113,7 @@ CREATE TABLE original AS SELECT tableoid::regclass::text AS part, * FROM t;
 	$node->safe_psql($db, q{
 CREATE TABLE expected AS SELECT * FROM original;
 UPDATE expected SET v = v + 1000
-WHERE part IN (SELECT partition::text FROM backfill.chunks WHERE job_name = 'j');});
+WHERE part IN (SELECT partition::regclass::text FROM backfill.chunks WHERE job_name = 'j');});
 	is(differing($node, 'expected'), 0, "$name: exact content after the run");
 	is($node->safe_psql($db, $tree_sql), $tree_before,
 		"$name: every partition is back at its parent with its bound");
@@ -135,6 +135,7 @@ WHERE part IN (SELECT partition::text FROM backfill.chunks WHERE job_name = 'j')
 	is($node->safe_psql($db, "SELECT backfill.rollback('j') > 0"), 't', "$name: rolled back");
 	is(differing($node, 'original'), 0, "$name: exact content after the rollback");
 	is($node->safe_psql($db, $tree_sql), $tree_before, "$name: every level restored exactly");
+	is($node->safe_psql($db, "SELECT backfill.purge('j') > 0"), 't', "$name: purged");
 	is(shadow_tables($node, $db), '', "$name: no shadow left");
 	return $node;
 }
