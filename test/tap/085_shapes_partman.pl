@@ -38,10 +38,11 @@ $node->safe_psql($db,
 	? "SELECT partman.create_parent('public.m', 'day', '1 month', p_premake := 1, p_start_partition := $start)"
 	: "SELECT partman.create_parent('public.m', 'day', 'native', 'monthly', p_premake := 1, p_start_partition := $start)"
 );
+# p_declarative_check: the monthly children are still empty, nothing to lose
 $node->safe_psql($db,
 	$major >= 5
-	? "SELECT partman.create_sub_parent('public.m', 'day', '1 day', p_premake := 1)"
-	: "SELECT partman.create_sub_parent('public.m', 'day', 'native', 'daily', p_premake := 1)");
+	? "SELECT partman.create_sub_parent('public.m', 'day', '1 day', p_premake := 1, p_declarative_check := 'yes')"
+	: "SELECT partman.create_sub_parent('public.m', 'day', 'native', 'daily', p_premake := 1, p_declarative_check := 'yes')");
 
 my $levels = $node->safe_psql($db, "SELECT max(level) FROM pg_partition_tree('m')");
 is($levels, 2, 'pg_partman made two levels');
