@@ -38,17 +38,28 @@ $node->safe_psql($db,
 	? "SELECT partman.create_parent('public.m', 'day', '1 month', p_premake := 1, p_start_partition := $start)"
 	: "SELECT partman.create_parent('public.m', 'day', 'native', 'monthly', p_premake := 1, p_start_partition := $start)"
 );
-# p_declarative_check: the monthly children are still empty, nothing to lose
+# p_declarative_check (pg_partman 5) / p_native_check (4): the monthly
+# children are still empty, sub-partitioning them destroys nothing
 $node->safe_psql($db,
 	$major >= 5
 	? "SELECT partman.create_sub_parent('public.m', 'day', '1 day', p_premake := 1, p_declarative_check := 'yes')"
-	: "SELECT partman.create_sub_parent('public.m', 'day', 'native', 'daily', p_premake := 1, p_declarative_check := 'yes')");
+	: "SELECT partman.create_sub_parent('public.m', 'day', 'native', 'daily', p_premake := 1, p_native_check := 'yes')");
 
 my $levels = $node->safe_psql($db, "SELECT max(level) FROM pg_partition_tree('m')");
 is($levels, 2, 'pg_partman made two levels');
 
 my ($from, $to) = split /\|/, $node->safe_psql($db,
 	"SELECT (date_trunc('month', CURRENT_DATE) - interval '1 month')::date || '|' || date_trunc('month', CURRENT_DATE)::date");
+# every day of last month gets its daily partition (premake made only the
+# first one), as a backfill of an older month would find it
+my $last_month = $node->safe_psql($db,
+	"SELECT format('%I.%I', n.nspname, c.relname) FROM pg_inherits i"
+	  . " JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+	  . " WHERE i.inhparent = 'm'::regclass"
+	  . " AND pg_get_expr(c.relpartbound, c.oid) LIKE 'FOR VALUES FROM (''$from'')%'");
+$node->safe_psql($db,
+	"SELECT partman.create_partition_time('$last_month', ARRAY(SELECT generate_series("
+	  . "'$from'::date, '$to'::date - 1, interval '1 day')::timestamptz))");
 $node->safe_psql(
 	$db, qq{
 INSERT INTO m SELECT g, '$from'::date + g % ('$to'::date - '$from'::date), g % 500, NULL
@@ -65,6 +76,7 @@ my $leaves = $node->safe_psql($db,
 	  . " WHERE t.isleaf AND t.level = 2 AND pg_get_expr(c.relpartbound, c.oid) <> 'DEFAULT'"
 	  . " AND t.parentrelid = (SELECT inhrelid FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhrelid"
 	  . "   WHERE i.inhparent = 'm'::regclass AND pg_get_expr(p.relpartbound, p.oid) LIKE 'FOR VALUES FROM (''$from'')%')");
+cmp_ok($leaves, '>=', 28, 'last month has a daily partition for every day');
 is($chunks, $leaves, "one chunk per daily leaf of last month ($leaves), the defaults left out");
 
 my ($rc, $out, $err) = $node->psql($db, "CALL backfill.run('pm')");
