@@ -241,16 +241,19 @@ UNION ALL SELECT 'new', * FROM (TABLE rp_indexes EXCEPT TABLE before_indexes) y;
 SELECT 'lost' AS side, * FROM (TABLE before_parts EXCEPT TABLE rp_parts) x
 UNION ALL SELECT 'new', * FROM (TABLE rp_parts EXCEPT TABLE before_parts) y;
 
--- A source that returns rows outside the chunk's bounds fails the chunk;
--- with max_attempts 1 and on_failure stop, the job fails.
+-- A source that returns rows outside the chunk's bounds: the partition
+-- constraint filters them out (docs/shapes.md), so each chunk keeps only
+-- the rows that belong to it (here none: every day is shifted by one).
+-- Published manually, that is never here.
 SELECT backfill.create('rp_bad_rows', 'rp_events',
     'SELECT id, day + 1, amount, tax, code, note FROM rp_staging WHERE day >= $1 AND day < $2',
-    '2024-01-01', '2024-01-03', '{"max_attempts": 1}') > 0 AS created;
+    '2024-01-01', '2024-01-03', '{"max_attempts": 1, "publish": "manual"}') > 0 AS created;
 CALL backfill.run('rp_bad_rows');
 SELECT name, state, chunks_done, chunks_failed, last_error FROM backfill.jobs WHERE name = 'rp_bad_rows';
-SELECT chunk_no, state, attempts, error FROM backfill.chunks WHERE job_name = 'rp_bad_rows' ORDER BY chunk_no;
+SELECT chunk_no, state, attempts, rows_before, rows_after, error FROM backfill.chunks
+WHERE job_name = 'rp_bad_rows' ORDER BY chunk_no;
 SELECT count(*) AS shadows_left FROM pg_class WHERE relname LIKE 'rp\_events\_%\_new';
--- Cancelling the failed job drops what it left on the live partitions.
+-- Cancelling the job drops what it left on the live partitions.
 SELECT backfill.cancel('rp_bad_rows');
 SELECT name, state FROM backfill.jobs WHERE name = 'rp_bad_rows';
 SELECT count(*) AS guards FROM pg_trigger

@@ -29,28 +29,28 @@ SELECT * FROM backfill.plan('bi_plain', 'SELECT id, day, v FROM bi_plain WHERE d
 -- ... and a view.
 CREATE VIEW bi_view AS SELECT * FROM bi_plain;
 SELECT * FROM backfill.plan('bi_view', 'SELECT id, day, v FROM bi_plain WHERE day >= $1 AND day < $2');
--- 3. LIST- and HASH-partitioned tables.
+-- 3. LIST- and HASH-partitioned tables: chunks without bounds refuse a source using $1 and $2.
 CREATE TABLE bi_list (id int, day date, v text) PARTITION BY LIST (v);
 CREATE TABLE bi_list_a PARTITION OF bi_list FOR VALUES IN ('a');
 SELECT * FROM backfill.plan('bi_list', 'SELECT id, day, v FROM bi_list WHERE v >= $1 AND v < $2');
 CREATE TABLE bi_hash (id int, day date, v text) PARTITION BY HASH (id);
 CREATE TABLE bi_hash_0 PARTITION OF bi_hash FOR VALUES WITH (MODULUS 2, REMAINDER 0);
 SELECT * FROM backfill.plan('bi_hash', 'SELECT id, day, v FROM bi_hash WHERE id >= $1 AND id < $2');
--- 4. A multi-column range key.
+-- 4. A multi-column range key: no bounds either.
 CREATE TABLE bi_multi (id int, day date, v text) PARTITION BY RANGE (day, id);
 CREATE TABLE bi_multi_1 PARTITION OF bi_multi FOR VALUES FROM ('2024-01-01', 0) TO ('2024-01-02', 0);
 SELECT * FROM backfill.plan('bi_multi', 'SELECT id, day, v FROM bi_multi WHERE day >= $1 AND day < $2');
--- 5. An expression key.
+-- 5. An expression key: no bounds either.
 CREATE TABLE bi_expr (id int, day date, v text) PARTITION BY RANGE ((day + 1));
 CREATE TABLE bi_expr_1 PARTITION OF bi_expr FOR VALUES FROM ('2024-01-01') TO ('2024-01-02');
 SELECT * FROM backfill.plan('bi_expr', 'SELECT id, day, v FROM bi_expr WHERE day >= $1 AND day < $2');
--- 6. A key type that is not supported.
+-- 6. A key type that cannot bound a chunk: no bounds either.
 CREATE TABLE bi_text (id int, day date, v text) PARTITION BY RANGE (v);
 CREATE TABLE bi_text_1 PARTITION OF bi_text FOR VALUES FROM ('a') TO ('m');
 SELECT * FROM backfill.plan('bi_text', 'SELECT id, day, v FROM bi_text WHERE v >= $1 AND v < $2');
 -- 7. A partition as the target.
 SELECT * FROM backfill.plan('bi_events_1', :'src');
--- 8. A sub-partitioned partition in range (and the same range without it works).
+-- 8. A sub-partitioned partition in range: its leaves are the chunks (docs/shapes.md).
 CREATE TABLE bi_sub (id int NOT NULL, day date NOT NULL, v text) PARTITION BY RANGE (day);
 CREATE TABLE bi_sub_1 PARTITION OF bi_sub FOR VALUES FROM ('2024-01-01') TO ('2024-01-02');
 CREATE TABLE bi_sub_2 PARTITION OF bi_sub FOR VALUES FROM ('2024-01-02') TO ('2024-01-03')

@@ -200,10 +200,12 @@ ReleaseInfo read_release(const OptionSpec& spec, const json& value) {
     return release;
 }
 
-// Names: one column name, or a non-empty array of them, each a non-empty
-// string.
+// Names (Tables): one column (table) name, or a non-empty array of them,
+// each a non-empty string.
 OptionValue read_names(const OptionSpec& spec, const json& value) {
-    const std::string expected = "an array of column names such as [\"id\"]";
+    const bool tables = spec.type == OptionType::Tables;
+    const std::string expected = tables ? "an array of partition names such as [\"public.t_2024\"]"
+                                        : "an array of column names such as [\"id\"]";
     OptionValue v;
     if (value.is_string() && has_text(value.get<std::string>())) {
         v.names.push_back(value.get<std::string>());
@@ -214,7 +216,8 @@ OptionValue read_names(const OptionSpec& spec, const json& value) {
     }
     for (std::size_t i = 0; i < value.size(); ++i) {
         if (!value[i].is_string() || !has_text(value[i].get<std::string>())) {
-            refuse_option(element_path(spec.name, i), "a column name", value[i], spec.doc);
+            refuse_option(element_path(spec.name, i), tables ? "a partition name" : "a column name",
+                          value[i], spec.doc);
         }
         v.names.push_back(value[i].get<std::string>());
     }
@@ -330,6 +333,7 @@ OptionValue read_option(const OptionSpec& spec, const json& value,
             v.rules = parse_validation(value, spec.name);
             return v;
         case OptionType::Names:
+        case OptionType::Tables:
             return read_names(spec, value);
         case OptionType::Name:
             if (!value.is_string() || !has_text(value.get<std::string>())) {

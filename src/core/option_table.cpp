@@ -535,6 +535,36 @@ std::vector<OptionSpec> make_table() {
              v.eras = o.sources;
              return v;
          }},
+        {"partitions",
+         OptionType::Tables,
+         true,
+         0,
+         0,
+         "",
+         {},
+         "null",
+         "Mode swap: the partitions the job rebuilds, leaves or partitioned partitions (meaning "
+         "all their leaves), such as [\"public.events_2024_01\"]; null means every leaf.",
+         SpecPlace::Execution,
+         [](JobOptions& o, const OptionValue& v) { o.partitions = v.names; },
+         [](const JobOptions& o) {
+             OptionValue v;
+             v.is_null = o.partitions.empty();
+             v.names = o.partitions;
+             return v;
+         }},
+        {"include_default",
+         OptionType::Boolean,
+         false,
+         0,
+         0,
+         "",
+         {},
+         "false",
+         "Mode swap: default partitions (of any level) are rebuilt like any other leaf.",
+         SpecPlace::Execution,
+         [](JobOptions& o, const OptionValue& v) { o.include_default = v.boolean; },
+         [](const JobOptions& o) { return boolean_value(o.include_default); }},
     };
 }
 
@@ -558,8 +588,9 @@ const OptionSpec* find_option(const std::string& name) {
 
 // The options one mode's jobs take and the other's refuse.
 const char* option_mode(const std::string& name) {
-    static const char* const swap_only[] = {"lock_timeout", "swap_retries", "retain",
-                                            "snapshot_wait", "include_new_partitions"};
+    static const char* const swap_only[] = {
+        "lock_timeout",           "swap_retries", "retain",         "snapshot_wait",
+        "include_new_partitions", "partitions",   "include_default"};
     static const char* const merge_only[] = {"key",      "chunk_by",       "chunk_size",
                                              "conflict", "version_column", "delete_missing",
                                              "watermark"};

@@ -29,6 +29,7 @@ enum class OptionType {
     Name,      // a column name: a non-empty string
     Width,     // a positive JSON number, or a non-empty string (an interval)
     Eras,      // a non-empty array of {"from", "to", "source"} objects (core/eras.hpp)
+    Tables,    // table names, read like Names
 };
 
 // Where a specification document carries the option.
@@ -48,7 +49,7 @@ struct OptionValue {
     double number = 0;               // Ratio
     bool boolean = false;            // Boolean
     std::string text;                // Choice, Query, Name, Width
-    std::vector<std::string> names;  // Names
+    std::vector<std::string> names;  // Names, Tables
     std::vector<TimeWindow> windows;
     ValidationSpec rules;
     ReleaseInfo release;

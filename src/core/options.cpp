@@ -47,7 +47,8 @@ std::string value_json(const OptionSpec& spec, const OptionValue& v) {
         case OptionType::Query:
         case OptionType::Name:
             return json_quote(v.text);
-        case OptionType::Names: {
+        case OptionType::Names:
+        case OptionType::Tables: {
             std::string out;
             for (const std::string& name : v.names) {
                 out += (out.empty() ? "" : ", ") + json_quote(name);

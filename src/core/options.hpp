@@ -81,6 +81,11 @@ struct JobOptions {
     MergeOptions merge;
     // A source per era of the key, in key order; empty = the job's source.
     std::vector<SourceEra> sources;
+    // Mode swap: the partitions (leaves, or partitioned partitions meaning
+    // all their leaves) the job is restricted to; empty = every leaf.
+    std::vector<std::string> partitions;
+    // Mode swap: default partitions (of any level) are chunks too.
+    bool include_default = false;
 };
 
 // Reads the options jsonb's text: a JSON object whose keys are options of

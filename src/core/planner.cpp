@@ -217,13 +217,6 @@ std::vector<PlannedChunk> plan_chunks(const std::vector<PartitionInfo>& partitio
         if (compare_bounds(p.upper, high) > 0) {
             refuse_cut("range_to", to, p, "End");
         }
-        if (p.is_partitioned) {
-            throw UserError(ErrorKind::FeatureNotSupported,
-                            "partition " + p.qualified_name +
-                                " is itself partitioned; sub-partitioned targets are not supported",
-                            "Run a job with " + p.qualified_name +
-                                " as its target, or choose a range that leaves it out.");
-        }
         if (p.lower.kind != BoundKind::Finite || p.upper.kind != BoundKind::Finite) {
             refuse_unbounded(p);
         }

@@ -55,11 +55,12 @@ int compare_decimal(const std::string& a, const std::string& b);
 // above (-1, 0, 1).
 int compare_bounds(const Bound& a, const Bound& b);
 
-// Returns the chunks in key order. Partitions may come in any order. Throws
-// UserError when range_from >= range_to, when a partition straddles either
-// end of the range (naming it and its bounds), when a partition in range is
-// itself partitioned or has a MINVALUE/MAXVALUE bound, or when no partition
-// lies in range. Default partitions are never chunks.
+// Returns the partitions in range, in key order (a partitioned one too:
+// core/partition_shapes.hpp turns it into its leaves). Partitions may come
+// in any order. Throws UserError when range_from >= range_to, when a
+// partition straddles either end of the range (naming it and its bounds),
+// when a partition in range has a MINVALUE/MAXVALUE bound, or when no
+// partition lies in range. Default partitions are never in a range.
 std::vector<PlannedChunk> plan_chunks(const std::vector<PartitionInfo>& partitions,
                                       const RangeLimit& from, const RangeLimit& to,
                                       const std::string& target_name);

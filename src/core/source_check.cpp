@@ -236,6 +236,23 @@ void check_source_parameters(const std::string& source) {
                     "(inclusive), $2 the upper bound (exclusive).");
 }
 
+bool source_uses_parameters(const std::string& source) {
+    ParameterScanner scanner(source);
+    scanner.run();
+    return scanner.uses_1() || scanner.uses_2();
+}
+
+void check_source_without_parameters(const std::string& source, const std::string& target) {
+    if (!source_uses_parameters(source)) {
+        return;
+    }
+    throw UserError(
+        ErrorKind::InvalidParameter,
+        "source uses $1 or $2, but the chunks of table " + target + " have no bounds to give them",
+        "Its top level is not partitioned by RANGE on one column. Remove $1 and $2: "
+        "the rows of each chunk are filtered by its partition's constraint.");
+}
+
 std::string normalize_source(const std::string& source) {
     std::size_t end = source.size();
     while (end > 0 &&

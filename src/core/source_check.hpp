@@ -25,6 +25,14 @@ void check_source_columns(const std::vector<ColumnInfo>& target,
 // or every chunk would read the whole source. Throws UserError otherwise.
 void check_source_parameters(const std::string& source);
 
+// Whether the source uses $1 or $2 (outside string literals and comments).
+bool source_uses_parameters(const std::string& source);
+
+// A source for a target whose chunks have no bounds (its top level is not
+// RANGE on one column: core/target_checks.hpp) must use neither $1 nor $2.
+// Throws UserError naming target (quoted) otherwise.
+void check_source_without_parameters(const std::string& source, const std::string& target);
+
 // The source as it is stored and run: without trailing semicolons and
 // whitespace, which would break the subquery it is wrapped in.
 std::string normalize_source(const std::string& source);

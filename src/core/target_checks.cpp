@@ -4,52 +4,30 @@ namespace backfill {
 
 namespace {
 
-const char* const kRangeHint =
-    "Mode swap rebuilds the partitions of a table declared PARTITION BY RANGE (column); "
-    "to correct the rows of any other table in place, use mode merge: "
-    "'{\"mode\": \"merge\", \"chunk_by\": \"column\"}'.";
+const char* const kPartitionedHint =
+    "Mode swap rebuilds the partitions of a partitioned table; to correct the rows of any other "
+    "table in place, use mode merge: '{\"mode\": \"merge\", \"chunk_by\": \"column\"}'.";
 
-// The shape refusals of a mode that works on the partitions of a table
-// partitioned by RANGE on one plain column, in the order the catalog
-// would be read: relation kind, then strategy, then key.
-std::optional<UserError> range_shape_refusal(const TargetFacts& t) {
+// The shape refusals of a mode that works on the leaf partitions of a
+// top-level partitioned table: relation kind, then place in a tree. Every
+// strategy and key is accepted (range_keyed says what the key allows).
+std::optional<UserError> partitioned_shape_refusal(const TargetFacts& t) {
     if (t.strategy == PartitionStrategy::None)
         return UserError(ErrorKind::FeatureNotSupported,
-                         "table " + t.qualified + " is not partitioned", kRangeHint);
+                         "table " + t.qualified + " is not partitioned", kPartitionedHint);
     if (t.is_partition)
         return UserError(ErrorKind::FeatureNotSupported,
-                         "table " + t.qualified +
-                             " is itself a partition; sub-partitioned targets are not supported",
-                         "Give the top-level partitioned table.");
-    if (t.strategy != PartitionStrategy::Range)
-        return UserError(ErrorKind::FeatureNotSupported,
-                         "table " + t.qualified + " is partitioned by " +
-                             (t.strategy == PartitionStrategy::List ? "LIST" : "HASH") +
-                             ", not by RANGE",
-                         kRangeHint);
-    if (t.key_columns != 1)
-        return UserError(ErrorKind::FeatureNotSupported,
-                         "table " + t.qualified + " has a partition key of " +
-                             std::to_string(t.key_columns) + " columns",
-                         "Only a single-column RANGE partition key is supported.");
-    if (!t.key_column)
-        return UserError(ErrorKind::FeatureNotSupported,
-                         "the partition key of table " + t.qualified + " is an expression",
-                         "Only a plain column can be the partition key.");
-    if (!t.key_type_supported)
-        return UserError(ErrorKind::FeatureNotSupported,
-                         "partition key column \"" + *t.key_column + "\" of table " + t.qualified +
-                             " has type " + t.key_type,
-                         "Supported key types: date, timestamp, timestamptz, smallint, integer, "
-                         "bigint, numeric.");
+                         "table " + t.qualified + " is itself a partition",
+                         "Give the top-level partitioned table; option partitions restricts the "
+                         "job to some of its partitions.");
     return std::nullopt;
 }
 
 }  // namespace
 
 std::optional<UserError> target_refusal(const TargetFacts& t, const TargetRequirements& mode) {
-    if (mode.range_partitions)
-        if (auto shape = range_shape_refusal(t))
+    if (mode.partitioned)
+        if (auto shape = partitioned_shape_refusal(t))
             return shape;
     if (!t.owned)
         return UserError(
@@ -60,6 +38,11 @@ std::optional<UserError> target_refusal(const TargetFacts& t, const TargetRequir
                          "must be owner of partition " + *t.unowned_partition,
                          "Only the owner of the target and all its partitions can backfill it.");
     return std::nullopt;
+}
+
+bool range_keyed(const TargetFacts& t) {
+    return t.strategy == PartitionStrategy::Range && t.key_columns == 1 && t.key_column &&
+           t.key_type_supported;
 }
 
 std::optional<UserError> neighbour_refusal(const std::string& target, const NeighbourFacts& n,

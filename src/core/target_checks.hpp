@@ -14,9 +14,9 @@ namespace backfill {
 
 // What a mode does to its target that rules out some targets.
 struct TargetRequirements {
-    // Works on the partitions of one top-level table declared PARTITION BY
-    // RANGE on one plain column of a supported type.
-    bool range_partitions;
+    // Works on the leaf partitions of one top-level partitioned table (any
+    // strategy, key and depth).
+    bool partitioned;
     // Detaches partitions, which a foreign key referencing them forbids.
     bool detaches_partitions;
     // Loads rows that logical replication does not send to subscribers.
@@ -70,6 +70,11 @@ struct NeighbourFacts {
 
 // Why a mode with these requirements cannot work on the target, or none.
 std::optional<UserError> target_refusal(const TargetFacts& target, const TargetRequirements& mode);
+
+// Whether the target's top level is RANGE on one plain column of a type the
+// PostgreSQL layer can order: then a chunk has bounds on that key ($1 and
+// $2 of a swap source, range_from and range_to); otherwise it has none.
+bool range_keyed(const TargetFacts& target);
 
 // Why a mode with these requirements cannot work on the partitions of
 // target (quoted) with these neighbours, or none.

@@ -1,36 +1,45 @@
 #include "pg/catalog.hpp"
 
+#include <map>
+
 #include "core/target_checks.hpp"
 #include "core/user_error.hpp"
 #include "pg/key_values.hpp"
 #include "pg/pg_error.hpp"
+#include "pg/session_context.hpp"
 #include "pg/spi.hpp"
 
 namespace backfill::pg {
 
 namespace {
 
-// Partitions of the target with their bounds and size estimates. Tables
-// never analyzed (reltuples < 0) and small enough are counted exactly.
+// A table's row estimate: reltuples, or for a table never analyzed
+// (reltuples < 0) a count when small enough, else a guess from its size.
+std::int64_t estimate_rows(const std::string& qname, std::int64_t reltuples, std::int64_t bytes) {
+    if (reltuples >= 0)
+        return reltuples;
+    return bytes <= 64LL * 1024 * 1024 ? std::stoll(*scalar("SELECT count(*) FROM " + qname))
+                                       : bytes / 100;
+}
+
+// Partitions of the target's top level with their bounds and size
+// estimates.
 void load_partitions(TargetInfo& t) {
     auto rows = query(
         "SELECT c.oid, n.nspname, c.relname, c.relkind, c.relpartbound::text,"
-        " c.reltuples::bigint, pg_catalog.pg_relation_size(c.oid)"
+        " c.reltuples::bigint, pg_catalog.pg_relation_size(c.oid),"
+        " pg_catalog.pg_get_expr(c.relpartbound, c.oid)"
         " FROM pg_catalog.pg_inherits i"
         " JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid"
         " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
         " WHERE i.inhparent = $1::oid ORDER BY c.oid",
         {std::to_string(t.oid)});
     for (const auto& r : rows) {
-        PartitionRef ref{static_cast<Oid>(std::stoul(*r[0])), *r[1], *r[2]};
+        PartitionRef ref{static_cast<Oid>(std::stoul(*r[0])), *r[1], *r[2], *r[7], ""};
         PartitionBounds b = bounds_from_node(*r[4], t.key_type);
-        std::int64_t est_rows = std::stoll(*r[5]);
         std::int64_t bytes = std::stoll(*r[6]);
         std::string qname = qualified(ref.schema, ref.name);
-        if (est_rows < 0)
-            est_rows = bytes <= 64LL * 1024 * 1024
-                           ? std::stoll(*scalar("SELECT count(*) FROM " + qname))
-                           : bytes / 100;
+        std::int64_t est_rows = estimate_rows(qname, std::stoll(*r[5]), bytes);
         if (b.is_default) {
             t.default_partition = ref;
             t.default_rows = est_rows;
@@ -45,6 +54,70 @@ void load_partitions(TargetInfo& t) {
         info.est_bytes = bytes;
         t.partitions.push_back(info);
         t.refs.push_back(ref);
+    }
+}
+
+// Every partition under the target, at any level, read from pg_inherits
+// (which, unlike pg_partition_tree, locks nothing): relid and parent.
+const char* const kTreeCte =
+    "WITH RECURSIVE tree (relid, parent) AS ("
+    " SELECT i.inhrelid, i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhparent = $1::oid"
+    " UNION ALL SELECT i.inhrelid, i.inhparent FROM pg_catalog.pg_inherits i"
+    " JOIN tree t ON i.inhparent = t.relid) ";
+
+// Every leaf partition of the target, at any level, with the partitioned
+// partitions above it (top level first), and which of them are default
+// partitions. Foreign tables are not counted.
+void load_leaves(TargetInfo& t) {
+    struct Node {
+        Oid parent;
+        std::string qualified;
+        bool is_default;
+    };
+    std::map<Oid, Node> nodes;
+    auto rows =
+        query(std::string(kTreeCte) +
+                  "SELECT c.oid, t.parent, n.nspname, c.relname, c.relkind,"
+                  " c.reltuples::bigint, pg_catalog.pg_get_expr(c.relpartbound, c.oid)"
+                  " FROM tree t JOIN pg_catalog.pg_class c ON c.oid = t.relid"
+                  " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace ORDER BY c.oid",
+              {std::to_string(t.oid)});
+    for (const auto& r : rows)
+        nodes[static_cast<Oid>(std::stoul(*r[0]))] =
+            Node{static_cast<Oid>(std::stoul(*r[1])), qualified(*r[2], *r[3]), *r[6] == "DEFAULT"};
+    std::map<Oid, std::size_t> top_index;
+    for (std::size_t i = 0; i < t.refs.size(); i++)
+        top_index[t.refs[i].oid] = i;
+    for (const auto& r : rows) {
+        if (*r[4] == "p")
+            continue;
+        Oid oid = static_cast<Oid>(std::stoul(*r[0]));
+        PartitionRef ref{oid, *r[2], *r[3], *r[6], ""};
+        LeafInfo leaf;
+        leaf.qualified = qualified(ref.schema, ref.name);
+        leaf.is_foreign = *r[4] == "f";
+        if (!leaf.is_foreign) {
+            leaf.est_bytes = std::stoll(
+                *scalar("SELECT pg_catalog.pg_relation_size($1::oid)", {std::to_string(oid)}));
+            leaf.est_rows = estimate_rows(leaf.qualified, std::stoll(*r[5]), leaf.est_bytes);
+        }
+        // from the leaf up to the top level's partition
+        Oid at = oid;
+        for (;;) {
+            const Node& node = nodes[at];
+            leaf.is_default = leaf.is_default || node.is_default;
+            if (node.parent == t.oid)
+                break;
+            leaf.above.insert(leaf.above.begin(), nodes[node.parent].qualified);
+            ref.above_oids += (ref.above_oids.empty() ? "" : ",") + std::to_string(node.parent);
+            at = node.parent;
+        }
+        leaf.under_top_default = nodes[at].is_default;
+        auto top = top_index.find(at);
+        if (top != top_index.end())
+            leaf.top_partition = top->second;
+        t.leaves.push_back(leaf);
+        t.leaf_refs.push_back(ref);
     }
 }
 
@@ -140,22 +213,24 @@ NeighbourFacts read_neighbours(const TargetInfo& t, const std::string& oids) {
 
 TargetInfo load_target(Oid relid, const TargetRequirements& requirements) {
     auto rows = query(
-        "SELECT n.nspname, c.relname, c.relkind, p.partstrat, p.partnatts,"
-        " a.attname, a.atttypid, pg_catalog.pg_has_role(c.relowner, 'USAGE'),"
-        " c.relispartition, pg_catalog.format_type(a.atttypid, NULL),"
-        // the first partition but the default that the caller does not own
-        " (SELECT pg_catalog.format('%I.%I', pn.nspname, pc.relname)"
-        "  FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class pc ON pc.oid = i.inhrelid"
-        "  JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace"
-        "  WHERE i.inhparent = c.oid AND NOT pg_catalog.pg_has_role(pc.relowner, 'USAGE')"
-        "  AND pg_catalog.pg_get_expr(pc.relpartbound, pc.oid) <> 'DEFAULT'"
-        "  ORDER BY pc.oid LIMIT 1)"
-        " FROM pg_catalog.pg_class c"
-        " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-        " LEFT JOIN pg_catalog.pg_partitioned_table p ON p.partrelid = c.oid"
-        " LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid"
-        "  AND a.attnum = p.partattrs[0]"
-        " WHERE c.oid = $1::oid",
+        std::string(kTreeCte) +
+            "SELECT n.nspname, c.relname, c.relkind, p.partstrat, p.partnatts,"
+            " a.attname, a.atttypid, pg_catalog.pg_has_role(c.relowner, 'USAGE'),"
+            " c.relispartition, pg_catalog.format_type(a.atttypid, NULL),"
+            // the first partition (at any level) but a default that the caller does not own
+            " (SELECT pg_catalog.format('%I.%I', pn.nspname, pc.relname)"
+            "  FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class pc ON pc.oid = i.inhrelid"
+            "  JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace"
+            "  WHERE i.inhrelid IN (SELECT relid FROM tree)"
+            "  AND NOT pg_catalog.pg_has_role(pc.relowner, 'USAGE')"
+            "  AND pg_catalog.pg_get_expr(pc.relpartbound, pc.oid) <> 'DEFAULT'"
+            "  ORDER BY pc.oid LIMIT 1)"
+            " FROM pg_catalog.pg_class c"
+            " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+            " LEFT JOIN pg_catalog.pg_partitioned_table p ON p.partrelid = c.oid"
+            " LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid"
+            "  AND a.attnum = p.partattrs[0]"
+            " WHERE c.oid = $1::oid",
         {std::to_string(relid)});
     if (rows.empty())
         throw UserError(ErrorKind::InvalidParameter,
@@ -183,36 +258,67 @@ TargetInfo load_target(Oid relid, const TargetRequirements& requirements) {
     if (auto refusal = target_refusal(facts, requirements))
         throw *refusal;
     // a mode that works on ranges of a column of its own choosing (merge)
-    // reads no partition bounds, which only RANGE partitions have
-    if (requirements.range_partitions) {
-        t.key_column = *r[5];
-        load_partitions(t);
+    // reads no partitions; swap reads the top level's bounds where it has
+    // them, and the leaves
+    if (requirements.partitioned) {
+        t.key_column = r[5].value_or("");
+        t.range_keyed = range_keyed(facts);
+        if (t.range_keyed)
+            load_partitions(t);
+        else
+            t.key_type = InvalidOid;  // its chunks have no bounds on a key
+        load_leaves(t);
     }
     load_columns(t);
     return t;
 }
 
-void preflight_neighbours(const TargetInfo& t, const std::vector<std::size_t>& chunk_parts,
+void preflight_neighbours(const TargetInfo& t, const std::vector<std::size_t>& chunk_leaves,
                           const TargetRequirements& requirements) {
     std::string oids = "{" + std::to_string(t.oid);
-    for (std::size_t i : chunk_parts)
-        oids += "," + std::to_string(t.refs[i].oid);
+    for (std::size_t i : chunk_leaves) {
+        oids += "," + std::to_string(t.leaf_refs[i].oid);
+        if (!t.leaf_refs[i].above_oids.empty())
+            oids += "," + t.leaf_refs[i].above_oids;
+    }
     oids += "}";
     if (auto refusal = neighbour_refusal(t.qualified, read_neighbours(t, oids), requirements))
         throw *refusal;
 }
 
+std::vector<std::string> qualified_relation_names(const std::vector<std::string>& names,
+                                                  const std::string& search_path) {
+    std::vector<std::string> out;
+    if (names.empty())
+        return out;
+    OwnerBox box(current_role(), search_path);
+    for (const auto& name : names)
+        out.push_back(scalar("SELECT pg_catalog.format('%I.%I', n.nspname, c.relname)"
+                             " FROM pg_catalog.pg_class c"
+                             " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+                             " WHERE c.oid = pg_catalog.to_regclass($1)",
+                             {name})
+                          .value_or(name));
+    return out;
+}
+
 std::optional<LivePartition> live_partition(Oid target, const std::string& schema,
                                             const std::string& name) {
-    auto rows = query(
-        "SELECT c.oid, c.relpartbound::text, pg_catalog.pg_get_expr(c.relpartbound, c.oid)"
-        " FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid"
-        " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE i.inhparent = $1::oid AND n.nspname = $2 AND c.relname = $3",
-        {std::to_string(target), schema, name});
+    auto rows = query(std::string(kTreeCte) +
+                          "SELECT c.oid, pg_catalog.pg_get_expr(c.relpartbound, c.oid),"
+                          " pg_catalog.pg_get_partition_constraintdef(c.oid),"
+                          " pg_catalog.format('%I.%I', pn.nspname, p.relname)"
+                          " FROM tree t JOIN pg_catalog.pg_class c ON c.oid = t.relid"
+                          " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+                          " JOIN pg_catalog.pg_class p ON p.oid = t.parent"
+                          " JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace"
+                          " WHERE c.relkind <> 'p' AND n.nspname = $2 AND c.relname = $3",
+                      {std::to_string(target), schema, name});
     if (rows.empty())
         return std::nullopt;
-    return LivePartition{static_cast<Oid>(std::stoul(*rows[0][0])), *rows[0][1], *rows[0][2]};
+    // a lone default partition has no constraint: it takes every row
+    return LivePartition{static_cast<Oid>(std::stoul(*rows[0][0])), *rows[0][1],
+                         rows[0][2].value_or("true"), *rows[0][3]};
 }
 
 }  // namespace backfill::pg

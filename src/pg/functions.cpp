@@ -72,7 +72,9 @@ Datum emit_plan(FunctionCallInfo fcinfo, const PlannedJob& plan) {
     for (const auto& c : plan.chunks) {
         // a merge chunk is a range, of no partition
         bool by_partition = plan.options.mode == "swap";
-        Oid part = by_partition ? plan.target.refs[c.partition_index].oid : InvalidOid;
+        Oid part = by_partition ? plan.target.leaf_refs[c.partition_index].oid : InvalidOid;
+        // a chunk of a target without bounds (LIST, HASH...) shows none
+        bool bounded = c.lower.kind == BoundKind::Finite;
         pg_guard([&]() {
             Datum values[6] = {Int32GetDatum(c.chunk_no),
                                ObjectIdGetDatum(part),
@@ -80,7 +82,7 @@ Datum emit_plan(FunctionCallInfo fcinfo, const PlannedJob& plan) {
                                CStringGetTextDatum(c.upper.text.c_str()),
                                Int64GetDatum(c.est_rows),
                                Int64GetDatum(c.est_bytes)};
-            bool nulls[6] = {false, !by_partition, false, false, false, false};
+            bool nulls[6] = {false, !by_partition, !bounded, !bounded, false, false};
             tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
         });
     }

@@ -1,5 +1,6 @@
 #include "pg/job_control.hpp"
 
+#include "core/partition_shapes.hpp"
 #include "core/settlement.hpp"
 #include "core/user_error.hpp"
 #include "pg/job_overlap.hpp"
@@ -188,6 +189,8 @@ void set_job_options(const std::string& name, const std::string& options_json) {
         "SELECT (options || $2::jsonb)::text FROM backfill.job WHERE id = $1::bigint",
         {key(job), options_json})[0][0];
     JobOptions options = options_from_json(merged);
+    if (auto refusal = shape_option_change_refusal(job.options, options))
+        throw *refusal;
     {
         // The same checks as create(), as the job's owner.
         OwnerBox box(job.owner, kSafeSearchPath);

@@ -1,6 +1,7 @@
 #include "pg/job_overlap.hpp"
 
 #include "core/overlap.hpp"
+#include "core/partition_shapes.hpp"
 #include "pg/chunk_lock.hpp"
 #include "pg/job_store.hpp"
 #include "pg/session_context.hpp"
@@ -11,7 +12,7 @@ void refuse_overlapping_jobs(const TargetInfo& target, const std::vector<Planned
     lock_target_jobs(target.oid);
     std::vector<KeySpan> mine;
     for (const auto& c : chunks) {
-        mine.push_back(KeySpan{c.name, c.lower.sort_key, c.upper.sort_key});
+        mine.push_back(KeySpan{c.name, stored_sort_key(c.lower), stored_sort_key(c.upper)});
     }
     std::vector<OtherJobChunk> others;
     for (const auto& r : control_query(

@@ -1,5 +1,6 @@
 #include "pg/job_planning.hpp"
 
+#include "core/partition_shapes.hpp"
 #include "core/spec_document.hpp"
 #include "core/spec_range.hpp"
 #include "core/user_error.hpp"
@@ -23,6 +24,12 @@ PlannedJob plan_job(Oid target, const std::optional<std::string>& source,
     p.options = options;
     const Mode& mode = mode_named(p.options.mode);
     p.target = mode.load_target(target, p.options);
+    // a target whose chunks have no key (swap of a LIST table, say) takes
+    // no range; its partitions are named as the caller names them
+    if (p.target.key_type == InvalidOid)
+        if (auto refusal = range_without_bounds_refusal(range_from || range_to, p.target.qualified))
+            throw *refusal;
+    p.options.partitions = qualified_relation_names(p.options.partitions, search_path);
     RangeLimit from, to;
     if (range_from) {
         p.range_from = bound_from_text("range_from", *range_from, p.target.key_type);

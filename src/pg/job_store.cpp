@@ -114,7 +114,7 @@ std::vector<ChunkRow> load_chunks(std::int64_t job_id, std::optional<std::string
     std::string columns =
         "SELECT chunk_no, part_schema, part_name, lower_bound, upper_bound, lower_key, upper_key,"
         " shadow_name, retained_name, state, attempts, retained, shadow_exists,"
-        " live_oid, shadow_oid, retained_oid"
+        " live_oid, shadow_oid, retained_oid, part_bound"
         " FROM backfill.chunk WHERE job_id = $1::bigint";
     auto rows = chunk_nos
                     ? control_query(columns + " AND chunk_no = ANY($2::int[]) ORDER BY chunk_no",
@@ -139,6 +139,7 @@ std::vector<ChunkRow> load_chunks(std::int64_t job_id, std::optional<std::string
         c.live_oid = oid_of(r[13]);
         c.shadow_oid = oid_of(r[14]);
         c.retained_oid = oid_of(r[15]);
+        c.part_bound = r[16].value_or("");
         out.push_back(std::move(c));
     }
     return out;

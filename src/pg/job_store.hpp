@@ -43,6 +43,8 @@ struct ChunkRow {
     bool shadow_exists = false;
     // What the chunk guards, built and took out, by OID (InvalidOid: none).
     Oid live_oid = InvalidOid, shadow_oid = InvalidOid, retained_oid = InvalidOid;
+    // Mode swap: the partition's bound when the job was created ("" for none).
+    std::string part_bound;
 };
 
 // Parses an options jsonb (as text) with the core's rules.

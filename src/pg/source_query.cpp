@@ -19,14 +19,14 @@ struct PreparedShape {
     bool* assignable;
 };
 
-// Prepares the source and reads its result columns; all PostgreSQL calls
-// are here.
+// Prepares the source (with $1 and $2 of key_type, or none for
+// InvalidOid) and reads its result columns; all PostgreSQL calls are here.
 PreparedShape prepare_shape(const char* source, Oid key_type, const Oid* target_types,
                             int target_ncols) {
     return pg_guard([&]() {
         PreparedShape s{};
         Oid argtypes[2] = {key_type, key_type};
-        SPIPlanPtr plan = SPI_prepare(source, 2, argtypes);
+        SPIPlanPtr plan = SPI_prepare(source, key_type == InvalidOid ? 0 : 2, argtypes);
         if (plan == nullptr)
             elog(ERROR, "could not prepare the source: %s", SPI_result_code_string(SPI_result));
         List* sources = SPI_plan_get_plan_sources(plan);
@@ -71,7 +71,10 @@ PreparedShape prepare_shape(const char* source, Oid key_type, const Oid* target_
 
 void check_source(const std::string& source, const TargetInfo& target,
                   const std::string& search_path) {
-    check_source_parameters(source);
+    if (target.key_type == InvalidOid)
+        check_source_without_parameters(source, target.qualified);
+    else
+        check_source_parameters(source);
     PreparedShape shape;
     try {
         OwnerBox box(current_role(), search_path);
@@ -82,10 +85,11 @@ void check_source(const std::string& source, const TargetInfo& target,
             throw;
         e.message = "invalid source: " + e.message;
         if (e.hint.empty())
-            e.hint =
-                "The source is prepared with $1 and $2 of the partition key's type, using "
-                "the search_path " +
-                search_path + ".";
+            e.hint = (target.key_type == InvalidOid
+                          ? std::string("The source is prepared without parameters")
+                          : std::string("The source is prepared with $1 and $2 of the partition "
+                                        "key's type")) +
+                     ", using the search_path " + search_path + ".";
         throw;
     }
     if (shape.kind == 1)

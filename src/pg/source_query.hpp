@@ -10,7 +10,9 @@ namespace backfill::pg {
 
 // Prepares source with $1 and $2 of the key type under search_path, and
 // refuses it unless it is one plain SELECT whose columns match the target's
-// (count, order, assignable types) and that uses both $1 and $2.
+// (count, order, assignable types) and that uses both $1 and $2; for a
+// target whose chunks have no key (key_type InvalidOid), without
+// parameters, refusing a source that uses $1 or $2.
 void check_source(const std::string& source, const TargetInfo& target,
                   const std::string& search_path);
 

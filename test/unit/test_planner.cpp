@@ -161,20 +161,12 @@ TEST(PlanChunks, DefaultPartitionSkipped) {
     EXPECT_EQ(names.back(), "public.events_2024_06");
 }
 
-// A partition with partitions of its own is refused when in range, ignored
-// when not.
-TEST(PlanChunks, SubPartitionedRefused) {
+// A partition with partitions of its own lies in range like any other (its
+// leaves become the chunks).
+TEST(PlanChunks, SubPartitionedInRange) {
     std::vector<PartitionInfo> parts = monthly();
     parts[1].is_partitioned = true;
-    UserError e = refused(parts, kOpen, kOpen);
-    EXPECT_EQ(e.kind(), ErrorKind::FeatureNotSupported);
-    EXPECT_STREQ(e.what(),
-                 "partition public.events_2024_02 is itself partitioned; sub-partitioned targets "
-                 "are not supported");
-    EXPECT_EQ(e.hint(),
-              "Run a job with public.events_2024_02 as its target, or choose a range that leaves "
-              "it out.");
-    EXPECT_EQ(planned(parts, at(kMar), kOpen).size(), 4u);
+    EXPECT_EQ(planned(parts, kOpen, kOpen).size(), parts.size());
 }
 
 // MINVALUE and MAXVALUE partitions cannot be rebuilt; the hint says how to

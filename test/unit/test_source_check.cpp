@@ -166,3 +166,24 @@ TEST(NormalizeSource, DropsTrailingSemicolonsAndSpace) {
     EXPECT_EQ(backfill::normalize_source("SELECT 1 ;\n; "), "SELECT 1");
     EXPECT_EQ(backfill::normalize_source("SELECT ';'"), "SELECT ';'");
 }
+
+namespace backfill {
+namespace {
+
+// Without bounds, a source using $1 or $2 is refused; one in a comment or
+// a string is not a use.
+TEST(SourceParameters, RefusedWhereChunksHaveNoBounds) {
+    EXPECT_NO_THROW(
+        check_source_without_parameters("SELECT * FROM s /* $1 */ WHERE v <> '$2'", "public.l"));
+    UserError e = expect_user_error(
+        [] { check_source_without_parameters("SELECT * FROM s WHERE id > $2", "public.l"); });
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter);
+    EXPECT_STREQ(e.what(),
+                 "source uses $1 or $2, but the chunks of table public.l have no bounds to give "
+                 "them");
+    EXPECT_TRUE(source_uses_parameters("SELECT $1"));
+    EXPECT_FALSE(source_uses_parameters("SELECT '$1'"));
+}
+
+}  // namespace
+}  // namespace backfill

@@ -20,13 +20,13 @@ const char* const kBoundSpec = "FOR VALUES FROM ('2024-01-01') TO ('2024-02-01')
 SwapSpec spec() {
     SwapSpec s;
     s.schema = "public";
+    s.top = "public.events";
     s.parent = "public.events";
     s.partition = "events_2024_01";
     s.shadow = "events_2024_01_bf7_3_new";
     s.retained = "events_2024_01_bf7_3_old";
-    s.key_column = "day";
-    s.lower_literal = "'2024-01-01'::date";
-    s.upper_literal = "'2024-02-01'::date";
+    s.partition_constraint =
+        "day IS NOT NULL AND day >= '2024-01-01'::date AND day < '2024-02-01'::date";
     s.bound_check = "backfill_bound_7_3";
     s.guard_trigger = "backfill_guard_7";
     s.guard_function = "backfill.guard";
@@ -77,7 +77,8 @@ TEST(SwapDdl, LoadShadow) {
     EXPECT_EQ(load_shadow_statement(spec(), "SELECT * FROM s WHERE day >= $1 AND day < $2 -- x"),
               "INSERT INTO public.events_2024_01_bf7_3_new (id, day, amount) SELECT * FROM (\n"
               "SELECT * FROM s WHERE day >= $1 AND day < $2 -- x\n"
-              ") AS backfill_source");
+              ") AS backfill_source (id, day, amount) WHERE day IS NOT NULL AND day >= "
+              "'2024-01-01'::date AND day < '2024-02-01'::date");
 }
 
 // Each index is built on the shadow under its shadow name: a constraint
@@ -186,6 +187,20 @@ TEST(SwapDdl, LockAndDetach) {
               "LOCK TABLE ONLY public.events IN ACCESS EXCLUSIVE MODE");
     EXPECT_EQ(detach_statement(spec()),
               "ALTER TABLE public.events DETACH PARTITION public.events_2024_01");
+}
+
+// Two levels: the top-level table is locked, the partition detached from
+// and attached to its own parent.
+TEST(SwapDdl, PartitionUnderAPartitionedPartition) {
+    SwapSpec s = spec();
+    s.parent = "public.events_2024";
+    EXPECT_EQ(lock_parent_statement(s), "LOCK TABLE ONLY public.events IN ACCESS EXCLUSIVE MODE");
+    EXPECT_EQ(detach_statement(s),
+              "ALTER TABLE public.events_2024 DETACH PARTITION public.events_2024_01");
+    Statements in = swap_in_statements(s, "FOR VALUES IN ('eu')");
+    EXPECT_EQ(in.at(in.size() - 2),
+              "ALTER TABLE public.events_2024 ATTACH PARTITION public.events_2024_01 FOR VALUES "
+              "IN ('eu')");
 }
 
 // Publishing: the original steps aside, the shadow takes its names (its

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "core/target_checks.hpp"
 
@@ -32,10 +33,9 @@ void expect_refusal(const std::optional<UserError>& refusal, ErrorKind kind,
     EXPECT_EQ(refusal->hint(), hint);
 }
 
-const std::string kRangeHint =
-    "Mode swap rebuilds the partitions of a table declared PARTITION BY RANGE (column); to correct "
-    "the rows of any other table in place, use mode merge: '{\"mode\": \"merge\", \"chunk_by\": "
-    "\"column\"}'.";
+const std::string kPartitionedHint =
+    "Mode swap rebuilds the partitions of a partitioned table; to correct the rows of any other "
+    "table in place, use mode merge: '{\"mode\": \"merge\", \"chunk_by\": \"column\"}'.";
 
 TEST(TargetChecks, AcceptsAnOwnedRangeTarget) {
     EXPECT_FALSE(target_refusal(events(), kSwapRequirements));
@@ -48,7 +48,7 @@ TEST(TargetChecks, RefusesAPlainTable) {
     t.key_columns = 0;
     t.key_column.reset();
     expect_refusal(target_refusal(t, kSwapRequirements), ErrorKind::FeatureNotSupported,
-                   "table public.events is not partitioned", kRangeHint);
+                   "table public.events is not partitioned", kPartitionedHint);
     EXPECT_FALSE(target_refusal(t, kInPlace));
 }
 
@@ -59,50 +59,26 @@ TEST(TargetChecks, RefusesASubPartition) {
     t.is_partition = true;
     t.strategy = PartitionStrategy::List;
     expect_refusal(target_refusal(t, kSwapRequirements), ErrorKind::FeatureNotSupported,
-                   "table public.events is itself a partition; sub-partitioned targets are not "
-                   "supported",
-                   "Give the top-level partitioned table.");
+                   "table public.events is itself a partition",
+                   "Give the top-level partitioned table; option partitions restricts the job to "
+                   "some of its partitions.");
     EXPECT_FALSE(target_refusal(t, kInPlace));
 }
 
-TEST(TargetChecks, RefusesListAndHash) {
-    TargetFacts t = events();
-    t.strategy = PartitionStrategy::List;
-    expect_refusal(target_refusal(t, kSwapRequirements), ErrorKind::FeatureNotSupported,
-                   "table public.events is partitioned by LIST, not by RANGE", kRangeHint);
-    t.strategy = PartitionStrategy::Hash;
-    expect_refusal(target_refusal(t, kSwapRequirements), ErrorKind::FeatureNotSupported,
-                   "table public.events is partitioned by HASH, not by RANGE", kRangeHint);
-    EXPECT_FALSE(target_refusal(t, kInPlace));
-}
-
-TEST(TargetChecks, RefusesAMultiColumnKey) {
-    TargetFacts t = events();
-    t.key_columns = 2;
-    expect_refusal(target_refusal(t, kSwapRequirements), ErrorKind::FeatureNotSupported,
-                   "table public.events has a partition key of 2 columns",
-                   "Only a single-column RANGE partition key is supported.");
-    EXPECT_FALSE(target_refusal(t, kInPlace));
-}
-
-TEST(TargetChecks, RefusesAnExpressionKey) {
-    TargetFacts t = events();
-    t.key_column.reset();
-    expect_refusal(target_refusal(t, kSwapRequirements), ErrorKind::FeatureNotSupported,
-                   "the partition key of table public.events is an expression",
-                   "Only a plain column can be the partition key.");
-    EXPECT_FALSE(target_refusal(t, kInPlace));
-}
-
-TEST(TargetChecks, RefusesAnUnsupportedKeyType) {
-    TargetFacts t = events();
-    t.key_type = "text";
-    t.key_type_supported = false;
-    expect_refusal(target_refusal(t, kSwapRequirements), ErrorKind::FeatureNotSupported,
-                   "partition key column \"day\" of table public.events has type text",
-                   "Supported key types: date, timestamp, timestamptz, smallint, integer, "
-                   "bigint, numeric.");
-    EXPECT_FALSE(target_refusal(t, kInPlace));
+// Every strategy and key is accepted; only a RANGE key on one plain column
+// of a supported type gives chunks bounds.
+TEST(TargetChecks, AcceptsEveryShapeAndSaysWhichHasBounds) {
+    EXPECT_TRUE(range_keyed(events()));
+    std::vector<TargetFacts> unbounded(5, events());
+    unbounded[0].strategy = PartitionStrategy::List;
+    unbounded[1].strategy = PartitionStrategy::Hash;
+    unbounded[2].key_columns = 2;
+    unbounded[3].key_column.reset();
+    unbounded[4].key_type_supported = false;
+    for (const TargetFacts& t : unbounded) {
+        EXPECT_FALSE(target_refusal(t, kSwapRequirements));
+        EXPECT_FALSE(range_keyed(t));
+    }
 }
 
 // Every mode needs the caller to own the target, then its partitions; a
@@ -122,9 +98,9 @@ TEST(TargetChecks, RefusesWhatTheCallerDoesNotOwn) {
     expect_refusal(target_refusal(t, kInPlace), ErrorKind::InvalidParameter,
                    "must be owner of partition public.events_1",
                    "Only the owner of the target and all its partitions can backfill it.");
-    t.strategy = PartitionStrategy::Hash;
+    t.strategy = PartitionStrategy::None;
     EXPECT_EQ(std::string(target_refusal(t, kSwapRequirements)->what()),
-              "table public.events is partitioned by HASH, not by RANGE");
+              "table public.events is not partitioned");
 }
 
 // One neighbour in the way: the fact, and the refusal swap makes of it.

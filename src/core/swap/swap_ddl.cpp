@@ -28,9 +28,7 @@ std::string literal(const std::string& text) {
 // The partition constraint of the chunk written as a CHECK; with it in
 // place, ATTACH PARTITION proves the bound instead of scanning the table.
 std::string bound_check_clause(const SwapSpec& s) {
-    return "ADD CONSTRAINT " + s.bound_check + " CHECK (" + s.key_column + " IS NOT NULL AND " +
-           s.key_column + " >= " + s.lower_literal + " AND " + s.key_column + " < " +
-           s.upper_literal + ")";
+    return "ADD CONSTRAINT " + s.bound_check + " CHECK (" + s.partition_constraint + ")";
 }
 
 // The TRUNCATE trigger's name: the guard trigger's with "_t" appended,
@@ -178,10 +176,13 @@ std::vector<std::string> create_shadow_statements(const SwapSpec& s) {
 
 // One INSERT ... SELECT loads the chunk. The source sits on lines of its own
 // so that a trailing "-- comment" in it cannot swallow the closing
-// parenthesis.
+// parenthesis. Its columns take the target's names, so that the partition
+// constraint reads them; PostgreSQL pushes that filter down into the
+// source's scans (an index, partition pruning), so a source never has to
+// know which rows a partition holds.
 std::string load_shadow_statement(const SwapSpec& s, const std::string& source) {
     return "INSERT INTO " + qualified(s, s.shadow) + " (" + s.columns + ") SELECT * FROM (\n" +
-           source + "\n) AS backfill_source";
+           source + "\n) AS backfill_source (" + s.columns + ") WHERE " + s.partition_constraint;
 }
 
 // One index of the live partition, built after the load (faster than
@@ -209,10 +210,11 @@ std::vector<std::string> finish_shadow_statements(const SwapSpec& s) {
     return out;
 }
 
-// ONLY: the swap needs the parent alone; locking every partition would make
-// the publishing transaction wait on unrelated readers and writers.
+// ONLY: the swap needs the top-level table alone (every reader of it locks
+// it first); locking every partition would make the publishing transaction
+// wait on unrelated readers and writers.
 std::string lock_parent_statement(const SwapSpec& s) {
-    return "LOCK TABLE ONLY " + s.parent + " IN ACCESS EXCLUSIVE MODE";
+    return "LOCK TABLE ONLY " + s.top + " IN ACCESS EXCLUSIVE MODE";
 }
 
 // Takes the live partition out of the parent, first step of publishing.

@@ -36,14 +36,16 @@ struct StatisticsSpec {
 
 // What the build and publish steps need to know about one chunk.
 struct SwapSpec {
-    std::string schema;         // quoted schema of the partition
-    std::string parent;         // qualified parent
-    std::string partition;      // quoted partition name (unqualified)
-    std::string shadow;         // quoted shadow name (unqualified)
-    std::string retained;       // quoted retained name (unqualified)
-    std::string key_column;     // quoted partition key column
-    std::string lower_literal;  // e.g. '2024-05-01'::date
-    std::string upper_literal;
+    std::string schema;     // quoted schema of the partition
+    std::string top;        // qualified top-level table (the target)
+    std::string parent;     // qualified parent of the partition (the target, or a
+                            // partitioned partition of it)
+    std::string partition;  // quoted partition name (unqualified)
+    std::string shadow;     // quoted shadow name (unqualified)
+    std::string retained;   // quoted retained name (unqualified)
+    // The partition's whole partition constraint, its ancestors' included
+    // (pg_get_partition_constraintdef), e.g. "((day IS NOT NULL) AND ...)"
+    std::string partition_constraint;
     std::string bound_check;     // quoted name of the helper CHECK
     std::string guard_trigger;   // quoted trigger name
     std::string guard_function;  // qualified trigger function
@@ -86,7 +88,8 @@ std::vector<std::string> drop_guard_statements(const SwapSpec& s,
 
 // Build, step 1: the empty shadow, like the partition, with the bound CHECK.
 std::vector<std::string> create_shadow_statements(const SwapSpec& s);
-// Build, step 2: load it ($1 and $2 are the chunk's bounds).
+// Build, step 2: load it ($1 and $2 are the chunk's bounds, where it has
+// any), keeping only the source's rows inside the partition constraint.
 std::string load_shadow_statement(const SwapSpec& s, const std::string& source);
 // Build, step 3: each index after the load (also used to add an index the
 // partition gained after the build), built on table under the name
@@ -96,7 +99,9 @@ std::string index_build_statement(const SwapSpec& s, const IndexSpec& idx,
 // ...then foreign keys and ANALYZE.
 std::vector<std::string> finish_shadow_statements(const SwapSpec& s);
 
-// Publish: after LOCK of the parent and the bound capture, detach first...
+// Publish: after LOCK of the top-level table (readers of it wait for the
+// whole unit, whatever level its partitions sit at) and the bound capture,
+// detach from the partition's own parent first...
 std::string lock_parent_statement(const SwapSpec& s);
 std::string detach_statement(const SwapSpec& s);
 // ...then (once no write was seen) rename, attach and drop the helper CHECK.

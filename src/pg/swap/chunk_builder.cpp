@@ -1,6 +1,7 @@
 #include "pg/swap/chunk_builder.hpp"
 
 #include "core/names.hpp"
+#include "core/source_check.hpp"
 #include "pg/build_timer.hpp"
 #include "pg/chunk_validation.hpp"
 #include "pg/job_tables.hpp"
@@ -16,16 +17,6 @@
 namespace backfill::pg {
 
 namespace {
-
-// Rewords errors that have a known cause in backfill's own terms.
-std::string describe_build_error(const PgError& e, const Job& job, const ChunkRow& chunk) {
-    if (e.sqlerrcode == ERRCODE_CHECK_VIOLATION &&
-        e.message.find(bound_check_name(job.id, chunk.chunk_no)) != std::string::npos)
-        return "the source returned a row outside the chunk's bounds [" + chunk.lower_bound + ", " +
-               chunk.upper_bound + "); filter it with " + job.key_column + " >= $1 AND " +
-               job.key_column + " < $2";
-    return e.message;
-}
 
 // Every name the chunk will give a table or an index (shadow, retained
 // original, their indexes) must be free before the build starts: a table
@@ -102,8 +93,12 @@ Outcome build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
         {
             OwnerBox box(job.owner, job.search_path);
             BuildTimer timer(job.options.statement_timeout_us);
-            rows_after = execute_with_bounds(load_shadow_statement(spec, source), job.key_type,
-                                             lc.lower, lc.upper);
+            // $1 and $2 where the chunk has bounds (create refused them
+            // elsewhere); the partition constraint filters the rows anyway
+            std::string load = load_shadow_statement(spec, source);
+            rows_after = source_uses_parameters(source)
+                             ? execute_with_bounds(load, job.key_type, lc.lower, lc.upper)
+                             : execute(load);
         }
         for (const auto& idx : spec.indexes)
             build_index(spec, idx, spec.shadow);
@@ -163,8 +158,8 @@ Outcome build_chunk(const Job& job, const ChunkRow& chunk, const std::string& pa
         bool timed_out = build_timed_out();
         if (is_user_cancel(e) && !timed_out)
             throw;
-        std::string message = timed_out ? "building the chunk exceeded statement_timeout"
-                                        : describe_build_error(e, job, chunk);
+        std::string message =
+            timed_out ? "building the chunk exceeded statement_timeout" : e.message;
         return record_failure(job, chunk, message, false);
     }
 }

@@ -1,8 +1,8 @@
 #include "pg/swap/chunk_plan.hpp"
 
+#include "pg/job_tables.hpp"
 #include "pg/session_context.hpp"
 #include "pg/state_store.hpp"
-#include "pg/job_tables.hpp"
 #include "pg/swap/swap_spec.hpp"
 
 namespace backfill::pg {
@@ -14,19 +14,18 @@ LiveChunk live_chunk(const Job& job, const ChunkRow& chunk) {
         throw PermanentFailure(ErrorKind::WrongState,
                                "partition " + qname + " is no longer a partition of the target",
                                "Create a new job for the table as it is now.");
-    PartitionBounds b = bounds_from_node(live->bound_node, job.key_type);
-    if (b.lower.sort_key != chunk.lower_key || b.upper.sort_key != chunk.upper_key)
+    if (live->bound_spec != chunk.part_bound)
         throw PermanentFailure(
             ErrorKind::WrongState,
             "the bounds of partition " + qname + " changed since the job was created",
             "Create a new job for the table as it is now.");
-    return LiveChunk{*live, b.lower, b.upper};
+    return LiveChunk{*live, Bound{BoundKind::Finite, chunk.lower_key, chunk.lower_bound},
+                     Bound{BoundKind::Finite, chunk.upper_key, chunk.upper_bound}};
 }
 
-ChunkPlan plan_chunk(const Job& job, const ChunkRow& chunk, const std::string& parent) {
+ChunkPlan plan_chunk(const Job& job, const ChunkRow& chunk, const std::string& top) {
     LiveChunk lc = live_chunk(job, chunk);
-    SwapSpec spec = swap_spec(job, chunk, parent, typed_literal(lc.lower, job.key_type),
-                              typed_literal(lc.upper, job.key_type), {});
+    SwapSpec spec = swap_spec(job, chunk, top, lc.live, {});
     spec.columns = insert_columns(job);
     describe_live_partition(lc.live.oid, job, chunk, spec);
     return ChunkPlan{lc, spec};

@@ -10,20 +10,22 @@
 
 namespace backfill::pg {
 
-// The live partition of a chunk and its bounds as they are now; refuses a
-// partition that went away or changed bounds since the job was created.
+// The live partition of a chunk as it is now, and the chunk's bounds on the
+// key of a range-keyed target ($1 and $2); refuses a partition that went
+// away or changed bounds since the job was created.
 struct LiveChunk {
     LivePartition live;
     Bound lower, upper;
 };
 LiveChunk live_chunk(const Job& job, const ChunkRow& chunk);
 
-// Everything the swap statements need for a chunk, read from the catalog.
+// Everything the swap statements need for a chunk, read from the catalog;
+// top is the target's quoted name.
 struct ChunkPlan {
     LiveChunk live;
     SwapSpec spec;
 };
-ChunkPlan plan_chunk(const Job& job, const ChunkRow& chunk, const std::string& parent);
+ChunkPlan plan_chunk(const Job& job, const ChunkRow& chunk, const std::string& top);
 
 // Drops a chunk's shadow (the table it recorded by OID) and puts the chunk
 // back to pending.

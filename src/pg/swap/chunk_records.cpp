@@ -1,6 +1,7 @@
 #include "pg/swap/chunk_records.hpp"
 
 #include "core/names.hpp"
+#include "core/partition_shapes.hpp"
 #include "core/user_error.hpp"
 #include "pg/job_store.hpp"
 #include "pg/job_tables.hpp"
@@ -19,12 +20,13 @@ void insert_chunk(std::int64_t job_id, int chunk_no, const PartitionRef& ref,
                                 "; rename or drop that relation.");
     control_execute(
         "INSERT INTO backfill.chunk (job_id, chunk_no, part_schema, part_name, lower_bound,"
-        " upper_bound, lower_key, upper_key, shadow_name, retained_name, est_rows, est_bytes)"
+        " upper_bound, lower_key, upper_key, shadow_name, retained_name, est_rows, est_bytes,"
+        " part_bound)"
         " VALUES ($1::bigint, $2::int, $3, $4, $5, $6, $7, $8, $9, $10, $11::bigint, "
-        "$12::bigint)",
+        "$12::bigint, $13)",
         {std::to_string(job_id), std::to_string(chunk_no), ref.schema, ref.name, p.lower.text,
-         p.upper.text, p.lower.sort_key, p.upper.sort_key, shadow, retained,
-         std::to_string(p.est_rows), std::to_string(p.est_bytes)});
+         p.upper.text, stored_sort_key(p.lower), stored_sort_key(p.upper), shadow, retained,
+         std::to_string(p.est_rows), std::to_string(p.est_bytes), ref.bound_spec});
 }
 
 }  // namespace backfill::pg

@@ -4,12 +4,12 @@
 #include "core/swap/swap_ddl.hpp"
 #include "core/user_error.hpp"
 #include "pg/chunk_lock.hpp"
+#include "pg/job_tables.hpp"
 #include "pg/key_values.hpp"
+#include "pg/releases.hpp"
 #include "pg/runner_common.hpp"
 #include "pg/session_context.hpp"
 #include "pg/state_store.hpp"
-#include "pg/job_tables.hpp"
-#include "pg/releases.hpp"
 #include "pg/swap/shadow_constraints.hpp"
 #include "pg/swap/shadow_indexes.hpp"
 #include "pg/swap/swap_spec.hpp"
@@ -34,11 +34,12 @@ std::vector<std::string> names_of(const Job& job, int chunk_no, const std::strin
     return out;
 }
 
-// A swap spec for a chunk whose partition is live now, with the names
-// recorded at build time.
-SwapSpec spec_for(const Job& job, const ChunkRow& chunk) {
-    std::string parent = *scalar("SELECT $1::oid::regclass::text", {std::to_string(job.target)});
-    return swap_spec(job, chunk, parent, "", "", names_of(job, chunk.chunk_no, "index_names"),
+// A swap spec for a chunk whose partition is live (an empty LivePartition
+// where its parent and constraint do not matter), with the names recorded
+// at build time.
+SwapSpec spec_for(const Job& job, const ChunkRow& chunk, const LivePartition& live) {
+    return swap_spec(job, chunk, parent_name(job), live,
+                     names_of(job, chunk.chunk_no, "index_names"),
                      names_of(job, chunk.chunk_no, "statistics_names"));
 }
 
@@ -161,7 +162,7 @@ int drop_unpublished_shadows(const Job& job) {
         ChunkLock lock;
         if (!lock.try_take(job.id, chunk.chunk_no))
             continue;  // its runner cleans up
-        SwapSpec spec = spec_for(job, chunk);
+        SwapSpec spec = spec_for(job, chunk, LivePartition{});
         if (drop_own_table(chunk.shadow_oid))
             dropped++;
         drop_guard(job, chunk, spec);
@@ -192,10 +193,7 @@ int restore_retained_originals(const Job& job, bool force) {
                 "partition " + qualified(c.part_schema, c.part_name) + " is no longer attached",
                 "Reattach it, then roll back.");
         require_own_published(job, c, live->oid);
-        PartitionBounds b = bounds_from_node(live->bound_node, job.key_type);
-        SwapSpec spec = spec_for(job, c);
-        spec.lower_literal = typed_literal(b.lower, job.key_type);
-        spec.upper_literal = typed_literal(b.upper, job.key_type);
+        SwapSpec spec = spec_for(job, c, *live);
         for (const auto& s : prepare_restore_statements(spec))
             execute_quietly(s);
         complete_retained_indexes(job, c, spec, live->oid, c.retained_oid);
@@ -259,7 +257,7 @@ int drop_kept_tables(const Job& job) {
         ChunkLock lock;
         if (!lock.try_take(job.id, chunk.chunk_no))
             continue;
-        SwapSpec spec = spec_for(job, chunk);
+        SwapSpec spec = spec_for(job, chunk, LivePartition{});
         // Only what this job made and nothing attached: drop_own_table
         // goes by OID and leaves partitions alone.
         if (chunk.retained && drop_own_table(chunk.retained_oid))

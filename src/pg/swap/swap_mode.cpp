@@ -18,19 +18,26 @@ public:
     TargetInfo load_target(Oid relid, JobOptions&) const override {
         return pg::load_target(relid, kSwapRequirements);
     }
-    std::vector<PlannedChunk> plan_chunks(const TargetInfo& target, const JobOptions&,
+    std::vector<PlannedChunk> plan_chunks(const TargetInfo& target, const JobOptions& options,
                                           const RangeLimit& from,
                                           const RangeLimit& to) const override {
-        return backfill::plan_chunks(target.partitions, from, to, target.qualified);
+        ShapeChoice choice{target.range_keyed, from, to, options.partitions,
+                           options.include_default};
+        return plan_leaf_chunks(target.partitions, target.leaves, choice, target.qualified);
     }
     void preflight(const TargetInfo& target,
                    const std::vector<PlannedChunk>& chunks) const override {
         preflight_swap(target, chunks);
     }
     void record_chunks(std::int64_t job_id, const PlannedJob& plan) const override {
-        for (const auto& c : plan.chunks)
-            insert_chunk(job_id, c.chunk_no, plan.target.refs[c.partition_index],
-                         plan.target.partitions[c.partition_index]);
+        for (const auto& c : plan.chunks) {
+            PartitionInfo leaf;
+            leaf.lower = c.lower;
+            leaf.upper = c.upper;
+            leaf.est_rows = c.est_rows;
+            leaf.est_bytes = c.est_bytes;
+            insert_chunk(job_id, c.chunk_no, plan.target.leaf_refs[c.partition_index], leaf);
+        }
     }
     int adopt_new_chunks(const Job& job) const override { return adopt_new_partitions(job); }
     void announce_uncovered(const Job& job) const override { announce_skipped_partitions(job); }

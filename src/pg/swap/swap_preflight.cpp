@@ -7,10 +7,10 @@
 namespace backfill::pg {
 
 void preflight_swap(const TargetInfo& t, const std::vector<PlannedChunk>& chunks) {
-    std::vector<std::size_t> parts;
+    std::vector<std::size_t> leaves;
     for (const auto& c : chunks)
-        parts.push_back(c.partition_index);
-    preflight_neighbours(t, parts, kSwapRequirements);
+        leaves.push_back(c.partition_index);
+    preflight_neighbours(t, leaves, kSwapRequirements);
     if (t.default_partition && t.default_rows > 10000) {
         std::string qdef = qualified(t.default_partition->schema, t.default_partition->name);
         std::string msg = "default partition " + qdef + " holds about " +

@@ -1,5 +1,7 @@
-// Before a swap job is created: the neighbours of its partitions checked,
-// and a large default partition warned about.
+// Before a swap job is created: the neighbours of its leaves (and of the
+// partitioned partitions above them) checked, and a large default partition
+// of a range-keyed top level warned about. What the shape itself refuses
+// (a foreign-table leaf...) core/partition_shapes.cpp decides.
 #pragma once
 
 #include <vector>

@@ -5,19 +5,17 @@
 
 namespace backfill::pg {
 
-SwapSpec swap_spec(const Job& job, const ChunkRow& chunk, const std::string& parent_qualified,
-                   const std::string& lower_literal, const std::string& upper_literal,
-                   const std::vector<std::string>& index_names,
+SwapSpec swap_spec(const Job& job, const ChunkRow& chunk, const std::string& top,
+                   const LivePartition& live, const std::vector<std::string>& index_names,
                    const std::vector<std::string>& statistics_names) {
     SwapSpec s;
     s.schema = quote_ident(chunk.part_schema);
-    s.parent = parent_qualified;
+    s.top = top;
+    s.parent = live.parent;
     s.partition = quote_ident(chunk.part_name);
     s.shadow = quote_ident(chunk.shadow_name);
     s.retained = quote_ident(chunk.retained_name);
-    s.key_column = quote_ident(job.key_column);
-    s.lower_literal = lower_literal;
-    s.upper_literal = upper_literal;
+    s.partition_constraint = live.constraint;
     s.bound_check = quote_ident(bound_check_name(job.id, chunk.chunk_no));
     s.guard_trigger = quote_ident(guard_trigger_name(job.id));
     s.guard_function = "backfill._guard";
@@ -83,8 +81,7 @@ void describe_live_partition(Oid relid, const Job& job, const ChunkRow& chunk, S
     std::vector<std::string> names;
     for (const auto& i : indexes)
         names.push_back(i.name);
-    SwapSpec named =
-        swap_spec(job, chunk, spec.parent, spec.lower_literal, spec.upper_literal, names);
+    SwapSpec named = swap_spec(job, chunk, spec.top, LivePartition{}, names);
     spec.indexes = named.indexes;
     for (std::size_t k = 0; k < indexes.size(); k++) {
         spec.indexes[k].definition = indexes[k].definition;

@@ -6,17 +6,19 @@
 #include <vector>
 
 #include "core/swap/swap_ddl.hpp"
+#include "pg/catalog.hpp"
 #include "pg/job_store.hpp"
 
 namespace backfill::pg {
 
-// The spec of a chunk whose live partition is relid. Index (and extended
-// statistics) names come from the partition's current indexes (build) or
-// from the names recorded at publication (rollback), in the same order: the
-// k-th gets the k-th shadow and retained names.
-SwapSpec swap_spec(const Job& job, const ChunkRow& chunk, const std::string& parent_qualified,
-                   const std::string& lower_literal, const std::string& upper_literal,
-                   const std::vector<std::string>& index_names,
+// The spec of a chunk of the target top (quoted) whose partition is live
+// (its parent and partition constraint; an empty LivePartition where they
+// do not matter). Index (and extended statistics) names come from the
+// partition's current indexes (build) or from the names recorded at
+// publication (rollback), in the same order: the k-th gets the k-th shadow
+// and retained names.
+SwapSpec swap_spec(const Job& job, const ChunkRow& chunk, const std::string& top,
+                   const LivePartition& live, const std::vector<std::string>& index_names,
                    const std::vector<std::string>& statistics_names = {});
 
 // The indexes of a table, in a stable order: name, definition (see
