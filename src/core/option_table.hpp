@@ -28,6 +28,7 @@ enum class OptionType {
     Names,     // column names: a non-empty array of non-empty strings (or one string)
     Name,      // a column name: a non-empty string
     Width,     // a positive JSON number, or a non-empty string (an interval)
+    Channel,   // a NOTIFY channel: a lower-case identifier of at most 63 bytes
 };
 
 // Where a specification document carries the option.

@@ -38,9 +38,9 @@ enum class Conflict { SourceWins, LiveWins, NewerWins };
 // range partition key; chunk_size: by chunk_by's type) and the job keeps
 // what it used.
 struct MergeOptions {
-    std::vector<std::string> key;            // columns of a unique key
-    std::optional<std::string> chunk_by;     // the column whose ranges are the chunks
-    std::optional<std::string> chunk_size;   // an interval's text, or a positive number's
+    std::vector<std::string> key;           // columns of a unique key
+    std::optional<std::string> chunk_by;    // the column whose ranges are the chunks
+    std::optional<std::string> chunk_size;  // an interval's text, or a positive number's
     Conflict conflict = Conflict::SourceWins;
     std::optional<std::string> version_column;  // exactly with newer_wins
     bool delete_missing = false;
@@ -78,6 +78,15 @@ struct JobOptions {
     // too (otherwise they are only reported).
     bool include_new_partitions = false;
     MergeOptions merge;
+    // Prove, inspect, announce (docs/announce.md): publish this many chunks,
+    // then wait for backfill.approve(); none = no canary.
+    std::optional<int> canary_chunks;
+    // The NOTIFY channel of the job's announcements; none = silent.
+    std::optional<std::string> notify;
+    // SQL run as the owner after each publication unit commits; none = off.
+    std::optional<std::string> after_publish;
+    // Rows the job may write per day (server time zone); none = no budget.
+    std::optional<std::int64_t> max_rows_per_day;
 };
 
 // Reads the options jsonb's text: a JSON object whose keys are options of

@@ -23,7 +23,8 @@ const char* const kDefaultsJson =
     "\"max_replication_lag\": null, \"max_replication_lag_bytes\": null, \"max_wal_rate\": null, "
     "\"window\": null, \"throttle_query\": null, \"publish\": \"each\", "
     "\"partitions_per_batch\": null, \"validate\": null, \"release\": null, "
-    "\"include_new_partitions\": false}";
+    "\"include_new_partitions\": false, \"canary_chunks\": null, \"notify\": \"backfill\", "
+    "\"after_publish\": null, \"max_rows_per_day\": null}";
 
 const char* const kWindowHint =
     "Give windows as \"HH:MM-HH:MM\", several separated by commas, e.g. \"22:00-06:00\".";
@@ -131,7 +132,8 @@ TEST(ParseOptions, EveryKeySet) {
               "\"max_replication_lag_bytes\": 1000000, \"max_wal_rate\": 5000000, "
               "\"window\": [\"22:00-06:00\", \"12:00-13:30\"], \"throttle_query\": \"SELECT "
               "false\", \"publish\": \"each\", \"partitions_per_batch\": null, \"validate\": null, "
-              "\"release\": null, \"include_new_partitions\": false}");
+              "\"release\": null, \"include_new_partitions\": false, \"canary_chunks\": null, "
+              "\"notify\": \"backfill\", \"after_publish\": null, \"max_rows_per_day\": null}");
 }
 
 // The limits of each range are themselves accepted.
@@ -164,13 +166,14 @@ TEST(ParseOptions, UnknownKey) {
     UserError e = refused({num("max_concurrency", "2"), str("foo", "bar")});
     EXPECT_EQ(e.kind(), ErrorKind::InvalidParameter);
     EXPECT_STREQ(e.what(), "unknown option \"foo\"");
-    EXPECT_EQ(e.hint(),
-              "Known options are mode, max_concurrency, sleep, lock_timeout, swap_retries, "
-              "snapshot_wait, max_attempts, on_failure, retain, statement_timeout, nice_ratio, "
-              "max_active_backends, max_replication_lag, max_replication_lag_bytes, max_wal_rate, "
-              "window, throttle_query, publish, partitions_per_batch, validate, release, "
-              "include_new_partitions, key, chunk_by, chunk_size, conflict, version_column, "
-              "delete_missing and watermark.");
+    EXPECT_EQ(
+        e.hint(),
+        "Known options are mode, max_concurrency, sleep, lock_timeout, swap_retries, "
+        "snapshot_wait, max_attempts, on_failure, retain, statement_timeout, nice_ratio, "
+        "max_active_backends, max_replication_lag, max_replication_lag_bytes, max_wal_rate, "
+        "window, throttle_query, publish, partitions_per_batch, validate, release, "
+        "include_new_partitions, key, chunk_by, chunk_size, conflict, version_column, "
+        "delete_missing, watermark, canary_chunks, notify, after_publish and max_rows_per_day.");
     EXPECT_STREQ(refused({str("Mode", "swap")}).what(), "unknown option \"Mode\"");
 }
 
@@ -390,7 +393,8 @@ TEST(OptionsToJson, EscapesStrings) {
         "\"nice_ratio\": 0, \"max_active_backends\": null, \"max_replication_lag\": null, "
         "\"max_replication_lag_bytes\": null, \"max_wal_rate\": null, \"window\": null, "
         "\"throttle_query\": null, \"publish\": \"each\", \"partitions_per_batch\": null, "
-        "\"validate\": null, \"release\": null}");
+        "\"validate\": null, \"release\": null, \"canary_chunks\": null, "
+        "\"notify\": \"backfill\", \"after_publish\": null, \"max_rows_per_day\": null}");
 }
 
 // Effective options read back to the same options.
@@ -790,7 +794,7 @@ TEST(OptionsToJson, PublicationKeys) {
                         "\"partitions_per_batch\": 7, \"validate\": {\"row_count_tolerance\": "
                         "0.5, \"unique\": [[\"id\"]]}, \"release\": {\"issue\": \"FIN-2841\", "
                         "\"approved_by\": \"cfo\"}, "
-                        "\"include_new_partitions\": false}"),
+                        "\"include_new_partitions\": false, \"canary_chunks\": null"),
               std::string::npos)
         << json;
     for (const char* mode : {"each", "end", "manual"}) {
@@ -842,7 +846,7 @@ TEST(OptionsToJson, EchoParsesBack) {
         const std::string json = options_to_json(o);
         EXPECT_EQ(options_to_json(parse_options(json, fake_interval_us)), json);
     }
-    EXPECT_EQ(json::parse(options_to_json(cases[1])).size(), 22u);
+    EXPECT_EQ(json::parse(options_to_json(cases[1])).size(), 26u);
 }
 
 }  // namespace
