@@ -69,7 +69,7 @@ subtest 'a: swap, batches, in a worker' => sub {
 	is_deeply([ sort keys %{ $p[0] } ],
 		[qw(action chunks job owner range_from range_to release_id target)], 'the payload keys');
 	is($p[0]{job} . ' ' . $p[0]{owner} . ' ' . $p[0]{target},
-		'n_swap ' . sql('SELECT current_user') . ' events', 'job, owner and target');
+		'n_swap ' . sql('SELECT current_user') . ' public.events', 'job, owner and target (qualified)');
 };
 
 subtest 'b: merge, a failed unit announces nothing' => sub {

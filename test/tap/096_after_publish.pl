@@ -24,6 +24,13 @@ create_events($node, $db, 4, 100);
 sql(q{
 CREATE ROLE hook_owner LOGIN;
 ALTER TABLE events OWNER TO hook_owner;
+DO $$
+DECLARE p regclass;
+BEGIN
+    FOR p IN SELECT inhrelid::regclass FROM pg_inherits WHERE inhparent = 'events'::regclass LOOP
+        EXECUTE format('ALTER TABLE %s OWNER TO hook_owner', p);
+    END LOOP;
+END $$;
 GRANT CREATE ON SCHEMA public TO hook_owner;
 SET ROLE hook_owner;
 CREATE MATERIALIZED VIEW daily AS SELECT day, sum(amount2) AS total FROM events GROUP BY day;
