@@ -40,21 +40,6 @@ void record_hook_failure(const Job& job, const std::string& sql, const std::stri
     });
 }
 
-// A security-restricted operation may not create the session's temporary
-// schema, which REFRESH MATERIALIZED VIEW CONCURRENTLY needs: it is
-// created before the box (no user code runs), with a table dropped at
-// commit. Without the TEMP privilege the hook runs all the same.
-void open_temp_namespace() {
-    try {
-        in_subtransaction([]() {
-            execute("CREATE TEMPORARY TABLE IF NOT EXISTS backfill_hook_scratch () ON COMMIT DROP");
-        });
-    } catch (const PgError& e) {
-        if (is_user_cancel(e))
-            throw;
-    }
-}
-
 }  // namespace
 
 void run_after_publish(const Job& job, const std::vector<int>& chunk_nos) {
@@ -65,7 +50,6 @@ void run_after_publish(const Job& job, const std::vector<int>& chunk_nos) {
     report_activity("backfill job \"" + job.name + "\": running after_publish");
     try {
         in_subtransaction([&]() {
-            open_temp_namespace();
             OwnerBox box(job.owner, job.search_path);
             execute(sql);
         });
