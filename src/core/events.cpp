@@ -33,9 +33,12 @@ const char* const kEventWords[] = {"created",
                                    "partition_added",
                                    "build_aborted",
                                    "snapshot_wait_timeout",
-                                   "skipped_above_watermark"};
+                                   "skipped_above_watermark",
+                                   "awaiting_approval",
+                                   "approved",
+                                   "hook_failed"};
 
-constexpr int kEventCount = static_cast<int>(Event::SkippedAboveWatermark) + 1;
+constexpr int kEventCount = static_cast<int>(Event::HookFailed) + 1;
 static_assert(sizeof kEventWords / sizeof kEventWords[0] == kEventCount, "one word per event");
 
 }  // namespace

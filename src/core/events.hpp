@@ -36,6 +36,9 @@ enum class Event {
     BuildAborted,
     SnapshotWaitTimeout,
     SkippedAboveWatermark,
+    AwaitingApproval,
+    Approved,
+    HookFailed,
 };
 
 // The word stored in backfill.event.event ("chunk_built", ...).

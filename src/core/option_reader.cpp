@@ -273,6 +273,27 @@ OptionValue read_eras(const OptionSpec& spec, const json& value) {
         era.source = normalize_source(era.source);
         v.eras.push_back(std::move(era));
     }
+// A NOTIFY channel as LISTEN names it without quotes: a lower-case
+// identifier, at most 63 bytes (longer names are cut by the server, and a
+// listener would never hear the job).
+OptionValue read_channel(const OptionSpec& spec, const json& value) {
+    const char* expected =
+        "a channel name (lower-case letters, digits, _ and $, starting with a letter or _, at "
+        "most 63 bytes) or null";
+    if (!value.is_string()) {
+        refuse_option(spec.name, expected, value, spec.doc);
+    }
+    const std::string text = value.get<std::string>();
+    bool ok = !text.empty() && text.size() <= 63 &&
+              ((text[0] >= 'a' && text[0] <= 'z') || text[0] == '_');
+    for (char c : text) {
+        ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '$');
+    }
+    if (!ok) {
+        refuse_option(spec.name, expected, value, spec.doc);
+    }
+    OptionValue v;
+    v.text = text;
     return v;
 }
 
@@ -345,6 +366,8 @@ OptionValue read_option(const OptionSpec& spec, const json& value,
             return read_width(spec, value);
         case OptionType::Eras:
             return read_eras(spec, value);
+        case OptionType::Channel:
+            return read_channel(spec, value);
         case OptionType::Release:
             break;
     }

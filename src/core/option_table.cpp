@@ -15,6 +15,8 @@ constexpr std::int64_t kForever = std::numeric_limits<std::int64_t>::max();
 // The most backends PostgreSQL can have (MAX_BACKENDS): a larger limit on
 // active backends could never hold a job.
 constexpr std::int64_t kMaxBackends = 262143;
+// A canary larger than this is no canary.
+constexpr std::int64_t kMaxCanary = 1000000;
 
 // The loaders below give the echo each field as an OptionValue.
 
@@ -565,6 +567,60 @@ std::vector<OptionSpec> make_table() {
          SpecPlace::Execution,
          [](JobOptions& o, const OptionValue& v) { o.include_default = v.boolean; },
          [](const JobOptions& o) { return boolean_value(o.include_default); }},
+        {"canary_chunks",
+         OptionType::Integer,
+         true,
+         1,
+         kMaxCanary,
+         "",
+         {},
+         "null",
+         "Publish this many chunks, then pause (awaiting_approval) until backfill.approve(name); "
+         "null for no canary.",
+         SpecPlace::Execution,
+         [](JobOptions& o, const OptionValue& v) { o.canary_chunks = optional_integer<int>(v); },
+         [](const JobOptions& o) { return integer_or_null(o.canary_chunks); }},
+        {"notify",
+         OptionType::Channel,
+         true,
+         0,
+         0,
+         "",
+         {},
+         "\"backfill\"",
+         "The channel of the job's announcements (NOTIFY after every publication unit, "
+         "rollback, completion and failure); null for none.",
+         SpecPlace::Execution,
+         [](JobOptions& o, const OptionValue& v) { o.notify = optional_text(v); },
+         [](const JobOptions& o) { return text_or_null(o.notify); }},
+        {"after_publish",
+         OptionType::Query,
+         true,
+         0,
+         0,
+         "",
+         {},
+         "null",
+         "SQL run as the owner after each publication unit commits; {range_from} and {range_to} "
+         "become the unit's bounds as quoted literals.",
+         SpecPlace::Execution,
+         [](JobOptions& o, const OptionValue& v) { o.after_publish = optional_text(v); },
+         [](const JobOptions& o) { return text_or_null(o.after_publish); }},
+        {"max_rows_per_day",
+         OptionType::PositiveBigint,
+         true,
+         0,
+         0,
+         "",
+         {},
+         "null",
+         "The job holds once it wrote this many rows since the day began (server time zone), "
+         "until the next day; null for no budget.",
+         SpecPlace::Execution,
+         [](JobOptions& o, const OptionValue& v) {
+             o.max_rows_per_day = optional_integer<std::int64_t>(v);
+         },
+         [](const JobOptions& o) { return integer_or_null(o.max_rows_per_day); }},
     };
 }
 

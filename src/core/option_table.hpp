@@ -30,6 +30,7 @@ enum class OptionType {
     Width,     // a positive JSON number, or a non-empty string (an interval)
     Eras,      // a non-empty array of {"from", "to", "source"} objects (core/eras.hpp)
     Tables,    // table names, read like Names
+    Channel,   // a NOTIFY channel: a lower-case identifier of at most 63 bytes
 };
 
 // Where a specification document carries the option.

@@ -46,6 +46,7 @@ std::string value_json(const OptionSpec& spec, const OptionValue& v) {
         case OptionType::Choice:
         case OptionType::Query:
         case OptionType::Name:
+        case OptionType::Channel:
             return json_quote(v.text);
         case OptionType::Names:
         case OptionType::Tables: {
@@ -115,6 +116,27 @@ void settle_publication(JobOptions& options, bool publish_given) {
     }
 }
 
+// backfill.publish() is the approval of a manual job, and it publishes in
+// the caller's transaction, after which no hook can run: a canary or an
+// after_publish hook would never act there.
+void settle_announcements(const JobOptions& options) {
+    if (options.publish != PublishMode::Manual) {
+        return;
+    }
+    const std::string complaint = "cannot be combined with \"publish\": \"manual\"";
+    if (options.canary_chunks) {
+        throw OptionError("canary_chunks", complaint,
+                          "Nothing is published before backfill.publish(), which is the approval "
+                          "already; remove canary_chunks or publish each, batch or end.");
+    }
+    if (options.after_publish) {
+        throw OptionError("after_publish", complaint,
+                          "backfill.publish() publishes in your transaction, so no hook can run "
+                          "after its commit: run the statement yourself after it, or publish "
+                          "each, batch or end.");
+    }
+}
+
 // An option of the other mode is refused by name, so that nobody believes
 // it does something here.
 void refuse_other_mode(const JobOptions& options, const json& object) {
@@ -172,6 +194,7 @@ JobOptions parse_option_object(const json& object, const DurationReader& read_du
         spec->store(options, read_option(*spec, value, read_duration));
     }
     settle_publication(options, object.contains("publish"));
+    settle_announcements(options);
     if (options.mode == "merge") {
         settle_merge(options);
     }

@@ -86,6 +86,15 @@ struct JobOptions {
     std::vector<std::string> partitions;
     // Mode swap: default partitions (of any level) are chunks too.
     bool include_default = false;
+    // Prove, inspect, announce (docs/announce.md): publish this many chunks,
+    // then wait for backfill.approve(); none = no canary.
+    std::optional<int> canary_chunks;
+    // The NOTIFY channel of the job's announcements; none = silent.
+    std::optional<std::string> notify;
+    // SQL run as the owner after each publication unit commits; none = off.
+    std::optional<std::string> after_publish;
+    // Rows the job may write per day (server time zone); none = no budget.
+    std::optional<std::int64_t> max_rows_per_day;
 };
 
 // Reads the options jsonb's text: a JSON object whose keys are options of

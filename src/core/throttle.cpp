@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "daily_budget.hpp"
 #include "duration.hpp"
 #include "user_error.hpp"
 
@@ -78,6 +79,10 @@ ThrottleDecision decide(const JobOptions& options, const ServerSignals& signals)
         if (signals.throttle_query.value_or(false)) {
             return hold("throttle_query returned true");
         }
+    }
+    std::string budget = daily_budget_hold(options.max_rows_per_day, signals.rows_today);
+    if (!budget.empty()) {
+        return hold(budget);
     }
     return ThrottleDecision{};
 }

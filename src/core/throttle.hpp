@@ -21,6 +21,7 @@ struct ServerSignals {
     std::optional<bool> throttle_query;                 // result of throttle_query
     std::string throttle_query_error;                   // set when it failed
     int minute_of_day = 0;                              // server time zone
+    std::int64_t rows_today = 0;  // rows the job wrote since the day began (max_rows_per_day)
 };
 
 struct ThrottleDecision {
@@ -29,7 +30,8 @@ struct ThrottleDecision {
     // "replication_lag 12.5s > 5s", "replication_lag_bytes 2000000 > 1000000",
     // "wal_rate 9000000 B/s > 5000000 B/s",
     // "outside window 22:00-06:00, 12:00-13:30 (now 14:05)",
-    // "throttle_query returned true", "throttle_query failed: <error>".
+    // "throttle_query returned true", "throttle_query failed: <error>",
+    // "daily budget 5000 rows reached (resumes at 00:00)".
     // The first holding signal in that order is named.
     std::string reason;
 };

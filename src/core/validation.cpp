@@ -15,6 +15,7 @@
 #include "json_text.hpp"
 #include "option_error.hpp"
 #include "option_reader.hpp"
+#include "placeholders.hpp"
 #include "user_error.hpp"
 
 namespace backfill {
@@ -331,22 +332,7 @@ std::string validation_to_json(const ValidationSpec& spec) {
 // partition. Replaced text is not scanned again.
 std::string expand_validation_query(const std::string& query, const std::string& shadow,
                                     const std::string& old) {
-    static const std::string kShadow = "{shadow}";
-    static const std::string kOld = "{old}";
-    std::string out;
-    std::size_t pos = 0;
-    while (pos < query.size()) {
-        if (query.compare(pos, kShadow.size(), kShadow) == 0) {
-            out += shadow;
-            pos += kShadow.size();
-        } else if (query.compare(pos, kOld.size(), kOld) == 0) {
-            out += old;
-            pos += kOld.size();
-        } else {
-            out += query[pos++];
-        }
-    }
-    return out;
+    return expand_placeholders(query, {{"{shadow}", shadow}, {"{old}", old}});
 }
 
 // Aggregate bounds are percentages of the old value; this is the one

@@ -153,6 +153,7 @@ PG_FUNCTION_INFO_V1(backfill_set);
 PG_FUNCTION_INFO_V1(backfill_cancel);
 PG_FUNCTION_INFO_V1(backfill_rollback);
 PG_FUNCTION_INFO_V1(backfill_purge);
+PG_FUNCTION_INFO_V1(backfill_approve);
 PG_FUNCTION_INFO_V1(backfill_bar);
 PG_FUNCTION_INFO_V1(backfill_eta);
 
@@ -256,6 +257,13 @@ Datum backfill_set(PG_FUNCTION_ARGS) {
             throw UserError(ErrorKind::InvalidParameter, "options must not be NULL",
                             "Pass the options to change, e.g. '{\"sleep\": \"5s\"}'.");
         set_job_options(n, options_arg(fcinfo, 1));
+        return (Datum)0;
+    });
+}
+
+Datum backfill_approve(PG_FUNCTION_ARGS) {
+    return simple_command(fcinfo, [](const std::string& n) {
+        approve_job(n);
         return (Datum)0;
     });
 }

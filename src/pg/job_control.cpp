@@ -290,4 +290,34 @@ int purge_job(const std::string& name) {
     return dropped;
 }
 
+// The approval is recorded once, before or after the canary is published;
+// a paused job goes on at once, like resume.
+void approve_job(const std::string& name) {
+    Job job = load_job(name, true);
+    if (!job.options.canary_chunks)
+        throw UserError(ErrorKind::WrongState, "backfill job \"" + job.name + "\" has no canary",
+                        "Only a job created with the option canary_chunks waits for approval.");
+    if (is_terminal(job.state))
+        throw UserError(ErrorKind::WrongState,
+                        "backfill job \"" + job.name + "\" is " + to_string(job.state),
+                        "Only a job that has not ended can be approved.");
+    std::string by = role_name(current_role());
+    if (control_execute("UPDATE backfill.job SET approved_at = now(), approved_by = $2"
+                        " WHERE id = $1::bigint AND approved_at IS NULL",
+                        {key(job), by}) == 0) {
+        notice("backfill job \"" + job.name + "\" is already approved");
+        return;
+    }
+    log_event(job, std::nullopt, Event::Approved, "by " + by);
+    if (job.state != JobState::Paused)
+        return;
+    // A job run in the foreground (pg_cron) may have no worker to go on
+    // with: it is running again, and the next CALL backfill.run goes on.
+    try {
+        resume_job(name);
+    } catch (const UserError& e) {
+        notice(std::string(e.what()) + "; CALL backfill.run(name) goes on with it");
+    }
+}
+
 }  // namespace backfill::pg

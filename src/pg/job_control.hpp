@@ -53,4 +53,8 @@ int rollback_job(const std::string& name, bool force);
 // Drops retained originals, leftover shadows and guard triggers.
 int purge_job(const std::string& name);
 
+// backfill.approve(): a job with canary_chunks may publish past its
+// canary; one paused at it is resumed in the background.
+void approve_job(const std::string& name);
+
 }  // namespace backfill::pg

@@ -16,9 +16,10 @@ Value reason_of(const ReleaseInfo& r) {
 
 }  // namespace
 
-void record_release(const Job& job, const std::string& action, const std::vector<int>& chunk_nos) {
+std::int64_t record_release(const Job& job, const std::string& action,
+                            const std::vector<int>& chunk_nos) {
     const ReleaseInfo& r = job.options.release;
-    control_execute(
+    auto rows = control_query(
         "INSERT INTO backfill.release_log (job_id, job_name, action, dataset, range_from, range_to,"
         " reason, code_version, approved_by, requested_by, published_by, chunks, rows_before,"
         " rows_after)"
@@ -30,9 +31,10 @@ void record_release(const Job& job, const std::string& action, const std::vector
         "  sum(c.rows_after)"
         " FROM backfill.job j JOIN backfill.chunk c ON c.job_id = j.id"
         " WHERE j.id = $1::bigint AND c.chunk_no = ANY($6::int[])"
-        " GROUP BY j.id, j.name, j.owner, j.target",
+        " GROUP BY j.id, j.name, j.owner, j.target RETURNING id",
         {std::to_string(job.id), action, reason_of(r), r.code_version, r.approved_by,
          int_array(chunk_nos)});
+    return std::stoll(*rows[0][0]);
 }
 
 }  // namespace backfill::pg

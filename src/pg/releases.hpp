@@ -2,6 +2,7 @@
 // every rollback, written in the same transaction as the change it records.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,8 @@
 namespace backfill::pg {
 
 // action is "publish" or "rollback"; chunk_nos the chunks concerned.
-void record_release(const Job& job, const std::string& action, const std::vector<int>& chunk_nos);
+// Returns the new row's id.
+std::int64_t record_release(const Job& job, const std::string& action,
+                            const std::vector<int>& chunk_nos);
 
 }  // namespace backfill::pg

@@ -2,6 +2,7 @@
 
 #include "core/attempts.hpp"
 #include "core/user_error.hpp"
+#include "pg/announcements.hpp"
 
 namespace backfill::pg {
 
@@ -92,6 +93,7 @@ void change_job_state(const Job& job, JobState next, const std::optional<EventNo
         {key(job), to_string(next)});
     if (note)
         log_event(job, note->chunk_no, note->event, note->detail);
+    announce_job_state(job, next);
 }
 
 PublishGate lock_publication_gate(const Job& job, bool manual) {

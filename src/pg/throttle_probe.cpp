@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "core/daily_budget.hpp"
 #include "core/lock_space.hpp"
 #include "core/throttle.hpp"
 #include "core/worker_budget.hpp"
@@ -62,6 +63,19 @@ int count_busy_backends() {
     return std::stoi(*control_query(kBusyBackends, {})[0][0]);
 }
 
+// The rows the job's chunks wrote (jobs.rows_written's measure) that were
+// published at or after day_start, a wall-clock time of the server's time
+// zone in seconds since 1970 (max_rows_per_day).
+std::int64_t rows_written_since(const Job& job, std::int64_t day_start) {
+    return std::stoll(*control_query(
+        "SELECT coalesce(sum(coalesce(c.rows_inserted + c.rows_updated + c.rows_deleted,"
+        "  c.rows_after)), 0)"
+        " FROM backfill.chunk c, pg_catalog.pg_settings t"
+        " WHERE t.name = 'TimeZone' AND c.job_id = $1::bigint AND c.state = 'published'"
+        " AND extract(epoch FROM c.finished_at AT TIME ZONE t.reset_val) >= $2::bigint",
+        {key(job), std::to_string(day_start)})[0][0]);
+}
+
 // Measures only the signals the job's options ask for. Statistics views are
 // read as the extension owner, so that a job owner without
 // pg_read_all_stats does not see NULLs (which would never hold the job).
@@ -76,7 +90,8 @@ ServerSignals measure(const Job& job) {
         " (" +
             (o.max_active_backends ? kBusyBackends : std::string("SELECT 0")) +
             "),"
-            " j.wal_bytes / nullif(extract(epoch FROM now() - j.started_at), 0)"
+            " j.wal_bytes / nullif(extract(epoch FROM now() - j.started_at), 0),"
+            " floor(extract(epoch FROM now() AT TIME ZONE t.reset_val))::bigint"
             " FROM pg_catalog.pg_settings t, backfill.job j"
             " WHERE t.name = 'TimeZone' AND j.id = $1::bigint",
         {key(job)});
@@ -110,6 +125,8 @@ ServerSignals measure(const Job& job) {
     }
     if (o.throttle_query)
         probe_throttle_query(job, s);
+    if (o.max_rows_per_day)
+        s.rows_today = rows_written_since(job, day_began(std::stoll(*base[0][3])));
     return s;
 }
 

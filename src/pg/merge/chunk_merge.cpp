@@ -6,7 +6,10 @@
 
 #include "core/merge/merge_sql.hpp"
 #include "core/user_error.hpp"
+#include "pg/after_publish.hpp"
+#include "pg/announcements.hpp"
 #include "pg/build_timer.hpp"
+#include "pg/canary_gate.hpp"
 #include "pg/chunk_validation.hpp"
 #include "pg/key_values.hpp"
 #include "pg/merge/merge_target.hpp"
@@ -236,15 +239,31 @@ Outcome merge_chunk(const Job& job, const ChunkRow& chunk) {
         commit_step();
         bool merged = false;
         std::string source = chunk_source(job, chunk);
+        bool canary_full = false;
         in_subtransaction([&]() {
-            merged = merge_in_place(job, merge_table(job), chunk,
-                                    [&](const MergeTable& m, const Range& range) {
-                                        return stage_in_temporary_table(job, source, m, range);
-                                    });
+            // the chunk's transaction publishes it: the canary is counted here
+            std::optional<int> room = lock_canary_room(job);
+            canary_full = room && *room == 0;
+            if (!canary_full) {
+                merged = merge_in_place(job, merge_table(job), chunk,
+                                        [&](const MergeTable& m, const Range& range) {
+                                            return stage_in_temporary_table(job, source, m, range);
+                                        });
+                if (merged)
+                    announce_publication(job, {chunk.chunk_no}, std::nullopt);
+            }
+            pause_at_canary(job);
         });
         commit_step();
-        if (merged)
+        if (canary_full) {
+            give_back_attempt(job, chunk.chunk_no, "the canary is published: awaiting approval");
+            commit_step();
+            return Outcome::Stopped;
+        }
+        if (merged) {
             notice("backfill job \"" + job.name + "\": " + chunk_label(chunk) + " merged");
+            run_after_publish(job, {chunk.chunk_no});
+        }
         return Outcome::Published;
     } catch (const UserError& e) {
         return record_merge_failure(job, chunk, e);

@@ -8,6 +8,9 @@
 #include "core/names.hpp"
 #include "core/publication.hpp"
 #include "core/user_error.hpp"
+#include "pg/after_publish.hpp"
+#include "pg/announcements.hpp"
+#include "pg/canary_gate.hpp"
 #include "pg/job_tables.hpp"
 #include "pg/key_values.hpp"
 #include "pg/merge/chunk_merge.hpp"
@@ -42,9 +45,11 @@ std::string stage_table(const Job& job) {
 
 // Applies the built chunks of unit in the caller's transaction: each one's
 // watermark, writes and record, then the staged rows dropped and the
-// release recorded. A chunk that fails is recorded after the unit rolled
-// back; the others stay built. Returns the chunks applied (0 on failure).
-int apply_unit(const Job& job, const std::vector<ChunkRow>& unit, bool manual) {
+// release recorded and announced. A chunk that fails is recorded after the
+// unit rolled back; the others stay built. With a canary, only as many
+// chunks as it has room for are applied; the others stay built. Returns
+// the chunks applied (none on failure).
+std::vector<int> apply_unit(const Job& job, const std::vector<ChunkRow>& unit, bool manual) {
     const ChunkRow* current = nullptr;
     std::vector<int> applied;
     try {
@@ -53,17 +58,19 @@ int apply_unit(const Job& job, const std::vector<ChunkRow>& unit, bool manual) {
                 return;
             MergeTable m = merge_table(job);
             std::string table = stage_table(job);
+            std::optional<int> room = lock_canary_room(job);
+            std::vector<int> numbers;  // the chunks processed, their staged rows done with
             for (const ChunkRow& c : unit) {
+                if (room && static_cast<int>(applied.size()) >= *room)
+                    break;
                 current = &c;
+                numbers.push_back(c.chunk_no);
                 if (merge_in_place(job, m, c, [&](const MergeTable& t, const Range&) {
                         return staged_rows(t, table, c.chunk_no);
                     }))
                     applied.push_back(c.chunk_no);
             }
             current = nullptr;
-            std::vector<int> numbers;
-            for (const ChunkRow& c : unit)
-                numbers.push_back(c.chunk_no);
             OwnerBox box(job.owner, kSafeSearchPath);
             execute("DELETE FROM " + table + " WHERE " + kImageChunkColumn + " = ANY ($1::int[])",
                     {int_array(numbers)});
@@ -72,16 +79,17 @@ int apply_unit(const Job& job, const std::vector<ChunkRow>& unit, bool manual) {
         if (!current)
             throw;
         record_merge_failure(job, *current, e);
-        return 0;
+        return {};
     } catch (const PgError& e) {
         if (!current)
             throw;
         record_merge_failure(job, *current, e);
-        return 0;
+        return {};
     }
     if (!applied.empty())
-        record_release(job, "publish", applied);
-    return static_cast<int>(applied.size());
+        announce_publication(job, applied, record_release(job, "publish", applied));
+    pause_at_canary(job);
+    return applied;
 }
 
 }  // namespace
@@ -134,8 +142,10 @@ PublishResult apply_ready_units(const Job& job) {
     for (const auto& numbers :
          ready_units(job.options.publish, job.options.partitions_per_batch, chunk_states(job.id))) {
         std::vector<ChunkRow> unit = load_chunks(job.id, int_array(numbers));
-        total.published += apply_unit(job, unit, false);
+        std::vector<int> applied = apply_unit(job, unit, false);
+        total.published += static_cast<int>(applied.size());
         commit_step();
+        run_after_publish(job, applied);
     }
     return total;
 }
@@ -154,7 +164,7 @@ int apply_all_built(const Job& job) {
                         std::to_string(unbuilt) + " chunk(s) of backfill job \"" + job.name +
                             "\" are not built yet",
                         "Wait until every chunk is built (backfill.progress), then publish.");
-    return unit.empty() ? 0 : apply_unit(job, unit, true);
+    return unit.empty() ? 0 : static_cast<int>(apply_unit(job, unit, true).size());
 }
 
 void drop_staged_rows(const Job& job, std::optional<int> chunk_no) {

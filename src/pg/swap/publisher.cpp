@@ -1,6 +1,9 @@
 #include "pg/swap/publisher.hpp"
 
 #include "core/publication.hpp"
+#include "pg/after_publish.hpp"
+#include "pg/announcements.hpp"
+#include "pg/canary_gate.hpp"
 #include "pg/job_tables.hpp"
 #include "pg/pg_error.hpp"
 #include "pg/releases.hpp"
@@ -60,7 +63,11 @@ void publish_try(const Job& job, const std::vector<ChunkRow>& unit,
     }
     execute(lock_parent_statement(plans.front().spec));
     t.locked_at = std::chrono::steady_clock::now();
+    // counted under the parent's lock, which serialises publishers
+    std::optional<int> room = lock_canary_room(job);
     for (std::size_t i = 0; i < unit.size(); i++) {
+        if (room && static_cast<int>(t.published.size()) >= *room)
+            break;
         const ChunkRow& c = unit[i];
         const SwapSpec& spec = plans[i].spec;
         std::string no = std::to_string(c.chunk_no);
@@ -122,7 +129,8 @@ void publish_try(const Job& job, const std::vector<ChunkRow>& unit,
         t.published.push_back(c.chunk_no);
     }
     if (!t.published.empty())
-        record_release(job, "publish", t.published);
+        announce_publication(job, t.published, record_release(job, "publish", t.published));
+    pause_at_canary(job);
 }
 
 // Outside the parent's lock, each shadow of the unit gets the indexes and
@@ -260,6 +268,7 @@ PublishResult publish_unit(const Job& job, const std::vector<ChunkRow>& unit,
         for (int no : t.published)
             if (no == c.chunk_no)
                 notice("backfill job \"" + job.name + "\": " + chunk_label(c) + " published");
+    run_after_publish(job, t.published);
     return PublishResult{static_cast<int>(t.published.size()), false};
 }
 
