@@ -94,8 +94,10 @@ void create_stage_table(std::int64_t job_id, const TargetInfo& target) {
     Oid oid = create_beside_target(
         target, name, "the staging table of the job",
         create_stage_table_statements(m, quote_ident(stage_table_index_name(target.name, job_id))));
-    control_execute("UPDATE backfill.job SET stage_oid = $2::oid WHERE id = $1::bigint",
-                    {std::to_string(job_id), std::to_string(oid)});
+    control_execute(
+        "UPDATE backfill.job SET stage_oid = $2::oid, stage_schema = $3, stage_name = $4"
+        " WHERE id = $1::bigint",
+        {std::to_string(job_id), std::to_string(oid), target.schema, name});
 }
 
 Outcome stage_chunk(const Job& job, const ChunkRow& chunk) {
