@@ -26,11 +26,13 @@ namespace {
 // The job's staging table as it is named now (by the OID recorded at
 // create); throws when it is gone.
 std::string stage_table(const Job& job) {
-    Value name = scalar(
+    // a control table: read as the extension owner, whoever runs the job
+    auto rows = control_query(
         "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c"
         " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
         " JOIN backfill.job j ON j.stage_oid = c.oid WHERE j.id = $1::bigint",
         {job_key(job)});
+    Value name = rows.empty() ? std::nullopt : rows[0][0];
     if (!name)
         throw PermanentFailure(ErrorKind::WrongState,
                                "the staging table of backfill job \"" + job.name + "\" is gone",
