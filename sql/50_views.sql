@@ -101,7 +101,7 @@ RESET ROLE;
 -- The superuser sees every job, and may pause, cancel, roll back or purge
 -- another role's job, but run refuses to work it under another role.
 SELECT name, CASE WHEN owner = current_user THEN '<me>' ELSE owner END AS owner
-FROM backfill.jobs WHERE name LIKE 'vw\_%' ORDER BY name;
+FROM backfill.jobs WHERE name LIKE 'vw\_%' ORDER BY name, owner <> current_user;
 -- the superuser's own job of a name another role also uses
 SELECT backfill.wait('vw_done', '0') AS own_job_state;
 SELECT count(*) AS their_chunks FROM backfill.chunks WHERE job_name = 'vw_theirs';

@@ -7,6 +7,7 @@
 #include "pg/job_planning.hpp"
 #include "pg/job_store.hpp"
 #include "pg/mode.hpp"
+#include "pg/restored_jobs.hpp"
 #include "pg/session_context.hpp"
 #include "pg/source_eras.hpp"
 #include "pg/state_store.hpp"
@@ -40,6 +41,7 @@ std::int64_t create_job(const std::string& name, const PlannedJob& plan,
     if (name.empty())
         throw UserError(ErrorKind::InvalidParameter, "job name must not be empty",
                         "Name the job after what it fixes, e.g. 'revenue-tax-fix'.");
+    adopt_restored_jobs();
     if (!control_query("SELECT 1 FROM backfill.job WHERE name = $1 AND owner = $2::oid"
                        " AND purged_at IS NULL",
                        {name, std::to_string(current_role())})
@@ -49,13 +51,14 @@ std::int64_t create_job(const std::string& name, const PlannedJob& plan,
     refuse_overlapping_jobs(plan.target, plan.chunks);
     auto id_row = control_query(
         "INSERT INTO backfill.job (name, owner, target, key_column, key_type, source, search_path,"
-        " range_from, range_to, options, mode) VALUES ($1, $2::oid, $3::oid, $4, $5::oid, $6, $7,"
-        " $8, $9, $10::jsonb, $11) RETURNING id",
+        " range_from, range_to, options, mode, target_schema, target_name, owner_name, home)"
+        " VALUES ($1, $2::oid, $3::oid, $4, $5::oid, $6, $7, $8, $9, $10::jsonb, $11, $12, $13,"
+        " pg_catalog.pg_get_userbyid($2::oid), backfill.database_identity()) RETURNING id",
         {name, std::to_string(current_role()), std::to_string(plan.target.oid),
          plan.target.key_column, std::to_string(plan.target.key_type), source, search_path,
          plan.range_from ? Value(plan.range_from->text) : std::nullopt,
          plan.range_to ? Value(plan.range_to->text) : std::nullopt, options_to_json(plan.options),
-         plan.options.mode});
+         plan.options.mode, plan.target.schema, plan.target.name});
     std::int64_t id = std::stoll(*id_row[0][0]);
     if (spec)
         control_execute("UPDATE backfill.job SET spec = $2::jsonb WHERE id = $1::bigint",

@@ -2,6 +2,7 @@
 
 #include "core/user_error.hpp"
 #include "pg/interval_reader.hpp"
+#include "pg/restored_jobs.hpp"
 #include "pg/session_context.hpp"
 
 namespace backfill::pg {
@@ -30,12 +31,16 @@ namespace {
 
 const char* kJobColumns =
     "SELECT id, name, owner, target, key_column, key_type, source, search_path,"
-    " options::text, state, mode, purged_at IS NOT NULL FROM backfill.job ";
+    " options::text, state, mode, purged_at IS NOT NULL, home FROM backfill.job ";
 
 // An oid column's value; InvalidOid for NULL.
 Oid oid_of(const Value& v) { return v ? static_cast<Oid>(std::stoul(*v)) : InvalidOid; }
 
+// A job row; one restored from another database that could not be
+// adopted is refused (its OIDs name nothing here, or something else).
 Job job_from_row(const Row& r) {
+    if (!adopted(*r[12]))
+        refuse_unadopted(std::stoll(*r[0]));
     Job job;
     job.id = std::stoll(*r[0]);
     job.name = *r[1];
@@ -75,17 +80,7 @@ std::vector<Row> named_jobs_of_each_owner(const std::vector<Row>& rows) {
 
 Job load_job(const std::string& name, bool for_update) {
     // The caller's own job first: a superuser's own job stays reachable
-    // by name even when a tenant picks the same one. Among jobs of one
-    // name, the one not purged, then the newest purged one.
-    std::string role = std::to_string(current_role());
-    std::string lock = for_update ? " FOR UPDATE" : "";
-    const std::string order = " ORDER BY purged_at IS NOT NULL, id DESC";
-    auto rows = control_query(std::string(kJobColumns) + "WHERE name = $1 AND owner = $2::oid" +
-                                  order + " LIMIT 1" + lock,
-                              {name, role});
-    if (rows.empty() && current_role_is_superuser())
-        rows = named_jobs_of_each_owner(
-            control_query(std::string(kJobColumns) + "WHERE name = $1" + order + lock, {name}));
+    " options::text, state, mode, purged_at IS NOT NULL, home FROM backfill.job ";
     if (rows.empty())
         throw UserError(ErrorKind::InvalidParameter, "backfill job \"" + name + "\" does not exist",
                         "See SELECT name, state FROM backfill.jobs for your jobs.");
@@ -101,10 +96,14 @@ Job load_job(const std::string& name, bool for_update) {
 }
 
 std::optional<Job> load_job_by_id(std::int64_t id) {
-    auto rows =
-        control_query(std::string(kJobColumns) + "WHERE id = $1::bigint", {std::to_string(id)});
+    std::string query_text = std::string(kJobColumns) + "WHERE id = $1::bigint";
+    auto rows = control_query(query_text, {std::to_string(id)});
     if (rows.empty())
         return std::nullopt;
+    if (!adopted(*rows[0][11])) {
+        adopt_restored_jobs();
+        rows = control_query(query_text, {std::to_string(id)});
+    }
     return job_from_row(rows[0]);
 }
 

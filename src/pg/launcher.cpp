@@ -16,10 +16,11 @@ namespace backfill::pg {
 namespace {
 
 // Running jobs of this database the launcher may give workers: the owner
-// can log in, and no foreground run (CALL backfill.run) keeps the
-// job to itself. orphan: nobody works on it; held: its throttle held it
-// when its last worker left (or still holds the workers it has);
-// relaunches: relaunches since its last sign of progress.
+// can log in, no foreground run (CALL backfill.run) keeps the
+// job to itself, and the job is at home here (one restored from a dump
+// waits until a command adopts it: src/pg/restored_jobs.hpp). orphan: nobody works on it; held: its
+// throttle held it when its last worker left (or still holds the workers it has); relaunches:
+// relaunches since its last sign of progress.
 constexpr const char* kCandidates =
     "SELECT j.id, (j.options ->> 'max_concurrency')::int,"
     " NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l WHERE l.locktype = 'advisory'"
@@ -30,7 +31,7 @@ constexpr const char* kCandidates =
     "  AND e.id > coalesce((SELECT max(p.id) FROM backfill.event p WHERE p.job_id = j.id"
     "   AND p.event IN ('chunk_built', 'chunk_published', 'chunk_failed', 'chunk_retry',"
     "    'throttle_hold', 'throttle_yield', 'resumed', 'run', 'launched', 'retry')), 0))"
-    " FROM backfill.job j WHERE j.state = 'running'"
+    " FROM backfill.job j WHERE j.state = 'running' AND j.home = backfill.database_identity()"
     " AND (SELECT r.rolcanlogin FROM pg_catalog.pg_roles r WHERE r.oid = j.owner)"
     " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l"
     "  JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory'"

@@ -77,6 +77,11 @@ public:
     // Drops what the job keeps for rollback and what it left behind;
     // returns how many tables it dropped.
     virtual int purge(const Job& job) const = 0;
+
+    // A job adopted after a pg_dump / restore (its rows were copied, so
+    // the transaction ids it recorded are another cluster's): brings them
+    // to what the copies carry here (src/pg/restored_jobs.hpp).
+    virtual void adopt_copied_rows(const Job& job) const = 0;
 };
 
 // The implementation of a job's mode (its mode column); throws for a mode

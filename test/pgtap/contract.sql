@@ -65,8 +65,9 @@ SELECT is(has_table_privilege('public', 'backfill.job', 'INSERT'), false,
 
 -- The states the contract names are the only ones the tables accept.
 SELECT throws_ok($$INSERT INTO backfill.job (name, owner, target, key_column, key_type, source,
-                   search_path, options, state)
-                   VALUES ('x', 10, 1, 'k', 23, 's', 'p', '{}', 'interrupted')$$,
+                   search_path, options, state, target_schema, target_name, owner_name, home)
+                   VALUES ('x', 10, 1, 'k', 23, 's', 'p', '{}', 'interrupted', 's', 't', 'o',
+                           'h')$$,
                  '23514', NULL, 'a job state outside the contract is refused');
 
 -- Internals are not callable: no function outside the contract (every

@@ -240,4 +240,11 @@ std::vector<std::string> restore_statements(const MergeTable& t) {
                 t.target + " t WHERE " + key_match(t, "t", "b") + ")"};
 }
 
+std::string restored_write_xid_statement(const MergeTable& t) {
+    return "SELECT CASE WHEN count(DISTINCT t.xmin::text) = 1 THEN min(t.xmin::text) ELSE '0' END"
+           " FROM " +
+           t.before + " b JOIN " + t.target + " t ON " + key_match(t, "t", "b") + " WHERE b." +
+           kImageChunkColumn + " = $1::int AND b." + kImageActionColumn + " IN ('U', 'I')";
+}
+
 }  // namespace backfill

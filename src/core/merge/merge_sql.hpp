@@ -103,6 +103,12 @@ std::string insert_statement(const MergeTable& t, int chunk_no);
 // a deleted key taken again).
 std::string changed_since_statement(const MergeTable& t);
 
+// After a restore from a dump, for chunk $1: the one transaction id the
+// rows it wrote carry now (those of the copy), or '0' (no valid id: the
+// rollback check then treats every written row as changed) when they carry
+// several, because some were changed since the copy was made.
+std::string restored_write_xid_statement(const MergeTable& t);
+
 // Rollback's writes, in order: delete the inserted rows, put the updated
 // rows' old versions back, insert the deleted rows again.
 std::vector<std::string> restore_statements(const MergeTable& t);

@@ -35,8 +35,10 @@ void create_before_image(std::int64_t job_id, const TargetInfo& target) {
     Oid oid = create_beside_target(
         target, name, "the before-image of the job",
         create_image_statements(m, quote_ident(before_image_index_name(target.name, job_id))));
-    control_execute("UPDATE backfill.job SET before_oid = $2::oid WHERE id = $1::bigint",
-                    {std::to_string(job_id), std::to_string(oid)});
+    control_execute(
+        "UPDATE backfill.job SET before_oid = $2::oid, before_schema = $3, before_name = $4"
+        " WHERE id = $1::bigint",
+        {std::to_string(job_id), std::to_string(oid), target.schema, name});
 }
 
 int restore_before_image(const Job& job, bool force) {
@@ -85,6 +87,28 @@ int drop_before_image(const Job& job) {
     control_execute("UPDATE backfill.job SET before_oid = NULL WHERE id = $1::bigint",
                     {job_key(job)});
     return 1;
+}
+
+void adopt_copied_image(const Job& job) {
+    auto written = control_query(
+        "SELECT chunk_no FROM backfill.chunk WHERE job_id = $1::bigint AND state = 'published'"
+        " AND build_xid IS NOT NULL ORDER BY chunk_no",
+        {job_key(job)});
+    if (written.empty() || before_oid(job) == InvalidOid)
+        return;
+    MergeTable m = merge_table(job);
+    for (const auto& r : written) {
+        Value xid;
+        {
+            // the target is read as its owner, whoever's command adopts
+            OwnerBox box(job.owner, job.search_path);
+            xid = query(restored_write_xid_statement(m), {r[0]})[0][0];
+        }
+        control_execute(
+            "UPDATE backfill.chunk SET build_xid = $3::xid WHERE job_id = $1::bigint"
+            " AND chunk_no = $2::int",
+            {job_key(job), r[0], xid});
+    }
 }
 
 }  // namespace backfill::pg

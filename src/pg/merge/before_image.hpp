@@ -23,4 +23,10 @@ int restore_before_image(const Job& job, bool force);
 // Drops the before-image table (purge); returns how many tables it dropped.
 int drop_before_image(const Job& job);
 
+// A job adopted after a pg_dump / restore: the rows its published chunks
+// wrote carry the copy's transaction id, not the one recorded; the
+// recorded one becomes the copy's, so that rollback still tells a row
+// changed since from one the job wrote (src/pg/restored_jobs.hpp).
+void adopt_copied_image(const Job& job);
+
 }  // namespace backfill::pg

@@ -74,6 +74,7 @@ public:
     int purge(const Job& job) const override {
         return drop_before_image(job) + drop_stage_table(job);
     }
+    void adopt_copied_rows(const Job& job) const override { adopt_copied_image(job); }
 };
 
 }  // namespace

@@ -217,11 +217,13 @@ TargetInfo load_merge_target(Oid relid, JobOptions& options) {
 MergeTable merge_table(const Job& job) {
     MergeTable m;
     m.target = parent_name(job);
-    Value before = scalar(
+    // a control table: read as the extension owner, whoever runs the job
+    auto rows = control_query(
         "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c"
         " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
         " JOIN backfill.job j ON j.before_oid = c.oid WHERE j.id = $1::bigint",
         {job_key(job)});
+    Value before = rows.empty() ? std::nullopt : rows[0][0];
     if (!before)
         throw PermanentFailure(
             ErrorKind::WrongState,

@@ -30,11 +30,13 @@ namespace {
 // The job's staging table as it is named now (by the OID recorded at
 // create); throws when it is gone.
 std::string stage_table(const Job& job) {
-    Value name = scalar(
+    // a control table: read as the extension owner, whoever runs the job
+    auto rows = control_query(
         "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c"
         " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
         " JOIN backfill.job j ON j.stage_oid = c.oid WHERE j.id = $1::bigint",
         {job_key(job)});
+    Value name = rows.empty() ? std::nullopt : rows[0][0];
     if (!name)
         throw PermanentFailure(ErrorKind::WrongState,
                                "the staging table of backfill job \"" + job.name + "\" is gone",
@@ -103,8 +105,10 @@ void create_stage_table(std::int64_t job_id, const TargetInfo& target) {
     Oid oid = create_beside_target(
         target, name, "the staging table of the job",
         create_stage_table_statements(m, quote_ident(stage_table_index_name(target.name, job_id))));
-    control_execute("UPDATE backfill.job SET stage_oid = $2::oid WHERE id = $1::bigint",
-                    {std::to_string(job_id), std::to_string(oid)});
+    control_execute(
+        "UPDATE backfill.job SET stage_oid = $2::oid, stage_schema = $3, stage_name = $4"
+        " WHERE id = $1::bigint",
+        {std::to_string(job_id), std::to_string(oid), target.schema, name});
 }
 
 Outcome stage_chunk(const Job& job, const ChunkRow& chunk) {

@@ -29,4 +29,11 @@ void insert_chunk(std::int64_t job_id, int chunk_no, const PartitionRef& ref,
          std::to_string(p.est_rows), std::to_string(p.est_bytes), ref.bound_spec});
 }
 
+void restart_snapshot_waits(const Job& job) {
+    control_execute(
+        "UPDATE backfill.chunk SET build_xid = pg_catalog.pg_current_xact_id()::xid"
+        " WHERE job_id = $1::bigint AND state = 'built' AND build_xid IS NOT NULL",
+        {std::to_string(job.id)});
+}
+
 }  // namespace backfill::pg

@@ -56,6 +56,7 @@ public:
         return restore_retained_originals(job, force);
     }
     int purge(const Job& job) const override { return drop_kept_tables(job); }
+    void adopt_copied_rows(const Job& job) const override { restart_snapshot_waits(job); }
 };
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include "pg/pg_error.hpp"
 #include "pg/pg_headers.hpp"
+#include "pg/restored_jobs.hpp"
 #include "pg/session_context.hpp"
 #include "pg/spi.hpp"
 
@@ -26,6 +27,35 @@ struct LastMark {
     std::string args;
 };
 LastMark last_mark;
+
+// Records the write when the trigger's table is one the chunk guards (by
+// OID); false when it is not.
+bool record_write(const std::string& job, const std::string& chunk, const std::string& phase,
+                  const std::string& table) {
+    return execute(
+               "INSERT INTO backfill.chunk_write (job_id, chunk_no, phase)"
+               " SELECT $1::bigint, $2::int,"
+               "  CASE WHEN c.live_oid OPERATOR(pg_catalog.=) $4::oid THEN $3 ELSE 'retained' END"
+               " FROM backfill.chunk c"
+               " WHERE c.job_id OPERATOR(pg_catalog.=) $1::bigint"
+               " AND c.chunk_no OPERATOR(pg_catalog.=) $2::int"
+               " AND (c.live_oid OPERATOR(pg_catalog.=) $4::oid"
+               "  OR c.retained_oid OPERATOR(pg_catalog.=) $4::oid"
+               "  OR (c.state OPERATOR(pg_catalog.=) 'rolled_back'"
+               "      AND c.shadow_oid OPERATOR(pg_catalog.=) $4::oid))",
+               {job, chunk, phase, table}) > 0;
+}
+
+// Whether the job was restored from a dump and not adopted yet: its OIDs
+// are another database's, so a write to a restored table it guards matches
+// none of them until it is.
+bool restored_elsewhere(const std::string& job) {
+    return !query(
+                "SELECT 1 FROM backfill.job WHERE id OPERATOR(pg_catalog.=) $1::bigint"
+                " AND home OPERATOR(pg_catalog.<>) backfill.database_identity()",
+                {job})
+                .empty();
+}
 
 }  // namespace
 
@@ -57,18 +87,10 @@ Datum backfill_guard(PG_FUNCTION_ARGS) {
         spi_connect();
         {
             AsExtensionOwner owner;
-            execute(
-                "INSERT INTO backfill.chunk_write (job_id, chunk_no, phase)"
-                " SELECT $1::bigint, $2::int,"
-                "  CASE WHEN c.live_oid OPERATOR(pg_catalog.=) $4::oid THEN $3 ELSE 'retained' END"
-                " FROM backfill.chunk c"
-                " WHERE c.job_id OPERATOR(pg_catalog.=) $1::bigint"
-                " AND c.chunk_no OPERATOR(pg_catalog.=) $2::int"
-                " AND (c.live_oid OPERATOR(pg_catalog.=) $4::oid"
-                "  OR c.retained_oid OPERATOR(pg_catalog.=) $4::oid"
-                "  OR (c.state OPERATOR(pg_catalog.=) 'rolled_back'"
-                "      AND c.shadow_oid OPERATOR(pg_catalog.=) $4::oid))",
-                {job, chunk, phase, table});
+            if (!record_write(job, chunk, phase, table) && restored_elsewhere(job)) {
+                adopt_restored_jobs();
+                record_write(job, chunk, phase, table);
+            }
         }
         spi_finish();
         last_mark = LastMark{xid, subxid, args};
