@@ -33,9 +33,10 @@ const char* const kEventWords[] = {"created",
                                    "partition_added",
                                    "build_aborted",
                                    "snapshot_wait_timeout",
-                                   "skipped_above_watermark"};
+                                   "skipped_above_watermark",
+                                   "rehearsed"};
 
-constexpr int kEventCount = static_cast<int>(Event::SkippedAboveWatermark) + 1;
+constexpr int kEventCount = static_cast<int>(Event::Rehearsed) + 1;
 static_assert(sizeof kEventWords / sizeof kEventWords[0] == kEventCount, "one word per event");
 
 }  // namespace

@@ -36,6 +36,7 @@ enum class Event {
     BuildAborted,
     SnapshotWaitTimeout,
     SkippedAboveWatermark,
+    Rehearsed,
 };
 
 // The word stored in backfill.event.event ("chunk_built", ...).

@@ -516,6 +516,19 @@ std::vector<OptionSpec> make_table() {
          SpecPlace::Execution,
          [](JobOptions& o, const OptionValue& v) { o.merge.watermark = optional_text(v); },
          [](const JobOptions& o) { return text_or_null(o.merge.watermark); }},
+        {"rehearse",
+         OptionType::Boolean,
+         false,
+         0,
+         0,
+         "",
+         {},
+         "false",
+         "With true the first chunk is rehearsed (backfill.rehearse) before any chunk is "
+         "built, and a failed check fails the job before anything changes.",
+         SpecPlace::Execution,
+         [](JobOptions& o, const OptionValue& v) { o.rehearse = v.boolean; },
+         [](const JobOptions& o) { return boolean_value(o.rehearse); }},
     };
 }
 

@@ -78,6 +78,9 @@ struct JobOptions {
     // too (otherwise they are only reported).
     bool include_new_partitions = false;
     MergeOptions merge;
+    // The first chunk is rehearsed before any chunk is built; a failed
+    // check fails the job.
+    bool rehearse = false;
 };
 
 // Reads the options jsonb's text: a JSON object whose keys are options of

@@ -17,7 +17,8 @@ TEST(Events, Words) {
     EXPECT_EQ(to_string(Event::SnapshotWaitTimeout), "snapshot_wait_timeout");
     EXPECT_EQ(to_string(Event::Retry), "retry");
     EXPECT_EQ(to_string(Event::SkippedAboveWatermark), "skipped_above_watermark");
-    EXPECT_EQ(all_events().size(), 28u);
+    EXPECT_EQ(to_string(Event::Rehearsed), "rehearsed");
+    EXPECT_EQ(all_events().size(), 29u);
 }
 
 // No two events share a word: the launcher and users tell them apart by it.

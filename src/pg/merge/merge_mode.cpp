@@ -4,6 +4,7 @@
 #include "pg/merge/before_image.hpp"
 #include "pg/merge/chunk_merge.hpp"
 #include "pg/merge/merge_target.hpp"
+#include "pg/merge/merge_rehearsal.hpp"
 #include "pg/merge/merge_units.hpp"
 #include "pg/merge/range_plan.hpp"
 #include "pg/state_store.hpp"
@@ -73,6 +74,15 @@ public:
     }
     int purge(const Job& job) const override {
         return drop_before_image(job) + drop_stage_table(job);
+    }
+    std::vector<std::string> row_key(const Job& job) const override {
+        return job.options.merge.key;
+    }
+    RehearsalBuild rehearse_build(const Job& job, const ChunkRow& chunk) const override {
+        return rehearse_range(job, chunk);
+    }
+    void diff_sides(const Job& job, const ChunkRow& chunk, DiffSpec& spec) const override {
+        merge_diff_sides(job, chunk, spec);
     }
 };
 

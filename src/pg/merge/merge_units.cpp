@@ -21,10 +21,6 @@
 
 namespace backfill::pg {
 
-namespace {
-
-// The job's staging table as it is named now (by the OID recorded at
-// create); throws when it is gone.
 std::string stage_table(const Job& job) {
     Value name = scalar(
         "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c"
@@ -38,6 +34,8 @@ std::string stage_table(const Job& job) {
                                "the job and create it again.");
     return *name;
 }
+
+namespace {
 
 // Applies the built chunks of unit in the caller's transaction: each one's
 // watermark, writes and record, then the staged rows dropped and the

@@ -91,23 +91,10 @@ Outcome build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
         OwnerBox ddl_box(job.owner, kSafeSearchPath);
         std::string rows_before =
             *scalar("SELECT count(*) FROM " + spec.schema + "." + spec.partition);
-        run_all(create_shadow_statements(spec));
-        Oid shadow_oid = relation_named(chunk.part_schema, chunk.shadow_name).value().oid;
         auto unvalidated = not_valid_checks(lc.live.oid);
-        for (const auto& c : unvalidated)
-            execute("ALTER TABLE " + shadow + " DROP CONSTRAINT " + c.name);
-        std::uint64_t rows_after;
-        {
-            OwnerBox box(job.owner, job.search_path);
-            BuildTimer timer(job.options.statement_timeout_us);
-            rows_after = execute_with_bounds(load_shadow_statement(spec, job.source), job.key_type,
-                                             lc.lower, lc.upper);
-        }
-        for (const auto& idx : spec.indexes)
-            build_index(spec, idx, spec.shadow);
-        run_all(finish_shadow_statements(spec));
-        for (const auto& c : unvalidated)
-            execute("ALTER TABLE " + shadow + " ADD CONSTRAINT " + c.name + " " + c.definition);
+        std::uint64_t rows_after = load_shadow(job, lc, spec, unvalidated);
+        Oid shadow_oid = relation_named(chunk.part_schema, chunk.shadow_name).value().oid;
+        finish_shadow(spec, unvalidated);
         run_all(copy_ownership_statements(lc.live.oid, shadow));
         install_guard(spec, shadow, "live");
         if (!job.options.validate.empty())
@@ -146,6 +133,26 @@ Outcome build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
 }
 
 }  // namespace
+
+std::uint64_t load_shadow(const Job& job, const LiveChunk& lc, const SwapSpec& spec,
+                          const std::vector<NotValidCheck>& unvalidated) {
+    run_all(create_shadow_statements(spec));
+    for (const auto& c : unvalidated)
+        execute("ALTER TABLE " + spec.schema + "." + spec.shadow + " DROP CONSTRAINT " + c.name);
+    OwnerBox box(job.owner, job.search_path);
+    BuildTimer timer(job.options.statement_timeout_us);
+    return execute_with_bounds(load_shadow_statement(spec, job.source), job.key_type, lc.lower,
+                               lc.upper);
+}
+
+void finish_shadow(const SwapSpec& spec, const std::vector<NotValidCheck>& unvalidated) {
+    for (const auto& idx : spec.indexes)
+        build_index(spec, idx, spec.shadow);
+    run_all(finish_shadow_statements(spec));
+    for (const auto& c : unvalidated)
+        execute("ALTER TABLE " + spec.schema + "." + spec.shadow + " ADD CONSTRAINT " + c.name +
+                " " + c.definition);
+}
 
 Outcome build_chunk(const Job& job, const ChunkRow& chunk, const std::string& parent) {
     try {
