@@ -50,7 +50,7 @@ std::string diff_statement(const DiffSpec& spec) {
         join += std::string(join.empty() ? "" : " AND ") + "o." + k.name +
                 " OPERATOR(pg_catalog.=) n." + k.name;
         key_json += std::string(key_json.empty() ? "" : ", ") + literal(k.label) +
-                    ", pg_catalog.coalesce(n." + k.name + ", o." + k.name + ")";
+                    ", COALESCE(n." + k.name + ", o." + k.name + ")";
     }
     const std::string both = std::string("o.") + kPresent + " AND n." + kPresent;
     std::string changes = "SELECT NULL::text, NULL::text, " + row_json("n") +

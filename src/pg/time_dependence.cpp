@@ -92,7 +92,8 @@ bool find_time_calls(Node* node, void* context) {
 std::vector<std::string> transaction_time_calls(const Job& job) {
     unsigned found = 0;
     try {
-        in_subtransaction([&]() {
+        // rolled back: the locks the parser took on the tables go too
+        in_rolled_back_subtransaction([&]() {
             OwnerBox box(job.owner, job.search_path);
             pg_guard([&]() {
                 Oid types[2] = {job.key_type, job.key_type};
