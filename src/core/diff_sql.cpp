@@ -49,28 +49,29 @@ std::string diff_statement(const DiffSpec& spec) {
     for (const auto& k : spec.key) {
         join += std::string(join.empty() ? "" : " AND ") + "o." + k.name +
                 " OPERATOR(pg_catalog.=) n." + k.name;
-        key_json += std::string(key_json.empty() ? "" : ", ") + literal(k.label) +
-                    ", COALESCE(n." + k.name + ", o." + k.name + ")";
+        key_json += std::string(key_json.empty() ? "" : ", ") + literal(k.label) + ", COALESCE(n." +
+                    k.name + ", o." + k.name + ")";
     }
     const std::string both = std::string("o.") + kPresent + " AND n." + kPresent;
     std::string changes = "SELECT NULL::text, NULL::text, " + row_json("n") +
                           ", NULL::numeric WHERE o." + kPresent + " IS NULL";
     if (spec.report_deleted)
-        changes += " UNION ALL SELECT NULL, " + row_json("o") + ", NULL, NULL WHERE n." +
-                   kPresent + " IS NULL";
-    const std::string filter = spec.change_filter.empty() ? "" : " AND (" + spec.change_filter + ")";
+        changes += " UNION ALL SELECT NULL, " + row_json("o") + ", NULL, NULL WHERE n." + kPresent +
+                   " IS NULL";
+    const std::string filter =
+        spec.change_filter.empty() ? "" : " AND (" + spec.change_filter + ")";
     for (const auto& c : spec.columns) {
-        std::string delta = c.numeric ? "n." + c.name + "::numeric OPERATOR(pg_catalog.-) o." +
-                                            c.name + "::numeric"
-                                      : "NULL";
+        std::string delta =
+            c.numeric ? "n." + c.name + "::numeric OPERATOR(pg_catalog.-) o." + c.name + "::numeric"
+                      : "NULL";
         changes += " UNION ALL SELECT " + literal(c.label) + ", o." + c.name + "::text, n." +
                    c.name + "::text, " + delta + " WHERE " + both + " AND " + differs(c) + filter;
     }
     return "SELECT pg_catalog.jsonb_build_object(" + key_json +
            ") AS key, c.column_name, c.old_value, c.new_value, c.delta FROM " +
            side(spec.old_rows, spec.key, spec.columns) + " o FULL JOIN " +
-           side(spec.new_rows, spec.key, spec.columns) + " n ON " + join +
-           " CROSS JOIN LATERAL (" + changes +
+           side(spec.new_rows, spec.key, spec.columns) + " n ON " + join + " CROSS JOIN LATERAL (" +
+           changes +
            ") AS c (column_name, old_value, new_value, delta)"
            " ORDER BY pg_catalog.abs(c.delta) DESC NULLS LAST, 1, 2 NULLS FIRST LIMIT $1::bigint";
 }

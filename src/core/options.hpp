@@ -38,9 +38,9 @@ enum class Conflict { SourceWins, LiveWins, NewerWins };
 // range partition key; chunk_size: by chunk_by's type) and the job keeps
 // what it used.
 struct MergeOptions {
-    std::vector<std::string> key;            // columns of a unique key
-    std::optional<std::string> chunk_by;     // the column whose ranges are the chunks
-    std::optional<std::string> chunk_size;   // an interval's text, or a positive number's
+    std::vector<std::string> key;           // columns of a unique key
+    std::optional<std::string> chunk_by;    // the column whose ranges are the chunks
+    std::optional<std::string> chunk_size;  // an interval's text, or a positive number's
     Conflict conflict = Conflict::SourceWins;
     std::optional<std::string> version_column;  // exactly with newer_wins
     bool delete_missing = false;

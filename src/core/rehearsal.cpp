@@ -103,9 +103,9 @@ std::vector<RehearsalCheck> validation_checks(const ValidationSpec& rules,
         r.spec.aggregates.push_back(rules.aggregates[i]);
         r.figures.aggregates.push_back(figures.aggregates[i]);
         const AggregateFigure& f = figures.aggregates[i];
-        checks.push_back(judged("validate.aggregate " + rules.aggregates[i].expr, r,
-                                (f.before ? *f.before : "NULL") + " -> " +
-                                    (f.after ? *f.after : "NULL")));
+        checks.push_back(
+            judged("validate.aggregate " + rules.aggregates[i].expr, r,
+                   (f.before ? *f.before : "NULL") + " -> " + (f.after ? *f.after : "NULL")));
     }
     for (std::size_t i = 0; i < rules.unique.size(); ++i) {
         SingleRule r = only_counts(figures);
@@ -152,13 +152,11 @@ std::vector<RehearsalCheck> rehearsal_checks(const RehearsalBuild& first,
                               ? rows_text(first.rows) + " both times"
                               : rows_text(first.rows) + ", then " + rows_text(second.rows)});
         std::int64_t duplicates = std::max(first.duplicate_keys, second.duplicate_keys);
-        checks.push_back(
-            {"unique_key", duplicates == 0,
-             key.empty() ? "the target has no key to check"
-             : duplicates == 0
-                 ? "no value of the key " + key + " comes twice"
-                 : std::to_string(duplicates) + " value(s) of the key " + key +
-                       " come more than once"});
+        checks.push_back({"unique_key", duplicates == 0,
+                          key.empty()       ? "the target has no key to check"
+                          : duplicates == 0 ? "no value of the key " + key + " comes twice"
+                                            : std::to_string(duplicates) + " value(s) of the key " +
+                                                  key + " come more than once"});
         if (first.validation) {
             auto rule_checks = validation_checks(rules, *first.validation);
             checks.insert(checks.end(), rule_checks.begin(), rule_checks.end());

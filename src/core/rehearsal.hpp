@@ -23,7 +23,7 @@ struct RehearsalCheck {
 struct RehearsalBuild {
     std::optional<std::string> error;  // the build failed: why (nothing else was measured)
     std::int64_t rows = 0;
-    std::string checksum;  // order-independent: the sum of every row's text hash
+    std::string checksum;             // order-independent: the sum of every row's text hash
     std::int64_t duplicate_keys = 0;  // key values the build produced more than once
     std::optional<ValidationFigures> validation;  // when the job has validate rules
     double build_ms = 0;

@@ -48,12 +48,11 @@ ChunkRow chunk_to_diff(const Job& job, std::optional<int> chunk_no) {
                         "Name the chunk to compare, as numbered in backfill.chunks.");
     auto found = load_chunks(job.id, int_array({*chunk_no}));
     if (found.empty())
-        throw UserError(ErrorKind::InvalidParameter,
-                        "backfill job \"" + job.name + "\" has no chunk " +
-                            std::to_string(*chunk_no),
-                        "Its chunks are numbered 1 to " +
-                            std::to_string(chunk_states(job.id).size()) +
-                            "; see backfill.chunks.");
+        throw UserError(
+            ErrorKind::InvalidParameter,
+            "backfill job \"" + job.name + "\" has no chunk " + std::to_string(*chunk_no),
+            "Its chunks are numbered 1 to " + std::to_string(chunk_states(job.id).size()) +
+                "; see backfill.chunks.");
     const ChunkRow& chunk = found.front();
     if (chunk.state != ChunkState::Built && chunk.state != ChunkState::Published)
         throw UserError(ErrorKind::WrongState,

@@ -27,11 +27,11 @@ ChunkRow chunk_to_rehearse(const Job& job, std::optional<int> chunk_no) {
             break;
         }
     if (!chosen && chunk_no)
-        throw UserError(ErrorKind::InvalidParameter,
-                        "backfill job \"" + job.name + "\" has no chunk " +
-                            std::to_string(*chunk_no),
-                        "Its chunks are numbered 1 to " + std::to_string(chunks.size()) +
-                            "; see backfill.chunks.");
+        throw UserError(
+            ErrorKind::InvalidParameter,
+            "backfill job \"" + job.name + "\" has no chunk " + std::to_string(*chunk_no),
+            "Its chunks are numbered 1 to " + std::to_string(chunks.size()) +
+                "; see backfill.chunks.");
     if (!chosen)
         throw UserError(ErrorKind::WrongState,
                         "backfill job \"" + job.name + "\" has no pending chunk to rehearse",
@@ -123,9 +123,10 @@ std::vector<RehearsalCheck> rehearse_job(const std::string& name, std::optional<
 bool rehearsal_allows_run(const Job& job) {
     if (!job.options.rehearse)
         return true;
-    bool tried = !control_query("SELECT 1 FROM backfill.chunk WHERE job_id = $1::bigint"
-                                " AND (state <> 'pending' OR attempts > 0) LIMIT 1",
-                                {job_key(job)})
+    bool tried = !control_query(
+                      "SELECT 1 FROM backfill.chunk WHERE job_id = $1::bigint"
+                      " AND (state <> 'pending' OR attempts > 0) LIMIT 1",
+                      {job_key(job)})
                       .empty();
     if (tried)
         return true;

@@ -81,8 +81,7 @@ bool find_time_calls(Node* node, void* context) {
     } else if (IsA(node, SQLValueFunction)) {
         *found |= sql_value_bit(castNode(SQLValueFunction, node)->op);
     } else if (IsA(node, Query)) {
-        return query_tree_walker(castNode(Query, node),
-                                 walker(), context, 0);
+        return query_tree_walker(castNode(Query, node), walker(), context, 0);
     }
     return expression_tree_walker(node, walker(), context);
 }

@@ -38,9 +38,7 @@ void run_subtransaction(const std::function<void()>& f, bool keep) {
 
 void in_subtransaction(const std::function<void()>& f) { run_subtransaction(f, true); }
 
-void in_rolled_back_subtransaction(const std::function<void()>& f) {
-    run_subtransaction(f, false);
-}
+void in_rolled_back_subtransaction(const std::function<void()>& f) { run_subtransaction(f, false); }
 
 namespace {
 bool own_snapshot = false;

@@ -53,7 +53,7 @@ const char* const kExecutionHint =
     "snapshot_wait, max_attempts, on_failure, statement_timeout, nice_ratio, max_active_backends, "
     "max_replication_lag, max_replication_lag_bytes, max_wal_rate, window, throttle_query, "
     "publish, partitions_per_batch, include_new_partitions, key, chunk_by, chunk_size, conflict, "
-    "version_column, delete_missing and watermark.";
+    "version_column, delete_missing, watermark and rehearse.";
 
 const char* const kSourceRangeHint =
     "Known fields of source_range are start and end (the last key included), such as "

@@ -88,8 +88,8 @@ void merge_diff_sides(const Job& job, const ChunkRow& chunk, DiffSpec& spec) {
         Bound lower{BoundKind::Finite, chunk.lower_key, chunk.lower_bound};
         Bound upper{BoundKind::Finite, chunk.upper_key, chunk.upper_bound};
         spec.old_rows = "(SELECT " + columns + " FROM " + m.target + " WHERE " + m.chunk_by +
-                        " >= " + typed_literal(lower, job.key_type) + " AND " + m.chunk_by +
-                        " < " + typed_literal(upper, job.key_type) + ")";
+                        " >= " + typed_literal(lower, job.key_type) + " AND " + m.chunk_by + " < " +
+                        typed_literal(upper, job.key_type) + ")";
         spec.new_rows = "(SELECT " + columns + " FROM " + stage_table(job) + of_chunk + ")";
         spec.report_deleted = job.options.merge.delete_missing;
         spec.change_filter = conflict_filter(m);

@@ -36,14 +36,16 @@ std::optional<std::string> RangeValidation::verdict(std::int64_t rows_before,
                                                     std::int64_t rows_after) const {
     if (!active_)
         return std::nullopt;
-    ValidationVerdict v = evaluate_validation(job_.options.validate, figures(rows_before, rows_after));
+    ValidationVerdict v =
+        evaluate_validation(job_.options.validate, figures(rows_before, rows_after));
     if (!v.passed) {
         std::string failures;
         for (const auto& f : v.failures)
             failures += (failures.empty() ? "" : "; ") + f;
-        throw PermanentFailure(ErrorKind::WrongState,
-                               "validation failed: " + failures + "; nothing of the chunk was written",
-                               "See the validate option in the README.");
+        throw PermanentFailure(
+            ErrorKind::WrongState,
+            "validation failed: " + failures + "; nothing of the chunk was written",
+            "See the validate option in the README.");
     }
     return v.figures_json;
 }

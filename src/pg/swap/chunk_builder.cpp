@@ -14,9 +14,6 @@
 
 namespace backfill::pg {
 
-namespace {
-
-// Rewords errors that have a known cause in backfill's own terms.
 std::string describe_build_error(const PgError& e, const Job& job, const ChunkRow& chunk) {
     if (e.sqlerrcode == ERRCODE_CHECK_VIOLATION &&
         e.message.find(bound_check_name(job.id, chunk.chunk_no)) != std::string::npos)
@@ -25,6 +22,8 @@ std::string describe_build_error(const PgError& e, const Job& job, const ChunkRo
                job.key_column + " < $2";
     return e.message;
 }
+
+namespace {
 
 // Every name the chunk will give a table or an index (shadow, retained
 // original, their indexes) must be free before the build starts: a table

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "pg/pg_error.hpp"
 #include "pg/runner_common.hpp"
 #include "pg/swap/chunk_plan.hpp"
 #include "pg/swap/swap_spec.hpp"
@@ -18,6 +19,10 @@ namespace backfill::pg {
 // statement_timeout); returns the rows loaded.
 std::uint64_t load_shadow(const Job& job, const LiveChunk& lc, const SwapSpec& spec,
                           const std::vector<NotValidCheck>& unvalidated);
+
+// A build's error in backfill's own terms where its cause is known (a row
+// outside the chunk's bounds), else its message.
+std::string describe_build_error(const PgError& e, const Job& job, const ChunkRow& chunk);
 
 // Build, second half: the shadow's indexes, foreign keys and statistics,
 // and the NOT VALID checks back.

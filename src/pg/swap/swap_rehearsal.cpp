@@ -39,7 +39,15 @@ RehearsalBuild rehearse_shadow(const Job& job, const ChunkRow& chunk, const std:
     std::int64_t rows_before = std::stoll(*scalar("SELECT count(*) FROM " + live));
     auto unvalidated = not_valid_checks(plan.live.live.oid);
     auto t0 = std::chrono::steady_clock::now();
-    auto rows_after = static_cast<std::int64_t>(load_shadow(job, plan.live, spec, unvalidated));
+    std::int64_t rows_after = 0;
+    try {
+        rows_after = static_cast<std::int64_t>(load_shadow(job, plan.live, spec, unvalidated));
+    } catch (const PgError& e) {
+        if (e.sqlerrcode != ERRCODE_CHECK_VIOLATION)
+            throw;
+        throw UserError(ErrorKind::InvalidParameter, describe_build_error(e, job, chunk),
+                        "See the source's filter on the chunk's bounds.");
+    }
     double load_ms = ms_since(t0);
     RehearsalBuild build;
     std::vector<std::string> key;
@@ -63,9 +71,9 @@ void swap_diff_sides(const ChunkRow& chunk, DiffSpec& spec) {
         spec.old_rows = live;
         spec.new_rows = own_table(chunk, chunk.shadow_name, chunk.shadow_oid, "shadow");
     } else {
-        spec.old_rows = own_table(chunk, chunk.retained_name,
-                                  chunk.retained ? chunk.retained_oid : InvalidOid,
-                                  "retained original");
+        spec.old_rows =
+            own_table(chunk, chunk.retained_name, chunk.retained ? chunk.retained_oid : InvalidOid,
+                      "retained original");
         spec.new_rows = live;
     }
 }
