@@ -117,7 +117,11 @@ void measure_rows(const Job& job, RehearsalBuild& build, const std::string& from
 
 std::vector<RehearsalCheck> rehearse_job(const std::string& name, std::optional<int> chunk_no) {
     Job job = load_job(name);
-    return rehearse_chunk(job, chunk_to_rehearse(job, chunk_no));
+    ChunkRow chunk = chunk_to_rehearse(job, chunk_no);
+    // a superuser rehearses as the owner, like the job's runners: the
+    // temporary tables a merge build makes are then the owner's
+    RoleSwitch as_owner(job.owner, SECURITY_LOCAL_USERID_CHANGE);
+    return rehearse_chunk(job, chunk);
 }
 
 bool rehearsal_allows_run(const Job& job) {
