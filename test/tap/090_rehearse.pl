@@ -92,7 +92,19 @@ sql(q{SELECT backfill.cancel('rnd')});
 sql(q{SELECT backfill.create('moving', 'events',
   $$SELECT id, day, amount, amount * (SELECT r FROM rates), note FROM events
     WHERE day >= $1 AND day < $2 AND (SELECT pg_sleep(2)) IS NOT NULL$$)});
-my $writer = start_psql($node, $db, "SELECT pg_sleep(0.7); UPDATE rates SET r = 3;", 'writer');
+# the writer waits until the rehearsal runs, then changes the rate while
+# the first build sleeps
+my $writer = start_psql($node, $db, q{
+DO $$ BEGIN
+  WHILE NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid <> pg_backend_pid()
+                    AND state = 'active' AND query LIKE '%backfill.rehearse(''moving'')%') LOOP
+    PERFORM pg_stat_clear_snapshot();
+    PERFORM pg_sleep(0.05);
+  END LOOP;
+END $$;
+SELECT pg_sleep(0.5);
+UPDATE rates SET r = 3;
+}, 'writer');
 ($checks) = rehearse('moving');
 is(finish_psql($writer), 0, 'the writer committed during the rehearsal');
 like($checks->{deterministic}, qr/^f:checksum differs/, 'a table that changes is not deterministic');
