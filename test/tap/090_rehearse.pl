@@ -36,7 +36,8 @@ sub rehearse
 {
 	my ($job) = @_;
 	my $out = sql(qq{BEGIN;
-SELECT check_name || '=' || passed || ':' || detail FROM backfill.rehearse('$job');
+SELECT check_name || '=' || CASE WHEN passed THEN 't' ELSE 'f' END || ':' || detail
+FROM backfill.rehearse('$job');
 SELECT 'LOCK ' || coalesce(l.relation::regclass::text, l.locktype) FROM pg_locks l
 WHERE l.pid = pg_backend_pid() AND l.locktype IN ('relation', 'advisory')
   AND coalesce(l.relation::regclass::text, '') !~ '^(pg_|backfill\\.)';
