@@ -31,7 +31,7 @@ is(sql(q{SELECT string_agg(state, ',' ORDER BY chunk_no) FROM backfill.chunks WH
 sub diff
 {
 	my ($chunk, $max) = @_;
-	return sql(qq{SELECT key || '|' || coalesce(column_name, '-') || '|' || coalesce(old_value, '-')
+	return sql(qq{SELECT key::text || '|' || coalesce(column_name, '-') || '|' || coalesce(old_value, '-')
 	  || '|' || coalesce(new_value, '-') || '|' || coalesce(delta::text, '-')
 	  FROM backfill.diff('fix', $chunk, $max)});
 }

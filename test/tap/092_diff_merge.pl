@@ -34,7 +34,7 @@ my $kinds = sql(q{SELECT count(*) FILTER (WHERE old_value IS NULL) || '|'
 is($kinds, "$ins|$upd|$del", 'inserted, updated and deleted rows as the chunk counted them');
 my @deltas = split /\n/, sql(q{SELECT delta FROM backfill.diff('m', 1, 100000) WHERE delta IS NOT NULL});
 is_deeply(\@deltas, [ sort { $b <=> $a } @deltas ], 'deltas largest first');
-is(sql(q{SELECT key FROM backfill.diff('m', 1) WHERE new_value IS NULL ORDER BY key LIMIT 1}),
+is(sql(q{SELECT key FROM backfill.diff('m', 1, 100000) WHERE new_value IS NULL ORDER BY key LIMIT 1}),
 	'{"id": 1}', 'keys come from the primary key');
 is(sql(q{SELECT count(*) FROM backfill.diff('m', 1, 3)}), '3', 'max_rows rows at most');
 
