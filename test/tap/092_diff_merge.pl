@@ -15,6 +15,7 @@ use BackfillTest;
 my $node = new_backfill_node('diff_merge');
 my $db   = 'postgres';
 sub sql { return $node->safe_psql($db, $_[0]); }
+sub ledger_checksum { return sql(q{SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM ledger t}); }
 
 sql(q{CREATE TABLE ledger (id bigint PRIMARY KEY, grp int NOT NULL, amount numeric(12,2), note text);
 INSERT INTO ledger SELECT g, g / 1000, g % 97, 'n' FROM generate_series(0, 2999) g;
@@ -47,13 +48,13 @@ sql(q{SELECT backfill.cancel('m')});
 sql(qq{SELECT backfill.create('s', 'ledger', \$\$$source\$\$, '2', '3',
   '{"mode": "merge", "chunk_by": "grp", "chunk_size": 1, "publish": "manual"}')});
 sql(q{CALL backfill.run('s')});
-my $live = table_checksum($node, $db, 'ledger');
+my $live = ledger_checksum();
 my $staged = sql(q{SELECT count(*) FILTER (WHERE column_name = 'amount') || '|'
   || count(*) FILTER (WHERE old_value IS NULL) || '|' || count(*) FILTER (WHERE new_value IS NULL)
   FROM backfill.diff('s', 1, 100000)});
 my $expected = sql(q{SELECT count(*) FILTER (WHERE id % 7 = 0 AND id % 50 <> 0 AND id % 100 <> 1) || '|1|0'
   FROM ledger WHERE grp = 2});
 is($staged, $expected, 'changes and inserts of the staged chunk (no delete without delete_missing)');
-is(table_checksum($node, $db, 'ledger'), $live, 'the diff wrote nothing');
+is(ledger_checksum(), $live, 'the diff wrote nothing');
 
 done_testing();
