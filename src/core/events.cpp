@@ -36,9 +36,10 @@ const char* const kEventWords[] = {"created",
                                    "skipped_above_watermark",
                                    "awaiting_approval",
                                    "approved",
-                                   "hook_failed"};
+                                   "hook_failed",
+                                   "rehearsed"};
 
-constexpr int kEventCount = static_cast<int>(Event::HookFailed) + 1;
+constexpr int kEventCount = static_cast<int>(Event::Rehearsed) + 1;
 static_assert(sizeof kEventWords / sizeof kEventWords[0] == kEventCount, "one word per event");
 
 }  // namespace

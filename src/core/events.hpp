@@ -39,6 +39,7 @@ enum class Event {
     AwaitingApproval,
     Approved,
     HookFailed,
+    Rehearsed,
 };
 
 // The word stored in backfill.event.event ("chunk_built", ...).

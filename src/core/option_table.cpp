@@ -621,6 +621,19 @@ std::vector<OptionSpec> make_table() {
              o.max_rows_per_day = optional_integer<std::int64_t>(v);
          },
          [](const JobOptions& o) { return integer_or_null(o.max_rows_per_day); }},
+        {"rehearse",
+         OptionType::Boolean,
+         false,
+         0,
+         0,
+         "",
+         {},
+         "false",
+         "With true the first chunk is rehearsed (backfill.rehearse) before any chunk is "
+         "built, and a failed check fails the job before anything changes.",
+         SpecPlace::Execution,
+         [](JobOptions& o, const OptionValue& v) { o.rehearse = v.boolean; },
+         [](const JobOptions& o) { return boolean_value(o.rehearse); }},
     };
 }
 

@@ -95,6 +95,9 @@ struct JobOptions {
     std::optional<std::string> after_publish;
     // Rows the job may write per day (server time zone); none = no budget.
     std::optional<std::int64_t> max_rows_per_day;
+    // The first chunk is rehearsed before any chunk is built; a failed
+    // check fails the job.
+    bool rehearse = false;
 };
 
 // Reads the options jsonb's text: a JSON object whose keys are options of

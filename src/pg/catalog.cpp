@@ -321,4 +321,17 @@ std::optional<LivePartition> live_partition(Oid target, const std::string& schem
                          rows[0][2].value_or("true"), *rows[0][3]};
 }
 
+std::vector<std::string> primary_key_columns(Oid relid) {
+    std::vector<std::string> key;
+    for (const auto& r :
+         query("SELECT a.attname FROM pg_catalog.pg_index i"
+               " CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k (attnum, n)"
+               " JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = "
+               "k.attnum"
+               " WHERE i.indrelid = $1::oid AND i.indisprimary ORDER BY k.n",
+               {std::to_string(relid)}))
+        key.push_back(*r[0]);
+    return key;
+}
+
 }  // namespace backfill::pg

@@ -74,4 +74,8 @@ struct LivePartition {
 std::optional<LivePartition> live_partition(Oid target, const std::string& schema,
                                             const std::string& name);
 
+// The columns of the table's primary key in key order, unquoted (empty:
+// it has none).
+std::vector<std::string> primary_key_columns(Oid relid);
+
 }  // namespace backfill::pg

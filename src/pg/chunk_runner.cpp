@@ -6,6 +6,7 @@
 #include "core/snapshot_wait.hpp"
 #include "pg/chunk_lock.hpp"
 #include "pg/mode.hpp"
+#include "pg/rehearsal.hpp"
 #include "pg/session_context.hpp"
 #include "pg/state_store.hpp"
 #include "pg/throttle_probe.hpp"
@@ -198,10 +199,14 @@ void work_job(const Job& initial, std::optional<int> max_chunks, ChunkLock& clai
     }
 }
 
-// Holds the job's runner lock for the duration of work_job.
+// Holds the job's runner lock for the duration of work_job, which starts
+// once the rehearsal the job asked for (option rehearse) passed.
 void work_job_locked(const Job& job, std::optional<int> max_chunks, ChunkLock& claimed) {
     JobLock runner(job.id);
-    work_job(job, max_chunks, claimed);
+    bool allowed = rehearsal_allows_run(job);
+    commit_step();
+    if (allowed)
+        work_job(job, max_chunks, claimed);
 }
 
 }  // namespace

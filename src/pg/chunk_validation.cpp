@@ -19,9 +19,9 @@ std::string column_list(const std::vector<std::string>& columns) {
 
 }  // namespace
 
-ValidationVerdict validate_chunk(const Job& job, const std::string& before,
-                                 const std::string& after, std::int64_t rows_before,
-                                 std::int64_t rows_after) {
+ValidationFigures measure_validation(const Job& job, const std::string& before,
+                                     const std::string& after, std::int64_t rows_before,
+                                     std::int64_t rows_after) {
     const ValidationSpec& rules = job.options.validate;
     ValidationFigures f;
     f.rows_before = rows_before;
@@ -52,7 +52,14 @@ ValidationVerdict validate_chunk(const Job& job, const std::string& before,
             f.query_error = e.message;
         }
     }
-    return evaluate_validation(rules, f);
+    return f;
+}
+
+ValidationVerdict validate_chunk(const Job& job, const std::string& before,
+                                 const std::string& after, std::int64_t rows_before,
+                                 std::int64_t rows_after) {
+    return evaluate_validation(job.options.validate,
+                               measure_validation(job, before, after, rows_before, rows_after));
 }
 
 void check_validation_rules(const ValidationSpec& rules, const std::string& target,

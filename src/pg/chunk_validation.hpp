@@ -11,10 +11,15 @@
 namespace backfill::pg {
 
 // Measures every figure the rules need (aggregates on both sides, duplicate
-// groups, NULLs, the user's query) and returns the core's verdict. before
+// groups, NULLs, the user's query). before
 // and after are what a FROM clause reads the replaced and the new rows from
 // (for swap: the live partition and its shadow). User expressions run as
 // the job's owner with the job's search_path.
+ValidationFigures measure_validation(const Job& job, const std::string& before,
+                                     const std::string& after, std::int64_t rows_before,
+                                     std::int64_t rows_after);
+
+// The core's verdict over measure_validation's figures.
 ValidationVerdict validate_chunk(const Job& job, const std::string& before,
                                  const std::string& after, std::int64_t rows_before,
                                  std::int64_t rows_after);

@@ -3,12 +3,14 @@
 #include "core/progress.hpp"
 #include "core/source_check.hpp"
 #include "core/user_error.hpp"
+#include "pg/chunk_diff.hpp"
 #include "pg/chunk_lock.hpp"
 #include "pg/chunk_runner.hpp"
 #include "pg/job_control.hpp"
 #include "pg/job_planning.hpp"
 #include "pg/job_store.hpp"
 #include "pg/pg_error.hpp"
+#include "pg/rehearsal.hpp"
 #include "pg/session_context.hpp"
 #include "pg/spi.hpp"
 
@@ -133,6 +135,31 @@ Datum simple_command(FunctionCallInfo fcinfo, F&& act) {
     });
 }
 
+// An int argument, or nullopt for NULL.
+std::optional<int> int_arg(FunctionCallInfo fcinfo, int n) {
+    if (PG_ARGISNULL(n))
+        return std::nullopt;
+    return PG_GETARG_INT32(n);
+}
+
+// Returns rows of text values (nullopt: NULL) as the rows of a set-returning
+// function whose columns take text input (text, boolean, jsonb, numeric).
+Datum emit_text_rows(FunctionCallInfo fcinfo, const std::vector<Row>& rows) {
+    pg_guard([&]() { InitMaterializedSRF(fcinfo, 0); });
+    ReturnSetInfo* rsinfo = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
+    for (const auto& row : rows) {
+        pg_guard([&]() {
+            AttInMetadata* meta = TupleDescGetAttInMetadata(rsinfo->setDesc);
+            char** values = static_cast<char**>(palloc(sizeof(char*) * row.size()));
+            for (std::size_t i = 0; i < row.size(); i++)
+                values[i] = row[i] ? pstrdup(row[i]->c_str()) : nullptr;
+            HeapTuple tuple = BuildTupleFromCStrings(meta, values);
+            tuplestore_puttuple(rsinfo->setResult, tuple);
+        });
+    }
+    return (Datum)0;
+}
+
 }  // namespace
 
 extern "C" {
@@ -156,6 +183,8 @@ PG_FUNCTION_INFO_V1(backfill_purge);
 PG_FUNCTION_INFO_V1(backfill_approve);
 PG_FUNCTION_INFO_V1(backfill_bar);
 PG_FUNCTION_INFO_V1(backfill_eta);
+PG_FUNCTION_INFO_V1(backfill_rehearse);
+PG_FUNCTION_INFO_V1(backfill_diff);
 
 // backfill.plan(): the chunk list with estimates, after every check.
 Datum backfill_plan(PG_FUNCTION_ARGS) {
@@ -323,6 +352,30 @@ Datum backfill_rollback(PG_FUNCTION_ARGS) {
 
 Datum backfill_purge(PG_FUNCTION_ARGS) {
     return simple_command(fcinfo, [](const std::string& n) { return Int32GetDatum(purge_job(n)); });
+}
+
+// backfill.rehearse(): one chunk built twice and rolled back, the checks.
+Datum backfill_rehearse(PG_FUNCTION_ARGS) {
+    return guarded_entry([&]() {
+        std::string name = required_text(fcinfo, 0, "name");
+        spi_connect();
+        std::vector<Row> rows;
+        for (const auto& c : rehearse_job(name, int_arg(fcinfo, 1)))
+            rows.push_back({c.name, std::string(c.passed ? "t" : "f"), c.detail});
+        spi_finish();
+        return emit_text_rows(fcinfo, rows);
+    });
+}
+
+// backfill.diff(): a built or published chunk's changed rows and columns.
+Datum backfill_diff(PG_FUNCTION_ARGS) {
+    return guarded_entry([&]() {
+        std::string name = required_text(fcinfo, 0, "name");
+        spi_connect();
+        std::vector<Row> rows = diff_chunk(name, int_arg(fcinfo, 1), int_arg(fcinfo, 2));
+        spi_finish();
+        return emit_text_rows(fcinfo, rows);
+    });
 }
 
 // backfill._bar(pct) and backfill._eta(...): what the 0.1.0 progress view

@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "core/diff_sql.hpp"
 #include "core/planner.hpp"
+#include "core/rehearsal.hpp"
 #include "core/target_checks.hpp"
 #include "pg/catalog.hpp"
 #include "pg/job_planning.hpp"
@@ -82,6 +84,23 @@ public:
     // the transaction ids it recorded are another cluster's): brings them
     // to what the copies carry here (src/pg/restored_jobs.hpp).
     virtual void adopt_copied_rows(const Job& job) const = 0;
+
+    // The columns that identify a row of the target, unquoted (swap: the
+    // primary key; merge: its key): a rehearsal checks them unique, a diff
+    // pairs rows by them. Empty when the target has none.
+    virtual std::vector<std::string> row_key(const Job& job) const = 0;
+
+    // One build of the chunk for backfill.rehearse, like a real one, in the
+    // caller's subtransaction (which the caller rolls back): the chunk's
+    // new rows made and measured (measure_rows), nothing recorded. Throws
+    // what the build meets.
+    virtual RehearsalBuild rehearse_build(const Job& job, const ChunkRow& chunk) const = 0;
+
+    // What backfill.diff compares for a chunk that is built or published:
+    // fills spec.old_rows, new_rows (and the conflict rule's
+    // report_deleted, change_filter); refuses (UserError) a chunk whose
+    // old rows are gone.
+    virtual void diff_sides(const Job& job, const ChunkRow& chunk, DiffSpec& spec) const = 0;
 };
 
 // The implementation of a job's mode (its mode column); throws for a mode

@@ -8,7 +8,11 @@
 
 namespace backfill::pg {
 
-void in_subtransaction(const std::function<void()>& f) {
+namespace {
+
+// Runs f in an internal subtransaction, which ends released (keep, and f
+// returned) or rolled back.
+void run_subtransaction(const std::function<void()>& f, bool keep) {
     MemoryContext old_context = CurrentMemoryContext;
     ResourceOwner old_owner = CurrentResourceOwner;
     pg_guard([]() { BeginInternalSubTransaction(nullptr); });
@@ -22,10 +26,19 @@ void in_subtransaction(const std::function<void()>& f) {
         CurrentResourceOwner = old_owner;
         throw;
     }
-    pg_guard([]() { ReleaseCurrentSubTransaction(); });
+    if (keep)
+        pg_guard([]() { ReleaseCurrentSubTransaction(); });
+    else
+        pg_guard([]() { RollbackAndReleaseCurrentSubTransaction(); });
     MemoryContextSwitchTo(old_context);
     CurrentResourceOwner = old_owner;
 }
+
+}  // namespace
+
+void in_subtransaction(const std::function<void()>& f) { run_subtransaction(f, true); }
+
+void in_rolled_back_subtransaction(const std::function<void()>& f) { run_subtransaction(f, false); }
 
 namespace {
 bool own_snapshot = false;

@@ -14,6 +14,10 @@ namespace backfill::pg {
 // (and the exception rethrown) if f throws.
 void in_subtransaction(const std::function<void()>& f);
 
+// Runs f in an internal subtransaction that is always rolled back: what f
+// wrote, created and locked is gone when it returns (a rehearsal).
+void in_rolled_back_subtransaction(const std::function<void()>& f);
+
 // Commits the current transaction and starts the next one (SPI_commit).
 // Refused inside a GucScope, whose nest level the commit would end.
 void commit_step();

@@ -19,7 +19,8 @@ TEST(Events, Words) {
     EXPECT_EQ(to_string(Event::SkippedAboveWatermark), "skipped_above_watermark");
     EXPECT_EQ(to_string(Event::AwaitingApproval), "awaiting_approval");
     EXPECT_EQ(to_string(Event::HookFailed), "hook_failed");
-    EXPECT_EQ(all_events().size(), 31u);
+    EXPECT_EQ(to_string(Event::Rehearsed), "rehearsed");
+    EXPECT_EQ(all_events().size(), 32u);
 }
 
 // No two events share a word: the launcher and users tell them apart by it.

@@ -23,7 +23,7 @@ const char* const kDefaultsJson =
     "\"max_replication_lag\": null, \"max_replication_lag_bytes\": null, \"max_wal_rate\": null, "
     "\"window\": null, \"throttle_query\": null, \"publish\": \"each\", "
     "\"partitions_per_batch\": null, \"validate\": null, \"release\": null, "
-    "\"include_new_partitions\": false, \"sources\": null, \"partitions\": null, \"include_default\": false, \"canary_chunks\": null, \"notify\": \"backfill\", \"after_publish\": null, \"max_rows_per_day\": null}";
+    "\"include_new_partitions\": false, \"sources\": null, \"partitions\": null, \"include_default\": false, \"canary_chunks\": null, \"notify\": \"backfill\", \"after_publish\": null, \"max_rows_per_day\": null, \"rehearse\": false}";
 
 const char* const kWindowHint =
     "Give windows as \"HH:MM-HH:MM\", several separated by commas, e.g. \"22:00-06:00\".";
@@ -131,7 +131,7 @@ TEST(ParseOptions, EveryKeySet) {
               "\"max_replication_lag_bytes\": 1000000, \"max_wal_rate\": 5000000, "
               "\"window\": [\"22:00-06:00\", \"12:00-13:30\"], \"throttle_query\": \"SELECT "
               "false\", \"publish\": \"each\", \"partitions_per_batch\": null, \"validate\": null, "
-              "\"release\": null, \"include_new_partitions\": false, \"sources\": null, \"partitions\": null, \"include_default\": false, \"canary_chunks\": null, \"notify\": \"backfill\", \"after_publish\": null, \"max_rows_per_day\": null}");
+              "\"release\": null, \"include_new_partitions\": false, \"sources\": null, \"partitions\": null, \"include_default\": false, \"canary_chunks\": null, \"notify\": \"backfill\", \"after_publish\": null, \"max_rows_per_day\": null, \"rehearse\": false}");
 }
 
 // The limits of each range are themselves accepted.
@@ -170,7 +170,7 @@ TEST(ParseOptions, UnknownKey) {
               "max_active_backends, max_replication_lag, max_replication_lag_bytes, max_wal_rate, "
               "window, throttle_query, publish, partitions_per_batch, validate, release, "
               "include_new_partitions, key, chunk_by, chunk_size, conflict, version_column, "
-              "delete_missing, watermark, sources, partitions, include_default, canary_chunks, notify, after_publish and max_rows_per_day.");
+              "delete_missing, watermark, sources, partitions, include_default, canary_chunks, notify, after_publish, max_rows_per_day and rehearse.");
     EXPECT_STREQ(refused({str("Mode", "swap")}).what(), "unknown option \"Mode\"");
 }
 
@@ -390,7 +390,7 @@ TEST(OptionsToJson, EscapesStrings) {
         "\"nice_ratio\": 0, \"max_active_backends\": null, \"max_replication_lag\": null, "
         "\"max_replication_lag_bytes\": null, \"max_wal_rate\": null, \"window\": null, "
         "\"throttle_query\": null, \"publish\": \"each\", \"partitions_per_batch\": null, "
-        "\"validate\": null, \"release\": null, \"sources\": null, \"canary_chunks\": null, \"notify\": \"backfill\", \"after_publish\": null, \"max_rows_per_day\": null}");
+        "\"validate\": null, \"release\": null, \"sources\": null, \"canary_chunks\": null, \"notify\": \"backfill\", \"after_publish\": null, \"max_rows_per_day\": null, \"rehearse\": false}");
 }
 
 // Effective options read back to the same options.
@@ -790,7 +790,7 @@ TEST(OptionsToJson, PublicationKeys) {
                         "\"partitions_per_batch\": 7, \"validate\": {\"row_count_tolerance\": "
                         "0.5, \"unique\": [[\"id\"]]}, \"release\": {\"issue\": \"FIN-2841\", "
                         "\"approved_by\": \"cfo\"}, "
-                        "\"include_new_partitions\": false, \"sources\": null, \"partitions\": null, \"include_default\": false, \"canary_chunks\": null, \"notify\": \"backfill\", \"after_publish\": null, \"max_rows_per_day\": null}"),
+                        "\"include_new_partitions\": false, \"sources\": null, \"partitions\": null, \"include_default\": false, \"canary_chunks\": null, \"notify\": \"backfill\", \"after_publish\": null, \"max_rows_per_day\": null, \"rehearse\": false}"),
               std::string::npos)
         << json;
     for (const char* mode : {"each", "end", "manual"}) {
@@ -842,7 +842,7 @@ TEST(OptionsToJson, EchoParsesBack) {
         const std::string json = options_to_json(o);
         EXPECT_EQ(options_to_json(parse_options(json, fake_interval_us)), json);
     }
-    EXPECT_EQ(json::parse(options_to_json(cases[1])).size(), 29u);
+    EXPECT_EQ(json::parse(options_to_json(cases[1])).size(), 30u);
 }
 
 }  // namespace

@@ -54,7 +54,7 @@ const char* const kExecutionHint =
     "max_replication_lag, max_replication_lag_bytes, max_wal_rate, window, throttle_query, "
     "publish, partitions_per_batch, include_new_partitions, key, chunk_by, chunk_size, conflict, "
     "version_column, delete_missing, watermark, partitions, include_default, canary_chunks, notify, "
-    "after_publish and max_rows_per_day.";
+    "after_publish, max_rows_per_day and rehearse.";
 
 const char* const kSourceRangeHint =
     "Known fields of source_range are start and end (the last key included), such as "

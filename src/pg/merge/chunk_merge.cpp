@@ -10,9 +10,9 @@
 #include "pg/announcements.hpp"
 #include "pg/build_timer.hpp"
 #include "pg/canary_gate.hpp"
-#include "pg/chunk_validation.hpp"
 #include "pg/key_values.hpp"
 #include "pg/merge/merge_target.hpp"
+#include "pg/merge/range_validation.hpp"
 #include "pg/pg_error.hpp"
 #include "pg/session_context.hpp"
 #include "pg/source_eras.hpp"
@@ -23,10 +23,6 @@
 namespace backfill::pg {
 
 namespace {
-
-// How long a chunk waits for a row another session holds before it is
-// retried (a live writer's transaction should be far shorter).
-constexpr const char* kRowLockWait = "5s";
 
 // The watermark now (run as the owner, in the job's box), as a bound of
 // chunk_by's type; nullopt without one.
@@ -65,59 +61,8 @@ std::pair<std::string, bool> describe_merge_error(const PgError& e) {
     return {e.message, false};
 }
 
-// Fails the chunk (its transaction rolled back) unless the validate rules
-// pass on the range's rows before the writes (copied to a temporary table
-// first) against the rows after them; the figures when they pass.
-class RangeValidation {
-public:
-    RangeValidation(const Job& job, const MergeTable& m, const Range& range)
-        : job_(job), m_(m), range_(range), active_(!job.options.validate.empty()) {
-        if (!active_)
-            return;
-        // created empty outside the box (a restricted operation may not
-        // create a temporary table), filled inside it (policies may run)
-        execute("CREATE TEMPORARY TABLE " + kBefore + " ON COMMIT DROP AS SELECT * FROM " +
-                m.target + " WITH NO DATA");
-        OwnerBox box(job.owner, kSafeSearchPath);
-        execute_with_bounds("INSERT INTO " + kBefore + " SELECT * FROM " + m.target +
-                                " t WHERE t." + m.chunk_by + " >= $1 AND t." + m.chunk_by + " < $2",
-                            job.key_type, range.lower, range.upper);
-    }
-    std::optional<std::string> verdict(std::int64_t rows_before, std::int64_t rows_after) const {
-        if (!active_)
-            return std::nullopt;
-        execute("CREATE TEMPORARY VIEW " + kAfter + " AS SELECT * FROM " + m_.target +
-                " t WHERE t." + m_.chunk_by + " >= " + typed_literal(range_.lower, job_.key_type) +
-                " AND t." + m_.chunk_by + " < " + typed_literal(range_.upper, job_.key_type));
-        ValidationVerdict v = validate_chunk(job_, kBefore, kAfter, rows_before, rows_after);
-        // the next chunk of a unit makes its own, in the same transaction
-        execute("DROP VIEW " + kAfter);
-        execute("DROP TABLE " + kBefore);
-        if (!v.passed) {
-            std::string failures;
-            for (const auto& f : v.failures)
-                failures += (failures.empty() ? "" : "; ") + f;
-            throw PermanentFailure(
-                ErrorKind::WrongState,
-                "validation failed: " + failures + "; nothing of the chunk was written",
-                "See the validate option in the README.");
-        }
-        return v.figures_json;
-    }
+}  // namespace
 
-private:
-    inline static const std::string kBefore = "pg_temp.backfill_before";
-    inline static const std::string kAfter = "pg_temp.backfill_after";
-    const Job& job_;
-    const MergeTable& m_;
-    const Range& range_;
-    bool active_;
-};
-
-// Writes the staged rows of a chunk (m.stage), in the caller's
-// subtransaction and the owner's box; what they did. One statement counts
-// first; a write it shows to have nothing to do (no staged row matched, no
-// new key, no live row left without a source row) is not run.
 MergeRecord apply_staged(const Job& job, const MergeTable& m, int chunk_no, const Range& range) {
     // the owner's triggers fire for the written rows: the job's search_path
     OwnerBox box(job.owner, job.search_path);
@@ -158,6 +103,8 @@ MergeRecord apply_staged(const Job& job, const MergeTable& m, int chunk_no, cons
     return r;
 }
 
+namespace {
+
 // The chunk's writes, validated when asked, in the caller's
 // subtransaction; what they did. stage fills m.stage (outside any box: it
 // may create a temporary table) and returns it.
@@ -181,10 +128,8 @@ MergeRecord write_chunk(const Job& job, MergeTable m, int chunk_no, const Range&
     return r;
 }
 
-// The source's rows of the range in a temporary table of this transaction.
-// A security-restricted operation may not create one, so the empty table
-// is made before the box (it runs no user code); the source fills it
-// inside.
+}  // namespace
+
 std::string stage_in_temporary_table(const Job& job, const std::string& source, const MergeTable& m,
                                      const Range& range) {
     MergeTable temporary = m;
@@ -195,8 +140,6 @@ std::string stage_in_temporary_table(const Job& job, const std::string& source, 
     execute_with_bounds(stage[1], job.key_type, range.lower, range.upper);
     return temporary.stage;
 }
-
-}  // namespace
 
 bool merge_in_place(const Job& job, const MergeTable& m, const ChunkRow& chunk,
                     const StageStep& stage) {

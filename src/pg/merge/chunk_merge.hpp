@@ -10,6 +10,7 @@
 #include "core/planner.hpp"
 #include "pg/job_store.hpp"
 #include "pg/runner_common.hpp"
+#include "pg/state_store.hpp"
 
 namespace backfill::pg {
 
@@ -23,6 +24,23 @@ struct Range {
 // item the chunk's statements read them from (a temporary table, or the
 // chunk's rows in the job's staging table).
 using StageStep = std::function<std::string(const MergeTable& m, const Range& range)>;
+
+// How long a chunk waits for a row another session holds before it is
+// retried (a live writer's transaction should be far shorter).
+inline constexpr const char* kRowLockWait = "5s";
+
+// The source's rows of the range (source: the chunk's, see
+// chunk_source) in a temporary table of this transaction
+// (pg_temp.backfill_stage, returned). A security-restricted operation may
+// not create one, so the empty table is made before the box (it runs no
+// user code); the source fills it inside.
+std::string stage_in_temporary_table(const Job& job, const std::string& source, const MergeTable& m,
+                                     const Range& range);
+
+// Writes the staged rows of a chunk (m.stage), in the caller's
+// subtransaction and the owner's box; what they did. Refuses duplicate
+// keys and rows moved across chunks.
+MergeRecord apply_staged(const Job& job, const MergeTable& m, int chunk_no, const Range& range);
 
 // The chunk's watermark check, staging, writes, validation and record
 // (published, or skipped above the watermark), in the caller's

@@ -3,6 +3,7 @@
 #include "core/user_error.hpp"
 #include "pg/merge/before_image.hpp"
 #include "pg/merge/chunk_merge.hpp"
+#include "pg/merge/merge_rehearsal.hpp"
 #include "pg/merge/merge_target.hpp"
 #include "pg/merge/merge_units.hpp"
 #include "pg/merge/range_plan.hpp"
@@ -75,6 +76,15 @@ public:
         return drop_before_image(job) + drop_stage_table(job);
     }
     void adopt_copied_rows(const Job& job) const override { adopt_copied_image(job); }
+    std::vector<std::string> row_key(const Job& job) const override {
+        return job.options.merge.key;
+    }
+    RehearsalBuild rehearse_build(const Job& job, const ChunkRow& chunk) const override {
+        return rehearse_range(job, chunk);
+    }
+    void diff_sides(const Job& job, const ChunkRow& chunk, DiffSpec& spec) const override {
+        merge_diff_sides(job, chunk, spec);
+    }
 };
 
 }  // namespace

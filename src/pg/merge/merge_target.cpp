@@ -98,14 +98,7 @@ void resolve_chunk_size(const TargetInfo& t, JobOptions& options) {
 void resolve_key(const TargetInfo& t, JobOptions& options) {
     std::vector<std::string>& key = options.merge.key;
     if (key.empty()) {
-        for (const auto& r :
-             query("SELECT a.attname FROM pg_catalog.pg_index i"
-                   " CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k (attnum, n)"
-                   " JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = "
-                   "k.attnum"
-                   " WHERE i.indrelid = $1::oid AND i.indisprimary ORDER BY k.n",
-                   {std::to_string(t.oid)}))
-            key.push_back(*r[0]);
+        key = primary_key_columns(t.oid);
         if (key.empty())
             throw UserError(ErrorKind::InvalidParameter,
                             "table " + t.qualified + " has no primary key",

@@ -25,10 +25,6 @@
 
 namespace backfill::pg {
 
-namespace {
-
-// The job's staging table as it is named now (by the OID recorded at
-// create); throws when it is gone.
 std::string stage_table(const Job& job) {
     // a control table: read as the extension owner, whoever runs the job
     auto rows = control_query(
@@ -44,6 +40,8 @@ std::string stage_table(const Job& job) {
                                "the job and create it again.");
     return *name;
 }
+
+namespace {
 
 // Applies the built chunks of unit in the caller's transaction: each one's
 // watermark, writes and record, then the staged rows dropped and the

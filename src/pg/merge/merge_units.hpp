@@ -15,6 +15,10 @@ namespace backfill::pg {
 // owner, and records its OID in the job row.
 void create_stage_table(std::int64_t job_id, const TargetInfo& target);
 
+// The job's staging table as it is named now (by the OID recorded at
+// create); throws when it is gone.
+std::string stage_table(const Job& job);
+
 // Stages a claimed chunk's source rows (replacing what an earlier attempt
 // staged): Built, Retried or Failed; rethrows a user's cancel.
 Outcome stage_chunk(const Job& job, const ChunkRow& chunk);

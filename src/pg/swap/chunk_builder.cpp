@@ -16,6 +16,15 @@
 
 namespace backfill::pg {
 
+std::string describe_build_error(const PgError& e, const Job& job, const ChunkRow& chunk) {
+    if (e.sqlerrcode == ERRCODE_CHECK_VIOLATION &&
+        e.message.find(bound_check_name(job.id, chunk.chunk_no)) != std::string::npos)
+        return "the source returned a row outside the chunk's bounds [" + chunk.lower_bound + ", " +
+               chunk.upper_bound + "); filter it with " + job.key_column + " >= $1 AND " +
+               job.key_column + " < $2";
+    return e.message;
+}
+
 namespace {
 
 // Every name the chunk will give a table or an index (shadow, retained
@@ -84,27 +93,10 @@ Outcome build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
         OwnerBox ddl_box(job.owner, kSafeSearchPath);
         std::string rows_before =
             *scalar("SELECT count(*) FROM " + spec.schema + "." + spec.partition);
-        run_all(create_shadow_statements(spec));
-        Oid shadow_oid = relation_named(chunk.part_schema, chunk.shadow_name).value().oid;
         auto unvalidated = not_valid_checks(lc.live.oid);
-        for (const auto& c : unvalidated)
-            execute("ALTER TABLE " + shadow + " DROP CONSTRAINT " + c.name);
-        std::uint64_t rows_after;
-        {
-            OwnerBox box(job.owner, job.search_path);
-            BuildTimer timer(job.options.statement_timeout_us);
-            // $1 and $2 where the chunk has bounds (create refused them
-            // elsewhere); the partition constraint filters the rows anyway
-            std::string load = load_shadow_statement(spec, source);
-            rows_after = source_uses_parameters(source)
-                             ? execute_with_bounds(load, job.key_type, lc.lower, lc.upper)
-                             : execute(load);
-        }
-        for (const auto& idx : spec.indexes)
-            build_index(spec, idx, spec.shadow);
-        run_all(finish_shadow_statements(spec));
-        for (const auto& c : unvalidated)
-            execute("ALTER TABLE " + shadow + " ADD CONSTRAINT " + c.name + " " + c.definition);
+        std::uint64_t rows_after = load_shadow(job, source, lc, spec, unvalidated);
+        Oid shadow_oid = relation_named(chunk.part_schema, chunk.shadow_name).value().oid;
+        finish_shadow(spec, unvalidated);
         run_all(copy_ownership_statements(lc.live.oid, shadow));
         install_guard(spec, shadow, "live");
         if (!job.options.validate.empty())
@@ -143,6 +135,30 @@ Outcome build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
 }
 
 }  // namespace
+
+std::uint64_t load_shadow(const Job& job, const std::string& source, const LiveChunk& lc,
+                          const SwapSpec& spec, const std::vector<NotValidCheck>& unvalidated) {
+    run_all(create_shadow_statements(spec));
+    for (const auto& c : unvalidated)
+        execute("ALTER TABLE " + spec.schema + "." + spec.shadow + " DROP CONSTRAINT " + c.name);
+    OwnerBox box(job.owner, job.search_path);
+    BuildTimer timer(job.options.statement_timeout_us);
+    // $1 and $2 where the chunk has bounds (create refused them elsewhere);
+    // the partition constraint filters the rows anyway
+    std::string load = load_shadow_statement(spec, source);
+    return source_uses_parameters(source)
+               ? execute_with_bounds(load, job.key_type, lc.lower, lc.upper)
+               : execute(load);
+}
+
+void finish_shadow(const SwapSpec& spec, const std::vector<NotValidCheck>& unvalidated) {
+    for (const auto& idx : spec.indexes)
+        build_index(spec, idx, spec.shadow);
+    run_all(finish_shadow_statements(spec));
+    for (const auto& c : unvalidated)
+        execute("ALTER TABLE " + spec.schema + "." + spec.shadow + " ADD CONSTRAINT " + c.name +
+                " " + c.definition);
+}
 
 Outcome build_chunk(const Job& job, const ChunkRow& chunk, const std::string& parent) {
     try {

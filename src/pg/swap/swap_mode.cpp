@@ -7,6 +7,7 @@
 #include "pg/swap/publisher.hpp"
 #include "pg/swap/swap_commands.hpp"
 #include "pg/swap/swap_preflight.hpp"
+#include "pg/swap/swap_rehearsal.hpp"
 
 namespace backfill::pg {
 
@@ -57,6 +58,15 @@ public:
     }
     int purge(const Job& job) const override { return drop_kept_tables(job); }
     void adopt_copied_rows(const Job& job) const override { restart_snapshot_waits(job); }
+    std::vector<std::string> row_key(const Job& job) const override {
+        return primary_key_columns(job.target);
+    }
+    RehearsalBuild rehearse_build(const Job& job, const ChunkRow& chunk) const override {
+        return rehearse_shadow(job, chunk, parent_name(job));
+    }
+    void diff_sides(const Job&, const ChunkRow& chunk, DiffSpec& spec) const override {
+        swap_diff_sides(chunk, spec);
+    }
 };
 
 }  // namespace
