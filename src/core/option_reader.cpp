@@ -273,6 +273,9 @@ OptionValue read_eras(const OptionSpec& spec, const json& value) {
         era.source = normalize_source(era.source);
         v.eras.push_back(std::move(era));
     }
+    return v;
+}
+
 // A NOTIFY channel as LISTEN names it without quotes: a lower-case
 // identifier, at most 63 bytes (longer names are cut by the server, and a
 // listener would never hear the job).

@@ -80,7 +80,29 @@ std::vector<Row> named_jobs_of_each_owner(const std::vector<Row>& rows) {
 
 Job load_job(const std::string& name, bool for_update) {
     // The caller's own job first: a superuser's own job stays reachable
-    " options::text, state, mode, purged_at IS NOT NULL, home FROM backfill.job ";
+    // by name even when a tenant picks the same one. Among jobs of one
+    // name, the one not purged, then the newest purged one.
+    adopt_restored_jobs();
+    std::string role = std::to_string(current_role());
+    std::string lock = for_update ? " FOR UPDATE" : "";
+    const std::string order = " ORDER BY purged_at IS NOT NULL, id DESC";
+    auto rows = control_query(std::string(kJobColumns) +
+                                  "WHERE name = $1 AND owner = $2::oid"
+                                  " AND home = backfill.database_identity()" +
+                                  order + " LIMIT 1" + lock,
+                              {name, role});
+    if (rows.empty() && current_role_is_superuser())
+        rows = named_jobs_of_each_owner(
+            control_query(std::string(kJobColumns) + "WHERE name = $1" + order + lock, {name}));
+    if (rows.empty()) {
+        // the caller's job restored from elsewhere, which could not be adopted
+        auto restored = control_query(
+            "SELECT id FROM backfill.job WHERE name = $1 AND owner_name = $2"
+            " AND home <> backfill.database_identity()",
+            {name, role_name(current_role())});
+        if (!restored.empty())
+            refuse_unadopted(std::stoll(*restored[0][0]));
+    }
     if (rows.empty())
         throw UserError(ErrorKind::InvalidParameter, "backfill job \"" + name + "\" does not exist",
                         "See SELECT name, state FROM backfill.jobs for your jobs.");
