@@ -23,7 +23,9 @@ const char* const kDefaultsJson =
     "\"max_replication_lag\": null, \"max_replication_lag_bytes\": null, \"max_wal_rate\": null, "
     "\"window\": null, \"throttle_query\": null, \"publish\": \"each\", "
     "\"partitions_per_batch\": null, \"validate\": null, \"release\": null, "
-    "\"include_new_partitions\": false, \"sources\": null, \"partitions\": null, \"include_default\": false, \"canary_chunks\": null, \"notify\": \"backfill\", \"after_publish\": null, \"max_rows_per_day\": null, \"rehearse\": false}";
+    "\"include_new_partitions\": false, \"sources\": null, \"partitions\": null, "
+    "\"include_default\": false, \"canary_chunks\": null, \"notify\": \"backfill\", "
+    "\"after_publish\": null, \"max_rows_per_day\": null, \"rehearse\": false}";
 
 const char* const kWindowHint =
     "Give windows as \"HH:MM-HH:MM\", several separated by commas, e.g. \"22:00-06:00\".";
@@ -122,16 +124,19 @@ TEST(ParseOptions, EveryKeySet) {
     EXPECT_EQ(o.windows[1].end_minute, 13 * 60 + 30);
     EXPECT_EQ(format_windows(o.windows), "22:00-06:00, 12:00-13:30");
     EXPECT_EQ(o.throttle_query, "SELECT false");
-    EXPECT_EQ(options_to_json(o),
-              "{\"mode\": \"swap\", \"max_concurrency\": 4, \"sleep\": \"1min 30s\", "
-              "\"lock_timeout\": \"250ms\", \"swap_retries\": 10, \"snapshot_wait\": \"2s\", "
-              "\"max_attempts\": 5, "
-              "\"on_failure\": \"continue\", \"retain\": false, \"statement_timeout\": \"1h\", "
-              "\"nice_ratio\": 0.5, \"max_active_backends\": 8, \"max_replication_lag\": \"5s\", "
-              "\"max_replication_lag_bytes\": 1000000, \"max_wal_rate\": 5000000, "
-              "\"window\": [\"22:00-06:00\", \"12:00-13:30\"], \"throttle_query\": \"SELECT "
-              "false\", \"publish\": \"each\", \"partitions_per_batch\": null, \"validate\": null, "
-              "\"release\": null, \"include_new_partitions\": false, \"sources\": null, \"partitions\": null, \"include_default\": false, \"canary_chunks\": null, \"notify\": \"backfill\", \"after_publish\": null, \"max_rows_per_day\": null, \"rehearse\": false}");
+    EXPECT_EQ(
+        options_to_json(o),
+        "{\"mode\": \"swap\", \"max_concurrency\": 4, \"sleep\": \"1min 30s\", "
+        "\"lock_timeout\": \"250ms\", \"swap_retries\": 10, \"snapshot_wait\": \"2s\", "
+        "\"max_attempts\": 5, "
+        "\"on_failure\": \"continue\", \"retain\": false, \"statement_timeout\": \"1h\", "
+        "\"nice_ratio\": 0.5, \"max_active_backends\": 8, \"max_replication_lag\": \"5s\", "
+        "\"max_replication_lag_bytes\": 1000000, \"max_wal_rate\": 5000000, "
+        "\"window\": [\"22:00-06:00\", \"12:00-13:30\"], \"throttle_query\": \"SELECT "
+        "false\", \"publish\": \"each\", \"partitions_per_batch\": null, \"validate\": null, "
+        "\"release\": null, \"include_new_partitions\": false, \"sources\": null, \"partitions\": "
+        "null, \"include_default\": false, \"canary_chunks\": null, \"notify\": \"backfill\", "
+        "\"after_publish\": null, \"max_rows_per_day\": null, \"rehearse\": false}");
 }
 
 // The limits of each range are themselves accepted.
@@ -170,7 +175,8 @@ TEST(ParseOptions, UnknownKey) {
               "max_active_backends, max_replication_lag, max_replication_lag_bytes, max_wal_rate, "
               "window, throttle_query, publish, partitions_per_batch, validate, release, "
               "include_new_partitions, key, chunk_by, chunk_size, conflict, version_column, "
-              "delete_missing, watermark, sources, partitions, include_default, canary_chunks, notify, after_publish, max_rows_per_day and rehearse.");
+              "delete_missing, watermark, sources, partitions, include_default, canary_chunks, "
+              "notify, after_publish, max_rows_per_day and rehearse.");
     EXPECT_STREQ(refused({str("Mode", "swap")}).what(), "unknown option \"Mode\"");
 }
 
@@ -390,7 +396,9 @@ TEST(OptionsToJson, EscapesStrings) {
         "\"nice_ratio\": 0, \"max_active_backends\": null, \"max_replication_lag\": null, "
         "\"max_replication_lag_bytes\": null, \"max_wal_rate\": null, \"window\": null, "
         "\"throttle_query\": null, \"publish\": \"each\", \"partitions_per_batch\": null, "
-        "\"validate\": null, \"release\": null, \"sources\": null, \"canary_chunks\": null, \"notify\": \"backfill\", \"after_publish\": null, \"max_rows_per_day\": null, \"rehearse\": false}");
+        "\"validate\": null, \"release\": null, \"sources\": null, \"canary_chunks\": null, "
+        "\"notify\": \"backfill\", \"after_publish\": null, \"max_rows_per_day\": null, "
+        "\"rehearse\": false}");
 }
 
 // Effective options read back to the same options.
@@ -786,12 +794,15 @@ TEST(OptionsToJson, PublicationKeys) {
                object("validate", "{\"unique\": [\"id\"], \"row_count_tolerance\": 0.5}"),
                object("release", "{\"approved_by\": \"cfo\", \"issue\": \"FIN-2841\"}")});
     const std::string json = options_to_json(o);
-    EXPECT_NE(json.find("\"throttle_query\": null, \"publish\": \"batch\", "
-                        "\"partitions_per_batch\": 7, \"validate\": {\"row_count_tolerance\": "
-                        "0.5, \"unique\": [[\"id\"]]}, \"release\": {\"issue\": \"FIN-2841\", "
-                        "\"approved_by\": \"cfo\"}, "
-                        "\"include_new_partitions\": false, \"sources\": null, \"partitions\": null, \"include_default\": false, \"canary_chunks\": null, \"notify\": \"backfill\", \"after_publish\": null, \"max_rows_per_day\": null, \"rehearse\": false}"),
-              std::string::npos)
+    EXPECT_NE(
+        json.find("\"throttle_query\": null, \"publish\": \"batch\", "
+                  "\"partitions_per_batch\": 7, \"validate\": {\"row_count_tolerance\": "
+                  "0.5, \"unique\": [[\"id\"]]}, \"release\": {\"issue\": \"FIN-2841\", "
+                  "\"approved_by\": \"cfo\"}, "
+                  "\"include_new_partitions\": false, \"sources\": null, \"partitions\": null, "
+                  "\"include_default\": false, \"canary_chunks\": null, \"notify\": \"backfill\", "
+                  "\"after_publish\": null, \"max_rows_per_day\": null, \"rehearse\": false}"),
+        std::string::npos)
         << json;
     for (const char* mode : {"each", "end", "manual"}) {
         EXPECT_NE(options_to_json(parse({str("publish", mode)}))

@@ -53,7 +53,8 @@ const char* const kExecutionHint =
     "snapshot_wait, max_attempts, on_failure, statement_timeout, nice_ratio, max_active_backends, "
     "max_replication_lag, max_replication_lag_bytes, max_wal_rate, window, throttle_query, "
     "publish, partitions_per_batch, include_new_partitions, key, chunk_by, chunk_size, conflict, "
-    "version_column, delete_missing, watermark, partitions, include_default, canary_chunks, notify, "
+    "version_column, delete_missing, watermark, partitions, include_default, canary_chunks, "
+    "notify, "
     "after_publish, max_rows_per_day and rehearse.";
 
 const char* const kSourceRangeHint =

@@ -6,12 +6,12 @@
 #include "pg/build_timer.hpp"
 #include "pg/key_values.hpp"
 #include "pg/merge/chunk_merge.hpp"
-#include "pg/source_eras.hpp"
 #include "pg/merge/merge_target.hpp"
 #include "pg/merge/merge_units.hpp"
 #include "pg/merge/range_validation.hpp"
 #include "pg/rehearsal.hpp"
 #include "pg/session_context.hpp"
+#include "pg/source_eras.hpp"
 
 namespace backfill::pg {
 

@@ -42,7 +42,8 @@ RehearsalBuild rehearse_shadow(const Job& job, const ChunkRow& chunk, const std:
     auto t0 = std::chrono::steady_clock::now();
     std::int64_t rows_after = 0;
     try {
-        rows_after = static_cast<std::int64_t>(load_shadow(job, chunk_source(job, chunk), plan.live, spec, unvalidated));
+        rows_after = static_cast<std::int64_t>(
+            load_shadow(job, chunk_source(job, chunk), plan.live, spec, unvalidated));
     } catch (const PgError& e) {
         if (e.sqlerrcode != ERRCODE_CHECK_VIOLATION)
             throw;
