@@ -19,13 +19,16 @@ const std::string& this_database() {
 
 // SQL for the OID of a table the job made (a shadow, a retained original,
 // a before-image, a staging table) named by two columns: a plain table,
-// not attached to anything; NULL when there is none.
-std::string own_table(const std::string& schema_column, const std::string& name_column) {
+// not attached to anything, owned by the job's owner (owner: the SQL of
+// its OID), so that a same-named table another role planted is never
+// taken; NULL when there is none.
+std::string own_table(const std::string& schema_column, const std::string& name_column,
+                      const std::string& owner) {
     return "(SELECT r.oid FROM pg_catalog.pg_class r"
            " JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace"
            " WHERE n.nspname = " +
            schema_column + " AND r.relname = " + name_column +
-           " AND r.relkind = 'r' AND NOT r.relispartition)";
+           " AND r.relkind = 'r' AND NOT r.relispartition AND r.relowner = " + owner + ")";
 }
 
 // The job's owner and target found by name here ("" when missing), the
@@ -36,14 +39,17 @@ struct Resolution {
 
 Resolution resolve(const std::string& job_id) {
     // a swap job's target is a partitioned table; a merge job's a table
-    // or a partitioned table
+    // or a partitioned table; either owned by the job's owner (a table of
+    // the recorded name that another role made is not the job's)
     Row r = control_query(
         "SELECT (SELECT ro.oid::text FROM pg_catalog.pg_roles ro"
         "        WHERE ro.rolname = j.owner_name),"
         " (SELECT c.oid::text FROM pg_catalog.pg_class c"
         "  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
         "  WHERE n.nspname = j.target_schema AND c.relname = j.target_name"
-        "  AND c.relkind IN ('p', CASE WHEN j.mode = 'swap' THEN 'p' ELSE 'r' END)),"
+        "  AND c.relkind IN ('p', CASE WHEN j.mode = 'swap' THEN 'p' ELSE 'r' END)"
+        "  AND c.relowner = (SELECT ro.oid FROM pg_catalog.pg_roles ro"
+        "                    WHERE ro.rolname = j.owner_name)),"
         " j.target::text, j.owner_name, pg_catalog.format('%I.%I', j.target_schema, j.target_name)"
         " FROM backfill.job j WHERE j.id = $1::bigint",
         {job_id})[0];
@@ -56,8 +62,9 @@ std::string adoption_problem(const Resolution& found) {
         return "its owner, role \"" + found.owner_name + "\", does not exist here";
     if (found.target.empty())
         return "its target " + found.target_name +
-               " does not exist here (or is not a table of "
-               "the kind the job needs)";
+               " does not exist here (or is not a table of the kind the job needs, or is not "
+               "owned by role \"" +
+               found.owner_name + "\")";
     return "";
 }
 
@@ -73,10 +80,10 @@ void adopt(const std::string& job_id) {
     control_execute(
         "UPDATE backfill.job j SET owner = $2::oid, target = $3::oid,"
         " before_oid = CASE WHEN j.before_oid IS NOT NULL THEN " +
-            own_table("j.before_schema", "j.before_name") +
+            own_table("j.before_schema", "j.before_name", "$2::oid") +
             " END,"
             " stage_oid = CASE WHEN j.stage_oid IS NOT NULL THEN " +
-            own_table("j.stage_schema", "j.stage_name") +
+            own_table("j.stage_schema", "j.stage_name", "$2::oid") +
             " END,"
             " home = backfill.database_identity() WHERE j.id = $1::bigint",
         {job_id, found.owner, found.target});
@@ -88,11 +95,12 @@ void adopt(const std::string& job_id) {
         "   JOIN pg_catalog.pg_inherits i ON i.inhrelid = r.oid AND i.inhparent = $2::oid"
         "   WHERE n.nspname = c.part_schema AND r.relname = c.part_name AND r.relkind = 'r') END,"
         " shadow_oid = CASE WHEN c.shadow_oid IS NOT NULL THEN " +
-            own_table("c.part_schema", "c.shadow_name") +
+            own_table("c.part_schema", "c.shadow_name", "$3::oid") +
             " END,"
             " retained_oid = CASE WHEN c.retained_oid IS NOT NULL THEN " +
-            own_table("c.part_schema", "c.retained_name") + " END WHERE c.job_id = $1::bigint",
-        {job_id, found.target});
+            own_table("c.part_schema", "c.retained_name", "$3::oid") +
+            " END WHERE c.job_id = $1::bigint",
+        {job_id, found.target, found.owner});
     if (found.target != found.recorded_target) {
         Job job = *load_job_by_id(std::stoll(job_id));
         mode_of(job).adopt_copied_rows(job);

@@ -194,6 +194,27 @@ like(fails_new("SET ROLE alice; SELECT backfill.cancel('dt')"),
 is(on_new("SET ROLE alice; SELECT target IS NULL FROM backfill.jobs WHERE name = 'dt'"), 't',
 	'backfill.jobs shows no target for it');
 
+# a table of the recorded name that another role made is not the job's:
+# adoption refuses rather than bind the job to it
+on_new(q{
+CREATE ROLE mallory;
+CREATE TABLE public.planted (k int NOT NULL, v int) PARTITION BY RANGE (k);
+CREATE TABLE public.planted_0 PARTITION OF public.planted FOR VALUES FROM (0) TO (10);
+INSERT INTO public.planted VALUES (1, 1);
+ALTER TABLE public.planted OWNER TO mallory;
+ALTER TABLE public.planted_0 OWNER TO mallory;
+SET ROLE alice;
+SELECT backfill.create('dp', 'd', 'SELECT k, v FROM d WHERE k >= $1 AND k < $2', '0', '10');
+});
+on_new(q{UPDATE backfill.job SET home = 'elsewhere', target_name = 'planted' WHERE name = 'dp'});
+like(fails_new("SET ROLE alice; SELECT backfill.cancel('dp')"),
+	qr/its target public.planted does not exist here \(or is not a table of the kind the job needs, or is not owned by role "alice"\)/,
+	'a same-named table of another role is not taken as the target');
+is(on_new(q{SELECT target = 'd'::regclass FROM backfill.job WHERE name = 'dp'}), 't',
+	'the job row still names its own target');
+is(on_new(q{SELECT string_agg(k || ':' || v, ',') FROM public.planted}), '1:1',
+	'the planted table is untouched');
+
 # (e) ids go on after the restored ones
 cmp_ok(on_new(q{SELECT id FROM backfill.job WHERE name = 'dk'}), '>', $max_id,
 	'a job created after the restore gets a fresh id');
