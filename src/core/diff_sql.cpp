@@ -1,22 +1,13 @@
 #include "diff_sql.hpp"
 
+#include "core/sql_literal.hpp"
+
 namespace backfill {
 
 namespace {
 
 // The marker column that tells a paired side from a missing one.
 constexpr const char* kPresent = "backfill_present";
-
-// 'text' as an SQL literal (labels are catalog names: may hold quotes).
-std::string literal(const std::string& text) {
-    std::string out = "'";
-    for (char c : text) {
-        out += c;
-        if (c == '\'')
-            out += '\'';
-    }
-    return out + "'";
-}
 
 // "o.x" compared with "n.x": by value, or by text when the type has no
 // equality.
@@ -39,7 +30,7 @@ std::string side(const std::string& from, const std::vector<DiffColumn>& key,
 // A side's row as JSON text, without the marker.
 std::string row_json(const char* alias) {
     return std::string("(pg_catalog.to_jsonb(") + alias + ") OPERATOR(pg_catalog.-) " +
-           literal(kPresent) + ")::text";
+           sql_literal(kPresent) + ")::text";
 }
 
 }  // namespace
@@ -49,8 +40,8 @@ std::string diff_statement(const DiffSpec& spec) {
     for (const auto& k : spec.key) {
         join += std::string(join.empty() ? "" : " AND ") + "o." + k.name +
                 " OPERATOR(pg_catalog.=) n." + k.name;
-        key_json += std::string(key_json.empty() ? "" : ", ") + literal(k.label) + ", COALESCE(n." +
-                    k.name + ", o." + k.name + ")";
+        key_json += std::string(key_json.empty() ? "" : ", ") + sql_literal(k.label) +
+                    ", COALESCE(n." + k.name + ", o." + k.name + ")";
     }
     const std::string both = std::string("o.") + kPresent + " AND n." + kPresent;
     std::string changes = "SELECT NULL::text, NULL::text, " + row_json("n") +
@@ -64,7 +55,7 @@ std::string diff_statement(const DiffSpec& spec) {
         std::string delta =
             c.numeric ? "n." + c.name + "::numeric OPERATOR(pg_catalog.-) o." + c.name + "::numeric"
                       : "NULL";
-        changes += " UNION ALL SELECT " + literal(c.label) + ", o." + c.name + "::text, n." +
+        changes += " UNION ALL SELECT " + sql_literal(c.label) + ", o." + c.name + "::text, n." +
                    c.name + "::text, " + delta + " WHERE " + both + " AND " + differs(c) + filter;
     }
     return "SELECT pg_catalog.jsonb_build_object(" + key_json +

@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/sql_literal.hpp"
 #include "core/user_error.hpp"
 
 namespace backfill {
@@ -12,18 +13,6 @@ namespace {
 
 // "<schema>.<name>": every object of a chunk lives in the partition's schema.
 std::string qualified(const SwapSpec& s, const std::string& name) { return s.schema + "." + name; }
-
-// A text value as a SQL string literal (trigger arguments).
-std::string literal(const std::string& text) {
-    std::string out = "'";
-    for (char c : text) {
-        out += c;
-        if (c == '\'') {
-            out += '\'';
-        }
-    }
-    return out + "'";
-}
 
 // The partition constraint of the chunk written as a CHECK; with it in
 // place, ATTACH PARTITION proves the bound instead of scanning the table.
@@ -139,8 +128,8 @@ std::string index_identity(const std::string& indexdef, const std::string& schem
 std::vector<std::string> guard_trigger_statements(const SwapSpec& s,
                                                   const std::string& qualified_table,
                                                   const std::string& phase) {
-    const std::string call = " EXECUTE FUNCTION " + s.guard_function + "(" + literal(s.job_id) +
-                             ", " + literal(s.chunk_no) + ", " + literal(phase) + ")";
+    const std::string call = " EXECUTE FUNCTION " + s.guard_function + "(" + sql_literal(s.job_id) +
+                             ", " + sql_literal(s.chunk_no) + ", " + sql_literal(phase) + ")";
     // ENABLE ALWAYS: rows a logical-replication apply worker writes
     // (session_replication_role = replica) are recorded too.
     const std::string truncate_trigger = truncate_trigger_name(s.guard_trigger);
