@@ -1,6 +1,6 @@
-// What a runner does when its claim took no chunk. A claim row-locks its
-// candidate chunks for a moment (FOR UPDATE SKIP LOCKED), so a runner
-// claiming at the same instant can find every free chunk locked and come
+// What a runner does when its claim took no chunk. A claim reads the free
+// chunks, then takes the chunk lock of one; a runner claiming at the same
+// instant can find that every chunk it read was taken meanwhile and come
 // back empty-handed. It must then try again rather than leave the job:
 // nothing restarts a worker that left. Chunks another runner is building
 // (their chunk lock held) are not free: a runner leaves when only those
@@ -17,11 +17,11 @@ struct ClaimRetry {
 };
 
 // free_chunks: the job's pending or running chunks whose chunk lock nobody
-// holds, counted after the miss without row locks; misses: the claims in a
-// row that took nothing, this one included (1 or more). The pause is short,
-// as a claim holds its row locks for about a millisecond, and doubles with
-// each further miss up to a quarter of a second, so that rows held longer
-// (a command's transaction still open) are not polled hard.
+// holds, counted after the miss; misses: the claims in a row that took
+// nothing, this one included (1 or more). The pause is short, as a race
+// between two claims lasts about a millisecond, and doubles with each
+// further miss up to a quarter of a second, so that a chunk that stays
+// unclaimable is not polled hard.
 ClaimRetry after_claim_miss(int free_chunks, int misses);
 
 }  // namespace backfill

@@ -304,16 +304,20 @@ std::vector<std::string> qualified_relation_names(const std::vector<std::string>
 
 std::optional<LivePartition> live_partition(Oid target, const std::string& schema,
                                             const std::string& name) {
-    auto rows = query(std::string(kTreeCte) +
-                          "SELECT c.oid, pg_catalog.pg_get_expr(c.relpartbound, c.oid),"
-                          " pg_catalog.pg_get_partition_constraintdef(c.oid),"
-                          " pg_catalog.format('%I.%I', pn.nspname, p.relname)"
-                          " FROM tree t JOIN pg_catalog.pg_class c ON c.oid = t.relid"
-                          " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-                          " JOIN pg_catalog.pg_class p ON p.oid = t.parent"
-                          " JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace"
-                          " WHERE c.relkind <> 'p' AND n.nspname = $2 AND c.relname = $3",
-                      {std::to_string(target), schema, name});
+    // found by name, then its ancestors checked (pg_partition_ancestors
+    // reads pg_inherits up from the one table, rather than down the tree)
+    auto rows = query(
+        "SELECT c.oid, pg_catalog.pg_get_expr(c.relpartbound, c.oid),"
+        " pg_catalog.pg_get_partition_constraintdef(c.oid),"
+        " pg_catalog.format('%I.%I', pn.nspname, p.relname)"
+        " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+        " JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid"
+        " JOIN pg_catalog.pg_class p ON p.oid = i.inhparent"
+        " JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace"
+        " WHERE n.nspname = $2 AND c.relname = $3 AND c.relispartition AND c.relkind <> 'p'"
+        " AND $1::oid OPERATOR(pg_catalog.=) ANY (SELECT a.relid::oid"
+        "  FROM pg_catalog.pg_partition_ancestors(c.oid) a)",
+        {std::to_string(target), schema, name});
     if (rows.empty())
         return std::nullopt;
     // a lone default partition has no constraint: it takes every row

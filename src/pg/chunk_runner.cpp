@@ -31,19 +31,27 @@ std::vector<Value> free_chunk_params(const Job& job) {
     return {job_key(job), std::to_string(MyDatabaseId), std::to_string(lock_space::kChunk)};
 }
 
-// Takes the next chunk to build that nobody works on, the first free one
-// by chunk_no that is not row-locked by a concurrent claim. Built chunks
-// are not claimed: publishing takes them, unit by unit. The chunk's lock
-// is left in claimed.
+// Takes the next chunk to build that nobody works on: the first free one
+// by chunk_no whose chunk lock this runner gets, and that is still pending
+// or running once the lock is held (read again: a runner releases the lock
+// only after committing its chunk's new state). No row is locked, so the
+// claim writes nothing and its commit costs no WAL flush. Built chunks are
+// not claimed: publishing takes them, unit by unit. The chunk's lock is
+// left in claimed.
 std::optional<ChunkRow> claim_next(const Job& job, ChunkLock& claimed) {
-    auto rows = control_query(std::string("SELECT chunk_no") + kFreeChunks +
-                                  " ORDER BY chunk_no LIMIT 16 FOR UPDATE SKIP LOCKED",
-                              free_chunk_params(job));
+    auto rows =
+        control_query(std::string("SELECT chunk_no") + kFreeChunks + " ORDER BY chunk_no LIMIT 16",
+                      free_chunk_params(job));
     for (const auto& r : rows) {
         int chunk_no = std::stoi(*r[0]);
         if (!claimed.try_take(job.id, chunk_no))
             continue;
         auto chunk = load_chunks(job.id, int_array({chunk_no}));
+        if (chunk.empty() || (chunk.front().state != ChunkState::Pending &&
+                              chunk.front().state != ChunkState::Running)) {
+            claimed.release();
+            continue;
+        }
         commit_step();
         return chunk.front();
     }
@@ -52,7 +60,7 @@ std::optional<ChunkRow> claim_next(const Job& job, ChunkLock& claimed) {
 }
 
 // After a claim that took nothing: whether chunks are free all the same
-// (they were row-locked by another runner's claim at that instant), so
+// (another runner took the ones this claim read, at that instant), so
 // that the runner claims again instead of leaving the job (after_claim_miss).
 ClaimRetry retry_after_miss(const Job& job, int misses) {
     auto rows = control_query(std::string("SELECT count(*)") + kFreeChunks, free_chunk_params(job));
@@ -114,7 +122,7 @@ PublishResult publish_in_turn(const Job& job, const Mode& mode, std::int64_t bud
 
 // The loop every runner shares: publish what is ready, claim a chunk,
 // build it, until the job is no longer running, nothing is left to claim
-// (a claim that met another claim's row locks tries again: retry_after_miss),
+// (a claim that lost its chunks to another runner's tries again: retry_after_miss),
 // or max_chunks chunks were built. One runner publishes at a time
 // (publish_in_turn); one that leaves publishes what is left first. Once older snapshots outlived
 // snapshot_wait, publishing only looks while chunks are left to build, and

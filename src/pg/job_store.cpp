@@ -122,7 +122,7 @@ std::optional<Job> load_job_by_id(std::int64_t id) {
     auto rows = control_query(query_text, {std::to_string(id)});
     if (rows.empty())
         return std::nullopt;
-    if (!adopted(*rows[0][11])) {
+    if (!adopted(*rows[0][12])) {
         adopt_restored_jobs();
         rows = control_query(query_text, {std::to_string(id)});
     }

@@ -2,6 +2,7 @@
 
 #include "pg/pg_error.hpp"
 #include "pg/pg_headers.hpp"
+#include "pg/plan_cache.hpp"
 #include "pg/session_context.hpp"
 
 namespace backfill::pg {
@@ -33,11 +34,19 @@ private:
     GucScope gucs_;
 };
 
+// Whether the statement about to run is one of backfill's own (the safe
+// search_path and canonical formats are in force): those with parameters
+// have constant texts and are planned once per session (plan_cache).
+bool own_statement(int nparams) {
+    return nparams > 0 && std::string(statement_search_path()) == kSafeSearchPath;
+}
+
 // Executes sql with text parameters; all PostgreSQL calls happen in the
 // guarded lambda, which owns no C++ objects.
 RawResult run_spi(const char* sql, int nparams, const char* const* params,
                   bool latest_snapshot = false) {
     StatementScope scope;
+    SPIPlanPtr kept = own_statement(nparams) ? own_statement_plan(sql, nparams) : nullptr;
     return pg_guard([&]() {
         RawResult raw;
         Oid* types = nparams ? static_cast<Oid*>(palloc(sizeof(Oid) * nparams)) : nullptr;
@@ -50,12 +59,15 @@ RawResult run_spi(const char* sql, int nparams, const char* const* params,
         }
         int rc;
         if (latest_snapshot) {
-            SPIPlanPtr plan = SPI_prepare(sql, nparams, types);
+            SPIPlanPtr plan = kept != nullptr ? kept : SPI_prepare(sql, nparams, types);
             if (plan == nullptr)
                 elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
             rc = SPI_execute_snapshot(plan, values, nulls, GetLatestSnapshot(), InvalidSnapshot,
                                       true, false, 0);
-            SPI_freeplan(plan);
+            if (kept == nullptr)
+                SPI_freeplan(plan);
+        } else if (kept != nullptr) {
+            rc = SPI_execute_plan(kept, values, nulls, false, 0);
         } else {
             rc = SPI_execute_with_args(sql, nparams, types, values, nulls, false, 0);
         }

@@ -76,14 +76,11 @@ std::int64_t rows_written_since(const Job& job, std::int64_t day_start) {
         {key(job), std::to_string(day_start)})[0][0]);
 }
 
-// Measures only the signals the job's options ask for. Statistics views are
-// read as the extension owner, so that a job owner without
-// pg_read_all_stats does not see NULLs (which would never hold the job).
-ServerSignals measure(const Job& job) {
+// The minute of the day, the busy sessions (counted only for a job that
+// asks: reading pg_stat_activity and pg_locks is costly), the job's WAL
+// rate and the rows written today, as the job's options ask.
+void measure_clock_and_load(const Job& job, ServerSignals& s) {
     const JobOptions& o = job.options;
-    ServerSignals s;
-    // The busy sessions are counted only for a job that asks: reading
-    // pg_stat_activity and pg_locks is a large part of a small chunk's cost.
     auto base = control_query(
         "SELECT (extract(hour FROM now() AT TIME ZONE t.reset_val) * 60"
         "  + extract(minute FROM now() AT TIME ZONE t.reset_val))::int,"
@@ -106,27 +103,45 @@ ServerSignals measure(const Job& job) {
         }
     if (o.max_wal_rate)
         s.job_wal_rate = opt_double(base[0][2]);
-    if (o.max_replication_lag_us || o.max_replication_lag_bytes) {
-        auto lag = control_query(
-            "SELECT (SELECT max(extract(epoch FROM r.replay_lag)) FROM "
-            "pg_catalog.pg_stat_replication r),"
-            " greatest("
-            "  (SELECT max(pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), "
-            "r.replay_lsn))"
-            "   FROM pg_catalog.pg_stat_replication r),"
-            "  (SELECT max(pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(),"
-            "           coalesce(sl.confirmed_flush_lsn, sl.restart_lsn)))"
-            "   FROM pg_catalog.pg_replication_slots sl WHERE sl.active OR sl.wal_status <> "
-            "'lost'))"
-            "::bigint",
-            {});
-        s.replication_lag_s = opt_double(lag[0][0]);
-        s.replication_lag_bytes = opt_int(lag[0][1]);
-    }
-    if (o.throttle_query)
-        probe_throttle_query(job, s);
     if (o.max_rows_per_day)
         s.rows_today = rows_written_since(job, day_began(std::stoll(*base[0][3])));
+}
+
+// How far the standbys and replication slots are behind, read as the
+// extension owner.
+void measure_replication_lag(ServerSignals& s) {
+    auto lag = control_query(
+        "SELECT (SELECT max(extract(epoch FROM r.replay_lag)) FROM "
+        "pg_catalog.pg_stat_replication r),"
+        " greatest("
+        "  (SELECT max(pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), "
+        "r.replay_lsn))"
+        "   FROM pg_catalog.pg_stat_replication r),"
+        "  (SELECT max(pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(),"
+        "           coalesce(sl.confirmed_flush_lsn, sl.restart_lsn)))"
+        "   FROM pg_catalog.pg_replication_slots sl WHERE sl.active OR sl.wal_status <> "
+        "'lost'))"
+        "::bigint",
+        {});
+    s.replication_lag_s = opt_double(lag[0][0]);
+    s.replication_lag_bytes = opt_int(lag[0][1]);
+}
+
+// Measures only the signals the job's options ask for. Statistics views are
+// read as the extension owner, so that a job owner without
+// pg_read_all_stats does not see NULLs (which would never hold the job).
+ServerSignals measure(const Job& job) {
+    const JobOptions& o = job.options;
+    ServerSignals s;
+    // The clock, the busy sessions and the WAL rate are read only for a
+    // job with a limit on them: for a small chunk, that read cost more
+    // than its build.
+    if (!o.windows.empty() || o.max_active_backends || o.max_wal_rate || o.max_rows_per_day)
+        measure_clock_and_load(job, s);
+    if (o.max_replication_lag_us || o.max_replication_lag_bytes)
+        measure_replication_lag(s);
+    if (o.throttle_query)
+        probe_throttle_query(job, s);
     return s;
 }
 

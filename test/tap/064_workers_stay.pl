@@ -1,6 +1,6 @@
 
 # Issue 14, point 2: a worker never leaves a job while chunks remain that it
-# could take. A claim row-locks its candidate chunks for a moment, and a
+# could take. A claim used to row-lock its candidate chunks for a moment, and a
 # worker claiming at the same instant used to find them all locked, take
 # nothing and exit, with nobody to restart it. (a) With many short chunks
 # and max_concurrency 2, then 4 (three jobs each), the test samples each job

@@ -38,6 +38,23 @@ struct UnitTry {
     std::chrono::steady_clock::time_point locked_at;
 };
 
+// Records how long the unit held the parent's lock (up to its last swap
+// statement: the commit's WAL flush comes after), and the events, in the
+// publishing transaction itself, so that no commit is spent on them.
+void record_swap(const Job& job, const UnitTry& t, double swap_ms) {
+    for (int no : t.published) {
+        control_execute(
+            "UPDATE backfill.chunk SET swap_ms = round($3::numeric, 3)"
+            " WHERE job_id = $1::bigint AND chunk_no = $2::int",
+            {job_key(job), std::to_string(no), std::to_string(swap_ms)});
+        log_event(job, no, Event::ChunkPublished,
+                  "swap held the parent's lock for " + std::to_string(swap_ms) + " ms" +
+                      (t.published.size() > 1
+                           ? " (with " + std::to_string(t.published.size() - 1) + " more)"
+                           : std::string()));
+    }
+}
+
 // The body of the publishing transaction for a unit; run inside
 // with_lock_retries. Chunks no longer built (published meanwhile by another
 // runner) are skipped; the parent's lock serialises publishers.
@@ -131,6 +148,7 @@ void publish_try(const Job& job, const std::vector<ChunkRow>& unit,
     if (!t.published.empty())
         announce_publication(job, t.published, record_release(job, "publish", t.published));
     pause_at_canary(job);
+    record_swap(job, t, ms_since(t.locked_at));
 }
 
 // Outside the parent's lock, each shadow of the unit gets the indexes and
@@ -167,21 +185,6 @@ void record_completion_failure(const Job& job, const std::vector<ChunkRow>& unit
 // How many times an index or constraint appearing while a unit waits for the parent's
 // lock sends it back to complete its shadows before the chunk is rebuilt.
 constexpr int kCompletionRounds = 3;
-
-// Records how long the unit held the parent's lock, and the events.
-void record_swap(const Job& job, const UnitTry& t, double swap_ms) {
-    for (int no : t.published) {
-        control_execute(
-            "UPDATE backfill.chunk SET swap_ms = round($3::numeric, 3)"
-            " WHERE job_id = $1::bigint AND chunk_no = $2::int",
-            {job_key(job), std::to_string(no), std::to_string(swap_ms)});
-        log_event(job, no, Event::ChunkPublished,
-                  "swap held the parent's lock for " + std::to_string(swap_ms) + " ms" +
-                      (t.published.size() > 1
-                           ? " (with " + std::to_string(t.published.size() - 1) + " more)"
-                           : std::string()));
-    }
-}
 
 // Publishes one unit in its own committed transaction, from a runner,
 // once the older snapshots are gone (waiting at most budget_us for them).
@@ -261,8 +264,6 @@ PublishResult publish_unit(const Job& job, const std::vector<ChunkRow>& unit,
         commit_step();
         return PublishResult{0, true};
     }
-    commit_step();
-    record_swap(job, t, ms_since(t.locked_at));
     commit_step();
     for (const auto& c : unit)
         for (int no : t.published)
@@ -365,7 +366,6 @@ int publish_all_built(const Job& job) {
     if (t.cancelled)
         throw UserError(ErrorKind::WrongState, "backfill job \"" + job.name + "\" is cancelled",
                         "Nothing was published.");
-    record_swap(job, t, ms_since(t.locked_at));
     return static_cast<int>(t.published.size());
 }
 
