@@ -100,6 +100,7 @@ bool drop_snapshot_view(const Job& job) {
                " is gone already");
     } else {
         execute_quietly("DROP VIEW " + *live[0][0]);
+        notice("backfill job \"" + job.name + "\": snapshot view " + *live[0][0] + " dropped");
     }
     control_execute("UPDATE backfill.job SET snapshot_oid = NULL WHERE id = $1::bigint",
                     {std::to_string(job.id)});
