@@ -243,9 +243,10 @@ SELECT action, chunks, reason FROM backfill.releases WHERE job_name = 'pa_end' O
 -- 7. A specification document: plan and create take it; the job keeps it.
 --    source_range.end is inclusive (range_to is the next day);
 --    execution.partitions_per_batch means publish batch; validation holds
---    the validate rules; owner, reason, code_version, approved_by and
---    rollback.snapshot are the release record.
-\set spec '{"backfill_id": "pa_spec", "owner": "finance-data", "source_range": {"start": "2024-03-02", "end": "2024-03-04"}, "target": {"table": "public.pa_events", "partition_key": "day"}, "reason": {"issue": "FIN-2841", "change": "Correct v"}, "source": "SELECT id, day, v + 1000 FROM pa_events WHERE day >= $1 AND day < $2", "execution": {"partitions_per_batch": 2, "max_concurrency": 1, "lock_timeout": "250ms", "on_failure": "continue"}, "validation": {"row_count_tolerance": 0, "aggregates": [{"expr": "sum(v)", "min_delta_pct": 0}], "unique": ["id"]}, "rollback": {"retain": true, "snapshot": "snap-2024-03"}, "code_version": "git:4f2a9c1", "approved_by": "controller"}'
+--    the validate rules; owner, reason, code_version and approved_by are
+--    the release record (rollback.snapshot, which also makes a view, is in
+--    94_snapshot_view).
+\set spec '{"backfill_id": "pa_spec", "owner": "finance-data", "source_range": {"start": "2024-03-02", "end": "2024-03-04"}, "target": {"table": "public.pa_events", "partition_key": "day"}, "reason": {"issue": "FIN-2841", "change": "Correct v"}, "source": "SELECT id, day, v + 1000 FROM pa_events WHERE day >= $1 AND day < $2", "execution": {"partitions_per_batch": 2, "max_concurrency": 1, "lock_timeout": "250ms", "on_failure": "continue"}, "validation": {"row_count_tolerance": 0, "aggregates": [{"expr": "sum(v)", "min_delta_pct": 0}], "unique": ["id"]}, "rollback": {"retain": true}, "code_version": "git:4f2a9c1", "approved_by": "controller"}'
 SELECT * FROM backfill.plan(:'spec'::jsonb);
 SELECT backfill.create(:'spec'::jsonb) > 0 AS created;
 SELECT name, target, state, range_from, range_to FROM backfill.jobs WHERE name = 'pa_spec';

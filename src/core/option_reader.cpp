@@ -9,6 +9,7 @@
 
 #include "json_text.hpp"
 #include "option_error.hpp"
+#include "snapshot_view.hpp"
 #include "source_check.hpp"
 #include "time_window.hpp"
 #include "validation.hpp"
@@ -300,6 +301,23 @@ OptionValue read_channel(const OptionSpec& spec, const json& value) {
     return v;
 }
 
+// A view name is read now, so that a bad one is refused before anything is
+// recorded; the text is kept as given.
+OptionValue read_view_name(const OptionSpec& spec, const json& value) {
+    const char* expected = "a view name such as \"events_before\" or \"audit.events_before\"";
+    if (!value.is_string()) {
+        refuse_option(spec.name, expected, value, spec.doc);
+    }
+    try {
+        parse_view_name(value.get<std::string>());
+    } catch (const UserError& e) {
+        refuse_option(spec.name, expected, value, e.hint());
+    }
+    OptionValue v;
+    v.text = value.get<std::string>();
+    return v;
+}
+
 }  // namespace
 
 // Every option error says the path, what the value must be, and what it was.
@@ -371,6 +389,8 @@ OptionValue read_option(const OptionSpec& spec, const json& value,
             return read_eras(spec, value);
         case OptionType::Channel:
             return read_channel(spec, value);
+        case OptionType::ViewName:
+            return read_view_name(spec, value);
         case OptionType::Release:
             break;
     }

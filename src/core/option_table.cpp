@@ -634,6 +634,19 @@ std::vector<OptionSpec> make_table() {
          SpecPlace::Execution,
          [](JobOptions& o, const OptionValue& v) { o.rehearse = v.boolean; },
          [](const JobOptions& o) { return boolean_value(o.rehearse); }},
+        {"snapshot_view",
+         OptionType::ViewName,
+         true,
+         0,
+         0,
+         "",
+         {},
+         "null",
+         "A view of this name (in the target's schema unless qualified) is made at create; it "
+         "shows the job's partitions as they were before the job until purge drops it.",
+         SpecPlace::RollbackSnapshot,
+         [](JobOptions& o, const OptionValue& v) { o.snapshot_view = optional_text(v); },
+         [](const JobOptions& o) { return text_or_null(o.snapshot_view); }},
     };
 }
 
@@ -658,8 +671,8 @@ const OptionSpec* find_option(const std::string& name) {
 // The options one mode's jobs take and the other's refuse.
 const char* option_mode(const std::string& name) {
     static const char* const swap_only[] = {
-        "lock_timeout",           "swap_retries", "retain",         "snapshot_wait",
-        "include_new_partitions", "partitions",   "include_default"};
+        "lock_timeout",           "swap_retries", "retain",          "snapshot_wait",
+        "include_new_partitions", "partitions",   "include_default", "snapshot_view"};
     static const char* const merge_only[] = {"key",      "chunk_by",       "chunk_size",
                                              "conflict", "version_column", "delete_missing",
                                              "watermark"};

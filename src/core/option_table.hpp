@@ -31,15 +31,17 @@ enum class OptionType {
     Eras,      // a non-empty array of {"from", "to", "source"} objects (core/eras.hpp)
     Tables,    // table names, read like Names
     Channel,   // a NOTIFY channel: a lower-case identifier of at most 63 bytes
+    ViewName,  // a view name, possibly schema-qualified, in SQL syntax (core/snapshot_view.hpp)
 };
 
 // Where a specification document carries the option.
 enum class SpecPlace {
-    Execution,       // execution.<name>
-    Validation,      // the validation section is the whole option
-    RollbackRetain,  // rollback.retain
-    Audit,           // assembled from owner, reason, code_version, approved_by, rollback.snapshot
-    TopLevel,        // a top-level field of its own name
+    Execution,         // execution.<name>
+    Validation,        // the validation section is the whole option
+    RollbackRetain,    // rollback.retain
+    RollbackSnapshot,  // rollback.snapshot
+    Audit,             // assembled from owner, reason, code_version, approved_by, rollback.snapshot
+    TopLevel,          // a top-level field of its own name
 };
 
 // One option's value as read from JSON; which member holds it depends on

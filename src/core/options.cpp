@@ -47,6 +47,7 @@ std::string value_json(const OptionSpec& spec, const OptionValue& v) {
         case OptionType::Query:
         case OptionType::Name:
         case OptionType::Channel:
+        case OptionType::ViewName:
             return json_quote(v.text);
         case OptionType::Names:
         case OptionType::Tables: {
@@ -150,6 +151,33 @@ void refuse_other_mode(const JobOptions& options, const json& object) {
     }
 }
 
+// Whether the options object asks for a snapshot view.
+bool asks_snapshot_view(const json& object) {
+    return object.contains("snapshot_view") && !object.at("snapshot_view").is_null();
+}
+
+// Mode merge corrects rows in place and keeps the old versions of its own
+// rows only, so no view made at create could show the range as it was
+// (docs/snapshot_view.md): said before the generic refusal of a swap option.
+void refuse_snapshot_view_for_merge(const JobOptions& options, const json& object) {
+    if (options.mode == "merge" && asks_snapshot_view(object)) {
+        throw OptionError("snapshot_view", "is not available with mode merge",
+                          "A merge job changes rows in place and keeps only the old versions of "
+                          "the rows it changed, so no view can show the range as it was; compare "
+                          "with backfill.diff(name), or use mode swap.");
+    }
+}
+
+// A snapshot view shows the retained originals: without them (retain
+// false) it would show nothing.
+void settle_snapshot_view(const JobOptions& options, const json& object) {
+    if (asks_snapshot_view(object) && !options.retain) {
+        throw OptionError("snapshot_view", "cannot be combined with \"retain\": false",
+                          "The view shows the retained originals, which retain false drops; keep "
+                          "them (\"retain\": true) or remove snapshot_view.");
+    }
+}
+
 // Mode merge's options that go together: version_column exactly with
 // newer_wins; live_wins never changes a live row, so it deletes none.
 void settle_merge(const JobOptions& options) {
@@ -184,6 +212,7 @@ JobOptions parse_option_object(const json& object, const DurationReader& read_du
         const OptionSpec& mode = *find_option("mode");
         mode.store(options, read_option(mode, object.at("mode"), read_duration));
     }
+    refuse_snapshot_view_for_merge(options, object);
     refuse_other_mode(options, object);
     for (const auto& [key, value] : object.items()) {
         const OptionSpec* spec = find_option(key);
@@ -193,6 +222,7 @@ JobOptions parse_option_object(const json& object, const DurationReader& read_du
         }
         spec->store(options, read_option(*spec, value, read_duration));
     }
+    settle_snapshot_view(options, object);
     settle_publication(options, object.contains("publish"));
     settle_announcements(options);
     if (options.mode == "merge") {

@@ -98,6 +98,9 @@ struct JobOptions {
     // The first chunk is rehearsed before any chunk is built; a failed
     // check fails the job.
     bool rehearse = false;
+    // Mode swap: the view that shows the job's range as it was before the
+    // job (core/snapshot_view.hpp), as given; none = no view.
+    std::optional<std::string> snapshot_view;
 };
 
 // Reads the options jsonb's text: a JSON object whose keys are options of

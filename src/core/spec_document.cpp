@@ -157,6 +157,8 @@ void check_execution_key(const std::string& key) {
                          "Give the validation rules in the validation section.");
         case SpecPlace::RollbackRetain:
             refuse_field("execution." + key, "is unknown", "Give it as rollback.retain.");
+        case SpecPlace::RollbackSnapshot:
+            refuse_field("execution." + key, "is unknown", "Give it as rollback.snapshot.");
         case SpecPlace::TopLevel:
             refuse_field("execution." + key, "is unknown",
                          "Give it as the top-level field " + key + ".");
@@ -209,6 +211,9 @@ json release_object(const json& doc, const json* reason, const json* rollback) {
         case SpecPlace::RollbackRetain:
             field = "rollback.retain" + rest;
             break;
+        case SpecPlace::RollbackSnapshot:
+            field = "rollback.snapshot" + rest;
+            break;
         case SpecPlace::TopLevel:
             field = path;
             break;
@@ -260,12 +265,13 @@ SpecMapping map_spec(const std::string& document_json, const DurationReader& rea
     }
     const json release = release_object(doc, reason, rollback);
     for (const OptionSpec& spec : option_table()) {
-        const json* value = spec.spec_place == SpecPlace::TopLevel     ? find(&doc, spec.name)
-                            : spec.spec_place == SpecPlace::Validation ? validation
-                            : spec.spec_place == SpecPlace::RollbackRetain
-                                ? find(rollback, "retain")
-                            : spec.spec_place == SpecPlace::Audit && !release.empty() ? &release
-                                                                                      : nullptr;
+        const json* value =
+            spec.spec_place == SpecPlace::TopLevel                    ? find(&doc, spec.name)
+            : spec.spec_place == SpecPlace::Validation                ? validation
+            : spec.spec_place == SpecPlace::RollbackRetain            ? find(rollback, "retain")
+            : spec.spec_place == SpecPlace::RollbackSnapshot          ? find(rollback, "snapshot")
+            : spec.spec_place == SpecPlace::Audit && !release.empty() ? &release
+                                                                      : nullptr;
         if (value != nullptr) {
             options[spec.name] = *value;
         }

@@ -12,6 +12,7 @@
 #include "pg/pg_error.hpp"
 #include "pg/rehearsal.hpp"
 #include "pg/session_context.hpp"
+#include "pg/snapshot_view.hpp"
 #include "pg/spi.hpp"
 
 using namespace backfill;
@@ -193,6 +194,8 @@ Datum backfill_plan(PG_FUNCTION_ARGS) {
         std::optional<std::string> source;
         std::string search_path;
         PlannedJob plan = plan_from_args(fcinfo, 0, source, search_path);
+        // create checks it after the job's name (src/pg/job_control.cpp)
+        check_snapshot_view(plan);
         spi_finish();
         return emit_plan(fcinfo, plan);
     });
@@ -204,6 +207,7 @@ Datum backfill_plan_spec(PG_FUNCTION_ARGS) {
         std::string spec = required_json(fcinfo, 0, "spec");
         spi_connect();
         SpecJob job = plan_spec_job(spec, search_path_arg(fcinfo, 1));
+        check_snapshot_view(job.plan);
         spi_finish();
         return emit_plan(fcinfo, job.plan);
     });

@@ -2,6 +2,7 @@
 
 #include "core/partition_shapes.hpp"
 #include "core/settlement.hpp"
+#include "core/snapshot_view.hpp"
 #include "core/user_error.hpp"
 #include "pg/job_overlap.hpp"
 #include "pg/job_planning.hpp"
@@ -9,6 +10,7 @@
 #include "pg/mode.hpp"
 #include "pg/restored_jobs.hpp"
 #include "pg/session_context.hpp"
+#include "pg/snapshot_view.hpp"
 #include "pg/source_eras.hpp"
 #include "pg/state_store.hpp"
 #include "pg/transactions.hpp"
@@ -68,6 +70,7 @@ std::int64_t create_job(const std::string& name, const PlannedJob& plan,
     job.name = name;
     job.mode = plan.options.mode;
     mode_of(job).record_chunks(id, plan);
+    create_snapshot_view(id, plan);
     record_eras(id, plan);
     std::string range_note = plan.range_note.empty() ? "" : "; " + plan.range_note;
     log_event(
@@ -194,6 +197,8 @@ void set_job_options(const std::string& name, const std::string& options_json) {
     JobOptions options = options_from_json(merged);
     if (auto refusal = shape_option_change_refusal(job.options, options))
         throw *refusal;
+    if (auto refusal = snapshot_view_change_refusal(job.options, options))
+        throw *refusal;
     {
         // The same checks as create(), as the job's owner.
         OwnerBox box(job.owner, kSafeSearchPath);
@@ -282,6 +287,8 @@ int purge_job(const std::string& name) {
     Job job = load_job(name, true);
     apply_command(job.state, JobCommand::Purge, job.name);
     OwnerBox box(job.owner, kSafeSearchPath);
+    // first: the view depends on the retained originals purge drops
+    drop_snapshot_view(job);
     int dropped = mode_of(job).purge(job);
     log_event(job, std::nullopt, Event::Purged, std::to_string(dropped) + " tables dropped");
     // the name is free again; the job stays readable by id

@@ -85,6 +85,11 @@ void adopt(const std::string& job_id) {
             " stage_oid = CASE WHEN j.stage_oid IS NOT NULL THEN " +
             own_table("j.stage_schema", "j.stage_name", "$2::oid") +
             " END,"
+            " snapshot_oid = CASE WHEN j.snapshot_oid IS NOT NULL THEN"
+            "  (SELECT v.oid FROM pg_catalog.pg_class v"
+            "   JOIN pg_catalog.pg_namespace n ON n.oid = v.relnamespace"
+            "   WHERE n.nspname = j.snapshot_schema AND v.relname = j.snapshot_name"
+            "   AND v.relkind = 'v' AND v.relowner = $2::oid) END,"
             " home = backfill.database_identity() WHERE j.id = $1::bigint",
         {job_id, found.owner, found.target});
     control_execute(

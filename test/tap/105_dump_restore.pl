@@ -66,7 +66,8 @@ my $src = events_source();
 
 on_old(qq{
 SET ROLE alice;
-SELECT backfill.create('sw', 'events', \$s\$$src\$s\$, '2024-01-01', '2024-01-07');
+SELECT backfill.create('sw', 'events', \$s\$$src\$s\$, '2024-01-01', '2024-01-07',
+  '{"snapshot_view": "events_before"}');
 SELECT backfill.create('mg', 'm', 'SELECT id, v FROM m_fixed WHERE id >= \$1 AND id < \$2',
   '1', '400', '{"mode": "merge", "chunk_by": "id", "chunk_size": 100, "delete_missing": true}');
 SELECT backfill.create('dj', 'd', 'SELECT k, v + 1 FROM d WHERE k >= \$1 AND k < \$2', '0', '20');
@@ -134,7 +135,10 @@ my $decoys = "SELECT (SELECT md5(string_agg(t::text, ',' ORDER BY k)) FROM decoy
   . " || (SELECT md5(string_agg(t::text, ',' ORDER BY k)) FROM decoy_kept t)";
 my $decoys_before = on_new($decoys);
 
-# (b) the swap job
+# (b) the swap job; its snapshot view came with the dump and still shows
+# the rows before the job (retained originals and live partitions)
+is(table_checksum($new, 'restored', 'events_before'), $events_digest,
+	'the restored snapshot view shows the pre-job rows');
 is(on_new("SET ROLE alice; SELECT backfill.rollback('sw')"), '3',
 	'rollback of the restored swap job restores three partitions');
 is(table_checksum($new, 'restored'), $events_digest, 'the table has its exact pre-job content');
@@ -142,10 +146,13 @@ is(on_new("SELECT target::text FROM backfill.jobs WHERE name = 'sw'"), 'events',
 	'adopted: the target by OID now');
 is( on_new("SELECT target = 'events'::regclass AND owner = (SELECT oid FROM pg_roles WHERE rolname = 'alice') FROM backfill.job WHERE name = 'sw'"),
 	't', 'the job row holds the new OIDs');
+is(on_new("SELECT snapshot_oid = 'events_before'::regclass FROM backfill.job WHERE name = 'sw'"),
+	't', 'the snapshot view re-found by name');
 my $kept = "SELECT count(*) FROM pg_class WHERE relname LIKE 'events%bf%' AND relkind = 'r'";
 is(on_new($kept), '3', 'the three tables the rollback took out are kept');
 is(on_new("SET ROLE alice; SELECT backfill.purge('sw')"), '3', 'purge drops three tables');
 is(on_new($kept), '0', 'exactly the restored ones');
+is(on_new("SELECT to_regclass('events_before') IS NULL"), 't', 'purge dropped the snapshot view');
 is(table_checksum($new, 'restored'), $events_digest, 'the table is untouched by purge');
 is( on_new("SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relname LIKE 'events%' AND t.tgname LIKE '%backfill%'"),
 	'0', 'no guard trigger is left');

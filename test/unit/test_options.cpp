@@ -25,7 +25,8 @@ const char* const kDefaultsJson =
     "\"partitions_per_batch\": null, \"validate\": null, \"release\": null, "
     "\"include_new_partitions\": false, \"sources\": null, \"partitions\": null, "
     "\"include_default\": false, \"canary_chunks\": null, \"notify\": \"backfill\", "
-    "\"after_publish\": null, \"max_rows_per_day\": null, \"rehearse\": false}";
+    "\"after_publish\": null, \"max_rows_per_day\": null, \"rehearse\": false, \"snapshot_view\": "
+    "null}";
 
 const char* const kWindowHint =
     "Give windows as \"HH:MM-HH:MM\", several separated by commas, e.g. \"22:00-06:00\".";
@@ -136,7 +137,8 @@ TEST(ParseOptions, EveryKeySet) {
         "false\", \"publish\": \"each\", \"partitions_per_batch\": null, \"validate\": null, "
         "\"release\": null, \"include_new_partitions\": false, \"sources\": null, \"partitions\": "
         "null, \"include_default\": false, \"canary_chunks\": null, \"notify\": \"backfill\", "
-        "\"after_publish\": null, \"max_rows_per_day\": null, \"rehearse\": false}");
+        "\"after_publish\": null, \"max_rows_per_day\": null, \"rehearse\": false, "
+        "\"snapshot_view\": null}");
 }
 
 // The limits of each range are themselves accepted.
@@ -176,7 +178,7 @@ TEST(ParseOptions, UnknownKey) {
               "window, throttle_query, publish, partitions_per_batch, validate, release, "
               "include_new_partitions, key, chunk_by, chunk_size, conflict, version_column, "
               "delete_missing, watermark, sources, partitions, include_default, canary_chunks, "
-              "notify, after_publish, max_rows_per_day and rehearse.");
+              "notify, after_publish, max_rows_per_day, rehearse and snapshot_view.");
     EXPECT_STREQ(refused({str("Mode", "swap")}).what(), "unknown option \"Mode\"");
 }
 
@@ -801,7 +803,8 @@ TEST(OptionsToJson, PublicationKeys) {
                   "\"approved_by\": \"cfo\"}, "
                   "\"include_new_partitions\": false, \"sources\": null, \"partitions\": null, "
                   "\"include_default\": false, \"canary_chunks\": null, \"notify\": \"backfill\", "
-                  "\"after_publish\": null, \"max_rows_per_day\": null, \"rehearse\": false}"),
+                  "\"after_publish\": null, \"max_rows_per_day\": null, \"rehearse\": false, "
+                  "\"snapshot_view\": null}"),
         std::string::npos)
         << json;
     for (const char* mode : {"each", "end", "manual"}) {
@@ -853,7 +856,7 @@ TEST(OptionsToJson, EchoParsesBack) {
         const std::string json = options_to_json(o);
         EXPECT_EQ(options_to_json(parse_options(json, fake_interval_us)), json);
     }
-    EXPECT_EQ(json::parse(options_to_json(cases[1])).size(), 30u);
+    EXPECT_EQ(json::parse(options_to_json(cases[1])).size(), 31u);
 }
 
 }  // namespace

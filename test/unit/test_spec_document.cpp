@@ -129,7 +129,8 @@ TEST(MapSpec, ArticleExampleMapped) {
                 "\"release\": {\"owner\": \"finance-data\", \"issue\": \"FIN-2841\", \"change\": "
                 "\"Correct tax-inclusive revenue calculation\", \"code_version\": \"git:8f31c2a\", "
                 "\"approved_by\": \"finance-controller\", \"snapshot\": "
-                "\"finance.daily_revenue_pre_FIN_2841\"}, \"throttle_query\": \"SELECT "
+                "\"finance.daily_revenue_pre_FIN_2841\"}, \"snapshot_view\": "
+                "\"finance.daily_revenue_pre_FIN_2841\", \"throttle_query\": \"SELECT "
                 "ops.live_pipeline_running()\", \"validate\": {\"row_count_tolerance\": 0, "
                 "\"aggregates\": [{\"expr\": \"sum(net_revenue)\", \"min_delta_pct\": -1.5, "
                 "\"max_delta_pct\": -0.8}], \"unique\": [[\"merchant_id\", \"revenue_date\"]], "
@@ -204,7 +205,8 @@ TEST(MapSpec, ExecutionAndRollback) {
         options_to_json(map_spec(minimal(R"j("rollback": {"retain": true, "snapshot": "s.p"})j"),
                                  fake_interval_us)
                             .options),
-        echo_of("{\"release\": {\"snapshot\": \"s.p\"}, \"retain\": true}"));
+        echo_of("{\"release\": {\"snapshot\": \"s.p\"}, \"retain\": true, \"snapshot_view\": "
+                "\"s.p\"}"));
 }
 
 // Every option execution is documented to take is accepted there.
