@@ -134,7 +134,19 @@ SELECT backfill.cancel('sv_spec');
 DROP VIEW sv_events_pre_fix;
 SELECT backfill.purge('sv_spec') AS dropped;
 RESET ROLE;
+
+-- 8. A member of the target's owning role runs the job: the view belongs
+--    to the target's owner, and the member's purge still drops it.
+CREATE ROLE bf_sv_member NOLOGIN IN ROLE bf_sv_owner;
+SET ROLE bf_sv_member;
+SELECT backfill.create('sv_member', 'sv_events', :'src', '2024-03-01', '2024-03-02',
+    '{"snapshot_view": "sv_member_snap"}') > 0 AS created;
+SELECT pg_get_userbyid(relowner) AS view_owner FROM pg_class WHERE oid = 'sv_member_snap'::regclass;
+SELECT backfill.cancel('sv_member');
+SELECT backfill.purge('sv_member') AS dropped;
+SELECT to_regclass('sv_member_snap') AS view_after_purge;
+RESET ROLE;
 DROP TABLE sv_events, sv_taken, sv_before;
 DROP SCHEMA sv_audit, sv_closed;
 REVOKE CREATE ON SCHEMA public FROM bf_sv_owner;
-DROP ROLE bf_sv_owner, bf_sv_reader;
+DROP ROLE bf_sv_member, bf_sv_owner, bf_sv_reader;

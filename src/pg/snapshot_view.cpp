@@ -88,12 +88,13 @@ bool drop_snapshot_view(const Job& job) {
         {std::to_string(job.id)});
     if (recorded.empty())
         return false;
-    // the job's view is the owner's: an OID reused by another role's view
-    // is not it
+    // the job's view belongs to the target's owner, which the job's owner
+    // is or is a member of: an OID reused by another role's view is not it
     auto live = query(
         "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c"
         " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE c.oid = $1::oid AND c.relkind = 'v' AND c.relowner = $2::oid",
+        " WHERE c.oid = $1::oid AND c.relkind = 'v'"
+        " AND pg_catalog.pg_has_role($2::oid, c.relowner, 'USAGE')",
         {recorded[0][0], std::to_string(job.owner)});
     if (live.empty()) {
         notice("backfill job \"" + job.name + "\": its snapshot view " + *recorded[0][1] +
