@@ -197,7 +197,8 @@ void work_job(const Job& initial, std::optional<int> max_chunks, ChunkLock& clai
             snapshots_ran_out = built.deferred;
         }
         add_job_wal(job, wal_insert_position() - wal_before);
-        commit_step();
+        // a tally: a crash may lose one chunk's share of it
+        commit_step(CommitFlush::Deferred);
         if (outcome == Outcome::Built || outcome == Outcome::Published ||
             outcome == Outcome::Failed)
             processed++;

@@ -56,12 +56,16 @@ void read_committed() {
 }
 }  // namespace
 
-void commit_step() {
+void commit_step(CommitFlush flush) {
     // A commit ends every GUC nest level: one still open here would be
     // closed twice, and a box's settings would outlive it.
     if (open_guc_scopes() != 0)
         throw std::logic_error("backfill: commit inside a GUC scope");
-    pg_guard([]() {
+    pg_guard([&]() {
+        // a transaction-local setting: the commit itself ends it
+        if (flush == CommitFlush::Deferred)
+            set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION,
+                              GUC_ACTION_LOCAL, true, 0, false);
         if (own_snapshot)
             PopActiveSnapshot();
         SPI_commit();

@@ -18,9 +18,19 @@ void in_subtransaction(const std::function<void()>& f);
 // wrote, created and locked is gone when it returns (a rehearsal).
 void in_rolled_back_subtransaction(const std::function<void()>& f);
 
+// How a step's commit reaches the disk. Wait: the commit returns once its
+// WAL is flushed (and replicated, as synchronous_commit says). Deferred: the
+// commit does not wait for the flush (synchronous_commit = off for that
+// commit alone). A server crash may then lose the step, which the job
+// redoes on resume; the step is visible to other sessions at once, and any
+// later commit that waits flushes it too, since WAL is flushed in order. For
+// a runner's intermediate steps only, never for one whose effect a user or a
+// listener is told about (publishing, state changes).
+enum class CommitFlush { Wait, Deferred };
+
 // Commits the current transaction and starts the next one (SPI_commit).
 // Refused inside a GucScope, whose nest level the commit would end.
-void commit_step();
+void commit_step(CommitFlush flush = CommitFlush::Wait);
 
 // Background workers have no portal to hold a snapshot for SPI: they keep
 // one of their own on the stack while a transaction is open. These start

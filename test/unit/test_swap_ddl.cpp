@@ -167,9 +167,8 @@ TEST(SwapDdl, GuardTriggers) {
                     "CREATE TRIGGER backfill_guard_7_t AFTER TRUNCATE ON "
                     "public.events_2024_01 FOR EACH STATEMENT EXECUTE FUNCTION "
                     "backfill.guard('7', '3', 'build')",
-                    "ALTER TABLE public.events_2024_01 ENABLE ALWAYS TRIGGER backfill_guard_7",
-                    "ALTER TABLE public.events_2024_01 ENABLE ALWAYS TRIGGER "
-                    "backfill_guard_7_t"}));
+                    "ALTER TABLE public.events_2024_01 ENABLE ALWAYS TRIGGER backfill_guard_7, "
+                    "ENABLE ALWAYS TRIGGER backfill_guard_7_t"}));
     EXPECT_EQ(drop_guard_statements(s, "public.events_2024_01"),
               (Statements{"DROP TRIGGER IF EXISTS backfill_guard_7 ON public.events_2024_01",
                           "DROP TRIGGER IF EXISTS backfill_guard_7_t ON public.events_2024_01"}));

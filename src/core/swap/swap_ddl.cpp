@@ -137,8 +137,8 @@ std::vector<std::string> guard_trigger_statements(const SwapSpec& s,
                 qualified_table + " FOR EACH ROW" + call,
             "CREATE TRIGGER " + truncate_trigger + " AFTER TRUNCATE ON " + qualified_table +
                 " FOR EACH STATEMENT" + call,
-            "ALTER TABLE " + qualified_table + " ENABLE ALWAYS TRIGGER " + s.guard_trigger,
-            "ALTER TABLE " + qualified_table + " ENABLE ALWAYS TRIGGER " + truncate_trigger};
+            "ALTER TABLE " + qualified_table + " ENABLE ALWAYS TRIGGER " + s.guard_trigger +
+                ", ENABLE ALWAYS TRIGGER " + truncate_trigger};
 }
 
 // A table that stops being watched (an original restored by rollback, a

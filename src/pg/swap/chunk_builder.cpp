@@ -27,16 +27,27 @@ std::string describe_build_error(const PgError& e, const Job& job, const ChunkRo
 
 namespace {
 
+// The names of the partition's indexes the shadow was built from, as the
+// name[] literal the chunk records (sorted by name, as live_indexes reads
+// them; publication records them again in the order it paired them).
+std::string index_names(const std::vector<LiveIndex>& indexes) {
+    std::vector<std::string> names;
+    for (const auto& index : indexes)
+        names.push_back(index.name);
+    return text_array(names);
+}
+
 // Every name the chunk will give a table or an index (shadow, retained
 // original, their indexes) must be free before the build starts: a table
 // someone else put there is reported with its owner, never dropped.
-void require_names_free(const Job& job, const ChunkRow& chunk, const LiveChunk& lc) {
+void require_names_free(const Job& job, const ChunkRow& chunk,
+                        const std::vector<LiveIndex>& indexes) {
     const std::string& schema = chunk.part_schema;
     require_name_free(schema, chunk.shadow_name, InvalidOid, "the shadow of " + chunk_label(chunk));
     require_name_free(schema, chunk.retained_name, InvalidOid,
                       "the retained original of " + chunk_label(chunk));
     int k = 0;
-    for (const auto& index : live_indexes(lc.live.oid)) {
+    for (const auto& index : indexes) {
         k++;
         require_name_free(schema, shadow_index_name(chunk.part_name, job.id, chunk.chunk_no, k),
                           InvalidOid, "an index of the shadow of " + chunk_label(chunk));
@@ -50,11 +61,13 @@ void require_names_free(const Job& job, const ChunkRow& chunk, const LiveChunk& 
 // by OID; a table someone else put at its name is refused, never dropped),
 // and the attempt counted. Committed before the build starts, so every
 // write the build's snapshot misses is recorded.
-void prepare_build(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
-                   const SwapSpec& spec) {
+void prepare_build(const Job& job, const ChunkRow& chunk, const ChunkPlan& plan) {
+    const LiveChunk& lc = plan.live;
+    const SwapSpec& spec = plan.spec;
     std::string live = spec.schema + "." + spec.partition;
-    bool locked = with_lock_retries(job.options.lock_timeout_us, job.options.swap_retries,
-                                    [&]() { install_guard(spec, live, "build"); });
+    bool locked = with_lock_retries(job.options.lock_timeout_us, job.options.swap_retries, [&]() {
+        install_guard(spec, live, "build", GuardSlate::Replace);
+    });
     if (!locked)
         throw UserError(ErrorKind::WrongState,
                         "could not lock partition " + live + " to install the write guard",
@@ -68,7 +81,7 @@ void prepare_build(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
             OwnerBox box(job.owner, kSafeSearchPath);
             drop_own_table(chunk.shadow_oid);
         }
-        require_names_free(job, chunk, lc);
+        require_names_free(job, chunk, plan.indexes);
         control_execute(
             "DELETE FROM backfill.chunk_write WHERE job_id = $1::bigint AND chunk_no = $2::int",
             {job_key(job), std::to_string(chunk.chunk_no)});
@@ -77,6 +90,8 @@ void prepare_build(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
             " WHERE job_id = $1::bigint AND chunk_no = $2::int",
             {job_key(job), std::to_string(chunk.chunk_no), std::to_string(lc.live.oid)});
     });
+    // Flushed before any of the owner's SQL runs: an attempt that crashes
+    // the server must count, or max_attempts would never stop the loop.
     commit_step();
 }
 
@@ -84,7 +99,9 @@ void prepare_build(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
 // against the partition it replaces, analyzed; the chunk becomes built (or
 // failed, keeping its shadow for inspection) in the same transaction, so a
 // built chunk is always a validated one.
-Outcome build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc, SwapSpec& spec) {
+Outcome build_shadow(const Job& job, const ChunkRow& chunk, ChunkPlan& plan) {
+    const LiveChunk& lc = plan.live;
+    SwapSpec& spec = plan.spec;
     std::string shadow = spec.schema + "." + spec.shadow;
     auto t0 = std::chrono::steady_clock::now();
     std::optional<ValidationVerdict> verdict;
@@ -98,7 +115,7 @@ Outcome build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
         Oid shadow_oid = relation_named(chunk.part_schema, chunk.shadow_name).value().oid;
         finish_shadow(spec, unvalidated);
         run_all(copy_ownership_statements(lc.live.oid, shadow));
-        install_guard(spec, shadow, "live");
+        install_guard(spec, shadow, "live", GuardSlate::Fresh);
         if (!job.options.validate.empty())
             verdict =
                 validate_chunk(job, spec.schema + "." + spec.partition, shadow,
@@ -111,7 +128,7 @@ Outcome build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
         build.rows_before = rows_before;
         build.rows_after = std::to_string(rows_after);
         build.build_ms = std::to_string(ms_since(t0));
-        build.index_names = index_name_array(lc.live.oid);
+        build.index_names = index_names(plan.indexes);
         build.build_xid = std::to_string(pg_guard([]() { return GetTopTransactionId(); }));
         build.shadow_oid = std::to_string(shadow_oid);
         if (verdict)
@@ -123,6 +140,7 @@ Outcome build_shadow(const Job& job, const ChunkRow& chunk, const LiveChunk& lc,
         if (!build.passed)
             stop_job_if_asked(job, chunk, "validation failed: " + build.failures);
     });
+    // Flushed: a built shadow survives a crash and is published, not rebuilt.
     commit_step();
     if (verdict && !verdict->passed) {
         pg_guard([&]() {
@@ -164,8 +182,8 @@ Outcome build_chunk(const Job& job, const ChunkRow& chunk, const std::string& pa
     try {
         std::optional<ChunkPlan> plan;
         in_subtransaction([&]() { plan = plan_chunk(job, chunk, parent); });
-        prepare_build(job, chunk, plan->live, plan->spec);
-        return build_shadow(job, chunk, plan->live, plan->spec);
+        prepare_build(job, chunk, *plan);
+        return build_shadow(job, chunk, *plan);
     } catch (const PermanentFailure& e) {
         return record_failure(job, chunk, e.what(), true);
     } catch (const UserError& e) {

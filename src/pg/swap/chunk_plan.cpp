@@ -27,8 +27,9 @@ ChunkPlan plan_chunk(const Job& job, const ChunkRow& chunk, const std::string& t
     LiveChunk lc = live_chunk(job, chunk);
     SwapSpec spec = swap_spec(job, chunk, top, lc.live, {});
     spec.columns = insert_columns(job);
-    describe_live_partition(lc.live.oid, job, chunk, spec);
-    return ChunkPlan{lc, spec};
+    std::vector<LiveIndex> indexes = live_indexes(lc.live.oid);
+    describe_live_partition(lc.live.oid, indexes, job, chunk, spec);
+    return ChunkPlan{lc, spec, indexes};
 }
 
 // Drops the shadow the chunk built (by OID, as the job's owner) and puts
@@ -46,9 +47,11 @@ void discard_shadow(const Job& job, const ChunkRow& chunk) {
     }
 }
 
-void install_guard(const SwapSpec& spec, const std::string& table, const std::string& phase) {
+void install_guard(const SwapSpec& spec, const std::string& table, const std::string& phase,
+                   GuardSlate slate) {
     AsExtensionOwner owner;
-    run_all(drop_guard_statements(spec, table));
+    if (slate == GuardSlate::Replace)
+        run_all(drop_guard_statements(spec, table));
     run_all(guard_trigger_statements(spec, table, phase));
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/swap/swap_ddl.hpp"
 #include "pg/runner_common.hpp"
+#include "pg/swap/swap_spec.hpp"
 
 namespace backfill::pg {
 
@@ -20,10 +21,12 @@ struct LiveChunk {
 LiveChunk live_chunk(const Job& job, const ChunkRow& chunk);
 
 // Everything the swap statements need for a chunk, read from the catalog;
-// top is the target's quoted name.
+// top is the target's quoted name. indexes: the live partition's indexes
+// the spec was made from (the shadow's are built from them).
 struct ChunkPlan {
     LiveChunk live;
     SwapSpec spec;
+    std::vector<LiveIndex> indexes;
 };
 ChunkPlan plan_chunk(const Job& job, const ChunkRow& chunk, const std::string& top);
 
@@ -31,9 +34,15 @@ ChunkPlan plan_chunk(const Job& job, const ChunkRow& chunk, const std::string& t
 // back to pending.
 void discard_shadow(const Job& job, const ChunkRow& chunk);
 
+// Whether the table to guard may carry this chunk's guard already (the
+// live partition, guarded by an earlier attempt) or was just created (the
+// shadow) and needs no drop first.
+enum class GuardSlate { Replace, Fresh };
+
 // Attaches the write guard to a table for phase. Only the extension owner
 // may use backfill._guard (EXECUTE is revoked from PUBLIC), so it does this
 // itself; creating a trigger runs none of the table owner's code.
-void install_guard(const SwapSpec& spec, const std::string& table, const std::string& phase);
+void install_guard(const SwapSpec& spec, const std::string& table, const std::string& phase,
+                   GuardSlate slate);
 
 }  // namespace backfill::pg

@@ -205,7 +205,8 @@ PublishResult publish_unit(const Job& job, const std::vector<ChunkRow>& unit,
         record_completion_failure(job, unit, e);
         return {};
     }
-    commit_step();
+    // the shadows' catch-up: publishing waits for its own flush, and so for this one
+    commit_step(CommitFlush::Deferred);
     switch (wait_for_older_snapshots(job, unit, budget_us, false)) {
         case SnapshotWait::Clear:
             break;

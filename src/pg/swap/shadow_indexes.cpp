@@ -2,10 +2,10 @@
 
 #include "core/names.hpp"
 #include "core/swap/pairing.hpp"
+#include "pg/job_tables.hpp"
 #include "pg/runner_common.hpp"
 #include "pg/session_context.hpp"
 #include "pg/swap/chunk_plan.hpp"
-#include "pg/job_tables.hpp"
 #include "pg/swap/swap_spec.hpp"
 
 namespace backfill::pg {

@@ -66,18 +66,9 @@ std::vector<LiveIndex> live_indexes(Oid relid) {
     return out;
 }
 
-std::string index_name_array(Oid relid) {
-    return scalar(
-               "SELECT pg_catalog.array_agg(i.relname ORDER BY i.relname)::name[]::text"
-               " FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i"
-               " ON i.oid = x.indexrelid WHERE x.indrelid = $1::oid",
-               {std::to_string(relid)})
-        .value_or("{}");
-}
-
-void describe_live_partition(Oid relid, const Job& job, const ChunkRow& chunk, SwapSpec& spec) {
+void describe_live_partition(Oid relid, const std::vector<LiveIndex>& indexes, const Job& job,
+                             const ChunkRow& chunk, SwapSpec& spec) {
     std::string oid = std::to_string(relid);
-    auto indexes = live_indexes(relid);
     std::vector<std::string> names;
     for (const auto& i : indexes)
         names.push_back(i.name);
@@ -128,7 +119,9 @@ std::vector<std::string> copy_ownership_statements(Oid relid, const std::string&
     std::string oid = std::to_string(relid);
     auto owner = query(
         "SELECT pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(c.relowner)),"
-        " c.relowner <> $2::oid, pg_catalog.obj_description(c.oid, 'pg_class')"
+        " c.relowner <> $2::oid, (SELECT d.description FROM pg_catalog.pg_description d"
+        "  WHERE d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+        "  AND d.objsubid = 0)"
         " FROM pg_catalog.pg_class c WHERE c.oid = $1::oid",
         {oid, std::to_string(current_role())});
     if (*owner[0][1] == "t")

@@ -32,13 +32,11 @@ struct LiveIndex {
 };
 std::vector<LiveIndex> live_indexes(Oid relid);
 
-// The names of a table's indexes as a sorted name[] literal, recorded at
-// build time (publication records them again in the order it paired them).
-std::string index_name_array(Oid relid);
-
-// Fills spec.indexes, spec.foreign_keys, spec.create_options, spec.unlogged
-// from the live partition.
-void describe_live_partition(Oid relid, const Job& job, const ChunkRow& chunk, SwapSpec& spec);
+// Fills spec.indexes (from indexes, the partition's live_indexes),
+// spec.foreign_keys, spec.create_options, spec.unlogged from the live
+// partition.
+void describe_live_partition(Oid relid, const std::vector<LiveIndex>& indexes, const Job& job,
+                             const ChunkRow& chunk, SwapSpec& spec);
 
 // CHECK constraints of the partition that were added NOT VALID: LIKE copies
 // them as valid, so the build drops them before the load and adds them back

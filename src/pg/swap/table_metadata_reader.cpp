@@ -19,11 +19,17 @@ std::vector<std::string> lines(const Value& joined) {
     return out;
 }
 
+// Comments are read from pg_description in each query's own plan:
+// obj_description() and col_description() are SQL functions, planned again
+// at every execution of the query that calls them.
+
 // Owner, comment, options, replica identity and CLUSTER mark of the table.
 void read_table(const std::string& oid, TableMetadata& m) {
     auto r = query(
         "SELECT pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(c.relowner)),"
-        " pg_catalog.quote_literal(pg_catalog.obj_description(c.oid, 'pg_class')),"
+        " pg_catalog.quote_literal((SELECT d.description FROM pg_catalog.pg_description d"
+        "  WHERE d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+        "  AND d.objsubid = 0)),"
         " pg_catalog.array_to_string(c.reloptions, E'\\n'),"
         " pg_catalog.array_to_string(t.reloptions, E'\\n'), c.relreplident,"
         " (SELECT pg_catalog.quote_ident(i.relname) FROM pg_catalog.pg_index x"
@@ -70,7 +76,10 @@ void read_columns(const std::string& oid, TableMetadata& m) {
     for (const auto& r :
          query("SELECT pg_catalog.quote_ident(a.attname), a.attgenerated <> '',"
                " pg_catalog.pg_get_expr(d.adbin, d.adrelid),"
-               " pg_catalog.quote_literal(pg_catalog.col_description(a.attrelid, a.attnum)),"
+               " pg_catalog.quote_literal((SELECT ds.description FROM pg_catalog.pg_description ds"
+               "  WHERE ds.objoid = a.attrelid"
+               "  AND ds.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+               "  AND ds.objsubid = a.attnum)),"
                " a.attstattarget, pg_catalog.array_to_string(a.attoptions, E'\\n')"
                " FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attrdef d"
                "  ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
@@ -83,15 +92,20 @@ void read_columns(const std::string& oid, TableMetadata& m) {
 
 // Every index and constraint by name, with its comment.
 void read_comments(const std::string& oid, TableMetadata& m) {
-    for (const auto& r :
-         query("SELECT 'i', pg_catalog.quote_ident(i.relname),"
-               " pg_catalog.quote_literal(pg_catalog.obj_description(i.oid, 'pg_class'))"
-               " FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid"
-               " WHERE x.indrelid = $1::oid"
-               " UNION ALL SELECT 'c', pg_catalog.quote_ident(c.conname),"
-               " pg_catalog.quote_literal(pg_catalog.obj_description(c.oid, 'pg_constraint'))"
-               " FROM pg_catalog.pg_constraint c WHERE c.conrelid = $1::oid",
-               {oid}))
+    for (const auto& r : query(
+             "SELECT 'i', pg_catalog.quote_ident(i.relname),"
+             " pg_catalog.quote_literal((SELECT d.description FROM pg_catalog.pg_description d"
+             "  WHERE d.objoid = i.oid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass"
+             "  AND d.objsubid = 0))"
+             " FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid"
+             " WHERE x.indrelid = $1::oid"
+             " UNION ALL SELECT 'c', pg_catalog.quote_ident(c.conname),"
+             " pg_catalog.quote_literal((SELECT d.description FROM pg_catalog.pg_description d"
+             "  WHERE d.objoid = c.oid"
+             "  AND d.classoid = 'pg_catalog.pg_constraint'::pg_catalog.regclass"
+             "  AND d.objsubid = 0))"
+             " FROM pg_catalog.pg_constraint c WHERE c.conrelid = $1::oid",
+             {oid}))
         (*r[0] == "i" ? m.index_comments : m.constraint_comments)[*r[1]] = r[2];
 }
 
