@@ -71,8 +71,10 @@ struct LivePartition {
     std::string constraint;  // pg_get_partition_constraintdef
     std::string parent;      // quoted schema.name
 };
+// with_constraint false leaves constraint empty: deparsing it is the
+// costly part, and only a build filters rows with it.
 std::optional<LivePartition> live_partition(Oid target, const std::string& schema,
-                                            const std::string& name);
+                                            const std::string& name, bool with_constraint = true);
 
 // The columns of the table's primary key in key order, unquoted (empty:
 // it has none).

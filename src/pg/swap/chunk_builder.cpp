@@ -181,7 +181,7 @@ void finish_shadow(const SwapSpec& spec, const std::vector<NotValidCheck>& unval
 Outcome build_chunk(const Job& job, const ChunkRow& chunk, const std::string& parent) {
     try {
         std::optional<ChunkPlan> plan;
-        in_subtransaction([&]() { plan = plan_chunk(job, chunk, parent); });
+        in_subtransaction([&]() { plan = plan_chunk(job, chunk, parent, PlanFor::Build); });
         prepare_build(job, chunk, *plan);
         return build_shadow(job, chunk, *plan);
     } catch (const PermanentFailure& e) {

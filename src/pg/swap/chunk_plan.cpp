@@ -7,8 +7,8 @@
 
 namespace backfill::pg {
 
-LiveChunk live_chunk(const Job& job, const ChunkRow& chunk) {
-    auto live = live_partition(job.target, chunk.part_schema, chunk.part_name);
+LiveChunk live_chunk(const Job& job, const ChunkRow& chunk, bool with_constraint) {
+    auto live = live_partition(job.target, chunk.part_schema, chunk.part_name, with_constraint);
     std::string qname = qualified(chunk.part_schema, chunk.part_name);
     if (!live)
         throw PermanentFailure(ErrorKind::WrongState,
@@ -23,9 +23,12 @@ LiveChunk live_chunk(const Job& job, const ChunkRow& chunk) {
                      Bound{BoundKind::Finite, chunk.upper_key, chunk.upper_bound}};
 }
 
-ChunkPlan plan_chunk(const Job& job, const ChunkRow& chunk, const std::string& top) {
-    LiveChunk lc = live_chunk(job, chunk);
+ChunkPlan plan_chunk(const Job& job, const ChunkRow& chunk, const std::string& top,
+                     PlanFor purpose) {
+    LiveChunk lc = live_chunk(job, chunk, purpose == PlanFor::Build);
     SwapSpec spec = swap_spec(job, chunk, top, lc.live, {});
+    if (purpose == PlanFor::Publication)
+        return ChunkPlan{lc, spec, {}};
     spec.columns = insert_columns(job);
     std::vector<LiveIndex> indexes = live_indexes(lc.live.oid);
     describe_live_partition(lc.live.oid, indexes, job, chunk, spec);

@@ -18,7 +18,7 @@ struct LiveChunk {
     LivePartition live;
     Bound lower, upper;
 };
-LiveChunk live_chunk(const Job& job, const ChunkRow& chunk);
+LiveChunk live_chunk(const Job& job, const ChunkRow& chunk, bool with_constraint = true);
 
 // Everything the swap statements need for a chunk, read from the catalog;
 // top is the target's quoted name. indexes: the live partition's indexes
@@ -28,7 +28,15 @@ struct ChunkPlan {
     SwapSpec spec;
     std::vector<LiveIndex> indexes;
 };
-ChunkPlan plan_chunk(const Job& job, const ChunkRow& chunk, const std::string& top);
+
+// What a plan is for. Build: all of it. Publication: the live partition
+// and the spec's names only (no partition constraint, columns, indexes,
+// foreign keys or storage options: publishing pairs the indexes and
+// constraints it finds under the parent's lock, and builds nothing from
+// the spec).
+enum class PlanFor { Build, Publication };
+ChunkPlan plan_chunk(const Job& job, const ChunkRow& chunk, const std::string& top,
+                     PlanFor purpose);
 
 // Drops a chunk's shadow (the table it recorded by OID) and puts the chunk
 // back to pending.

@@ -95,7 +95,7 @@ void publish_try(const Job& job, const std::vector<ChunkRow>& unit,
         if (*now[0][0] != "built")
             continue;
         std::string qname = qualified(c.part_schema, c.part_name);
-        auto live = live_partition(job.target, c.part_schema, c.part_name);
+        auto live = live_partition(job.target, c.part_schema, c.part_name, false);
         if (!live)
             throw PermanentFailure(ErrorKind::WrongState,
                                    "partition " + qname + " is no longer a partition of the target",
@@ -193,7 +193,8 @@ PublishResult publish_unit(const Job& job, const std::vector<ChunkRow>& unit,
     std::vector<ChunkPlan> plans;
     for (const auto& c : unit) {
         try {
-            in_subtransaction([&]() { plans.push_back(plan_chunk(job, c, parent)); });
+            in_subtransaction(
+                [&]() { plans.push_back(plan_chunk(job, c, parent, PlanFor::Publication)); });
         } catch (const PermanentFailure& e) {
             record_failure(job, c, e.what(), true);
             return {};
@@ -326,7 +327,7 @@ int publish_all_built(const Job& job) {
         return 0;
     std::vector<ChunkPlan> plans;
     for (const auto& c : unit)
-        plans.push_back(plan_chunk(job, c, parent));
+        plans.push_back(plan_chunk(job, c, parent, PlanFor::Publication));
     complete_unit_shadows(job, unit, plans);
     UnitTry t;
     bool locked = false;

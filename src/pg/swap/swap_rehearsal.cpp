@@ -30,7 +30,7 @@ std::string own_table(const ChunkRow& chunk, const std::string& name, Oid oid,
 }  // namespace
 
 RehearsalBuild rehearse_shadow(const Job& job, const ChunkRow& chunk, const std::string& parent) {
-    ChunkPlan plan = plan_chunk(job, chunk, parent);
+    ChunkPlan plan = plan_chunk(job, chunk, parent, PlanFor::Build);
     const SwapSpec& spec = plan.spec;
     require_name_free(chunk.part_schema, chunk.shadow_name, InvalidOid,
                       "the shadow of " + chunk_label(chunk));
