@@ -1,6 +1,7 @@
 #include "pg/job_tables.hpp"
 
 #include "core/user_error.hpp"
+#include "pg/job_store.hpp"
 #include "pg/spi.hpp"
 
 namespace backfill::pg {
@@ -17,16 +18,45 @@ std::optional<NamedRelation> relation_named(const std::string& schema, const std
                          *rows[0][2] == "t"};
 }
 
+namespace {
+
+// The refusal for a name another relation holds.
+[[noreturn]] void name_taken(const std::string& schema, const std::string& name,
+                             const std::string& owner, const std::string& purpose) {
+    throw UserError(ErrorKind::WrongState,
+                    "relation " + qualified(schema, name) + " (owned by role " + owner +
+                        ") already exists, and backfill needs this name for " + purpose,
+                    "backfill never drops or renames a table it did not create. Rename or drop "
+                    "that relation, then retry the job.");
+}
+
+}  // namespace
+
 void require_name_free(const std::string& schema, const std::string& name, Oid own,
                        const std::string& purpose) {
     auto held = relation_named(schema, name);
     if (!held || held->oid == own)
         return;
-    throw UserError(ErrorKind::WrongState,
-                    "relation " + qualified(schema, name) + " (owned by role " + held->owner +
-                        ") already exists, and backfill needs this name for " + purpose,
-                    "backfill never drops or renames a table it did not create. Rename or drop "
-                    "that relation, then retry the job.");
+    name_taken(schema, name, held->owner, purpose);
+}
+
+void require_names_free(const std::string& schema, const std::vector<WantedName>& wanted) {
+    std::vector<std::string> names;
+    for (const auto& w : wanted)
+        names.push_back(w.name);
+    // compared as names (truncated as PostgreSQL truncates them), the
+    // first taken one by its position in wanted
+    auto rows = query(
+        "SELECT w.i, pg_catalog.pg_get_userbyid(c.relowner)"
+        " FROM pg_catalog.unnest($2::name[]) WITH ORDINALITY AS w (name, i)"
+        " JOIN pg_catalog.pg_class c ON c.relname = w.name"
+        " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = $1 ORDER BY w.i LIMIT 1",
+        {schema, text_array(names)});
+    if (!rows.empty()) {
+        const WantedName& w = wanted.at(std::stoul(*rows[0][0]) - 1);
+        name_taken(schema, w.name, *rows[0][1], w.purpose);
+    }
 }
 
 bool drop_own_table(Oid own) {

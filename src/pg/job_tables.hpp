@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "pg/pg_headers.hpp"
 
@@ -23,6 +24,15 @@ std::optional<NamedRelation> relation_named(const std::string& schema, const std
 // held by the relation own. purpose says what backfill needs the name for.
 void require_name_free(const std::string& schema, const std::string& name, Oid own,
                        const std::string& purpose);
+
+// A name backfill needs in a schema, and what for.
+struct WantedName {
+    std::string name, purpose;
+};
+
+// require_name_free for several names of one schema at once (one catalog
+// query): throws for the first, in the order given, that a relation holds.
+void require_names_free(const std::string& schema, const std::vector<WantedName>& wanted);
 
 // Drops the table with OID own when it still exists and is not attached as
 // a partition; returns whether it dropped one. Never acts on a name.

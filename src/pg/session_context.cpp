@@ -28,8 +28,17 @@ GucScope::~GucScope() {
     AtEOXact_GUC(false, level_);
 }
 
+// A value already in force is not set again: the scope's nest level undoes
+// whatever a statement inside changes all the same, and setting
+// search_path, even to its own value, makes the next statement look its
+// schemas up again.
 void GucScope::set(const char* name, const std::string& value) {
-    set_guc(name, value, GUC_ACTION_SAVE);
+    bool in_force = pg_guard([&]() {
+        const char* now = GetConfigOption(name, true, false);
+        return now != nullptr && value == now;
+    });
+    if (!in_force)
+        set_guc(name, value, GUC_ACTION_SAVE);
 }
 
 int open_guc_scopes() { return guc_scopes_open; }

@@ -42,18 +42,18 @@ std::string index_names(const std::vector<LiveIndex>& indexes) {
 // someone else put there is reported with its owner, never dropped.
 void require_names_free(const Job& job, const ChunkRow& chunk,
                         const std::vector<LiveIndex>& indexes) {
-    const std::string& schema = chunk.part_schema;
-    require_name_free(schema, chunk.shadow_name, InvalidOid, "the shadow of " + chunk_label(chunk));
-    require_name_free(schema, chunk.retained_name, InvalidOid,
-                      "the retained original of " + chunk_label(chunk));
+    std::vector<WantedName> wanted = {
+        {chunk.shadow_name, "the shadow of " + chunk_label(chunk)},
+        {chunk.retained_name, "the retained original of " + chunk_label(chunk)}};
     int k = 0;
     for (const auto& index : indexes) {
         k++;
-        require_name_free(schema, shadow_index_name(chunk.part_name, job.id, chunk.chunk_no, k),
-                          InvalidOid, "an index of the shadow of " + chunk_label(chunk));
-        require_name_free(schema, retained_index_name(index.name, job.id, chunk.chunk_no, k),
-                          InvalidOid, "an index of the retained original of " + chunk_label(chunk));
+        wanted.push_back({shadow_index_name(chunk.part_name, job.id, chunk.chunk_no, k),
+                          "an index of the shadow of " + chunk_label(chunk)});
+        wanted.push_back({retained_index_name(index.name, job.id, chunk.chunk_no, k),
+                          "an index of the retained original of " + chunk_label(chunk)});
     }
+    require_names_free(chunk.part_schema, wanted);
 }
 
 // Step 1: the guard trigger on the live partition (whose OID the guard
