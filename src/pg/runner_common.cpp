@@ -19,7 +19,15 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
 }
 
 std::string parent_name(const Job& job) {
-    return *scalar("SELECT $1::oid::regclass::text", {std::to_string(job.target)});
+    // from the catalog caches, always qualified: what regclass prints under
+    // backfill's own search_path, without a statement
+    const char* qualified_name = pg_guard([&]() -> const char* {
+        char* name = get_rel_name(job.target);
+        char* schema =
+            name != nullptr ? get_namespace_name(get_rel_namespace(job.target)) : nullptr;
+        return schema != nullptr ? quote_qualified_identifier(schema, name) : nullptr;
+    });
+    return qualified_name != nullptr ? std::string(qualified_name) : std::to_string(job.target);
 }
 
 std::string insert_columns(const Job& job) {

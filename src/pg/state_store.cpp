@@ -179,17 +179,20 @@ int reset_failed_chunks(const Job& job) {
         " WHERE job_id = $1::bigint AND state = $2"));
 }
 
-void record_chunk_published(const Job& job, int chunk_no, const PublishRecord& record) {
-    require_chunk_move(job, chunk_no, lock_chunk(job, chunk_no).state, ChunkState::Published);
+void record_chunk_published(const Job& job, int chunk_no, ChunkState was,
+                            const PublishRecord& record) {
+    require_chunk_move(job, chunk_no, was, ChunkState::Published);
     control_execute(
         "UPDATE backfill.chunk SET state = 'published', retained = $3::boolean,"
         " shadow_exists = false, finished_at = now(), error = NULL,"
         " live_oid = shadow_oid, shadow_oid = NULL,"
         " retained_oid = CASE WHEN $3::boolean THEN $4::oid END,"
-        " index_names = $5::name[], statistics_names = $6::name[]"
+        " index_names = $5::name[], statistics_names = $6::name[],"
+        " swap_ms = round($7::numeric, 3)"
         " WHERE job_id = $1::bigint AND chunk_no = $2::int",
         {key(job), std::to_string(chunk_no), record.retained ? "t" : "f",
-         std::to_string(record.taken_out), record.index_names, record.statistics_names});
+         std::to_string(record.taken_out), record.index_names, record.statistics_names,
+         std::to_string(record.swap_ms)});
 }
 
 void record_chunk_merged(const Job& job, int chunk_no, const MergeRecord& r) {

@@ -91,10 +91,13 @@ struct PublishRecord {
     bool retained = false;
     Oid taken_out = InvalidOid;  // the live partition now set aside
     std::string index_names, statistics_names;
+    double swap_ms = 0;  // how long its unit held the parent's lock
 };
 
-// built -> published: the shadow is the live partition now.
-void record_chunk_published(const Job& job, int chunk_no, const PublishRecord& record);
+// built -> published: the shadow is the live partition now. The caller
+// holds the chunk's row lock and read its state (was).
+void record_chunk_published(const Job& job, int chunk_no, ChunkState was,
+                            const PublishRecord& record);
 
 // What a merge chunk wrote, in the transaction that wrote it.
 struct MergeRecord {

@@ -263,9 +263,7 @@ void add_job_wal(const Job& job, std::int64_t bytes) {
 }
 
 std::int64_t wal_insert_position() {
-    return std::stoll(
-        *scalar("SELECT pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_insert_lsn(), "
-                "'0/0')::bigint"));
+    return static_cast<std::int64_t>(pg_guard([]() { return GetXLogInsertRecPtr(); }));
 }
 
 }  // namespace backfill::pg

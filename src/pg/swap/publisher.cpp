@@ -38,15 +38,22 @@ struct UnitTry {
     std::chrono::steady_clock::time_point locked_at;
 };
 
-// Records how long the unit held the parent's lock (up to its last swap
-// statement: the commit's WAL flush comes after), and the events, in the
-// publishing transaction itself, so that no commit is spent on them.
-void record_swap(const Job& job, const UnitTry& t, double swap_ms) {
+// The published chunks' records, with how long the unit held the parent's
+// lock up to its last swap statement (the commit's WAL flush comes after),
+// in the publishing transaction itself, so that no commit is spent on them.
+// Each chunk was read 'built' under its row lock. Returns that time.
+double record_published(const Job& job, const UnitTry& t, std::vector<PublishRecord>& records) {
+    double swap_ms = ms_since(t.locked_at);
+    for (std::size_t i = 0; i < t.published.size(); i++) {
+        records[i].swap_ms = swap_ms;
+        record_chunk_published(job, t.published[i], ChunkState::Built, records[i]);
+    }
+    return swap_ms;
+}
+
+// The chunk_published events, once the unit is recorded.
+void log_published(const Job& job, const UnitTry& t, double swap_ms) {
     for (int no : t.published) {
-        control_execute(
-            "UPDATE backfill.chunk SET swap_ms = round($3::numeric, 3)"
-            " WHERE job_id = $1::bigint AND chunk_no = $2::int",
-            {job_key(job), std::to_string(no), std::to_string(swap_ms)});
         log_event(job, no, Event::ChunkPublished,
                   "swap held the parent's lock for " + std::to_string(swap_ms) + " ms" +
                       (t.published.size() > 1
@@ -82,6 +89,7 @@ void publish_try(const Job& job, const std::vector<ChunkRow>& unit,
     t.locked_at = std::chrono::steady_clock::now();
     // counted under the parent's lock, which serialises publishers
     std::optional<int> room = lock_canary_room(job);
+    std::vector<PublishRecord> records;
     for (std::size_t i = 0; i < unit.size(); i++) {
         if (room && static_cast<int>(t.published.size()) >= *room)
             break;
@@ -140,21 +148,23 @@ void publish_try(const Job& job, const std::vector<ChunkRow>& unit,
                                     paired.schema + "." + paired.partition));
         if (!job.options.retain)
             drop_own_table(live->oid);
-        record_chunk_published(
-            job, c.chunk_no,
+        records.push_back(
             PublishRecord{job.options.retain, live->oid, names.indexes, names.statistics});
         t.published.push_back(c.chunk_no);
     }
+    double swap_ms = record_published(job, t, records);
     if (!t.published.empty())
         announce_publication(job, t.published, record_release(job, "publish", t.published));
     pause_at_canary(job);
-    record_swap(job, t, ms_since(t.locked_at));
+    log_published(job, t, swap_ms);
 }
 
 // Outside the parent's lock, each shadow of the unit gets the indexes and
 // constraints its partition gained since the build and loses those it
-// lost, so that the publishing transaction builds and validates none. A shadow that is not the
-// chunk's own is left for publish_try to refuse.
+// lost, so that the publishing transaction builds and validates none (a
+// runner does it once that transaction found a shadow behind; a manual
+// publish first). A shadow that is not the chunk's own is left for
+// publish_try to refuse.
 void complete_unit_shadows(const Job& job, const std::vector<ChunkRow>& unit,
                            const std::vector<ChunkPlan>& plans) {
     in_subtransaction([&]() {
@@ -200,14 +210,12 @@ PublishResult publish_unit(const Job& job, const std::vector<ChunkRow>& unit,
             return {};
         }
     }
-    try {
-        complete_unit_shadows(job, unit, plans);
-    } catch (const PgError& e) {
-        record_completion_failure(job, unit, e);
-        return {};
-    }
-    // the shadows' catch-up: publishing waits for its own flush, and so for this one
-    commit_step(CommitFlush::Deferred);
+    // The shadows are completed only when the publishing transaction finds
+    // one behind (ShadowBehind, below): an index or constraint the
+    // partition gained since the build is rare, and reading both tables'
+    // indexes and constraints here too would cost every chunk the reads the
+    // check under the lock makes anyway.
+    commit_step();
     switch (wait_for_older_snapshots(job, unit, budget_us, false)) {
         case SnapshotWait::Clear:
             break;
