@@ -214,6 +214,8 @@ void work_job_locked(const Job& job, std::optional<int> max_chunks, ChunkLock& c
     JobLock runner(job.id);
     bool allowed = rehearsal_allows_run(job);
     commit_step();
+    know_chunk_statistics(job.id);
+    commit_step();
     if (allowed)
         work_job(job, max_chunks, claimed);
 }

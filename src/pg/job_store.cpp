@@ -129,6 +129,16 @@ std::optional<Job> load_job_by_id(std::int64_t id) {
     return job_from_row(rows[0]);
 }
 
+void know_chunk_statistics(std::int64_t job_id) {
+    AsExtensionOwner owner;
+    auto stale = control_query(
+        "SELECT c.reltuples < (SELECT count(*) FROM backfill.chunk WHERE job_id = $1::bigint)"
+        " FROM pg_catalog.pg_class c WHERE c.oid = 'backfill.chunk'::pg_catalog.regclass",
+        {std::to_string(job_id)});
+    if (*stale[0][0] == "t")
+        execute_quietly("ANALYZE backfill.chunk");
+}
+
 std::vector<ChunkRow> load_chunks(std::int64_t job_id, std::optional<std::string> chunk_nos) {
     // Two statements, not one with "$2 IS NULL OR": a cached generic plan
     // of that condition reads every chunk of the job to find a few.

@@ -66,6 +66,13 @@ std::optional<Job> load_job_by_id(std::int64_t id);
 std::vector<ChunkRow> load_chunks(std::int64_t job_id,
                                   std::optional<std::string> chunk_nos = std::nullopt);
 
+// Gathers statistics on backfill.chunk (ANALYZE, as the extension owner)
+// when they do not count this job's chunks yet: a fresh install, or a
+// first job that autovacuum has not visited. Without them the planner
+// finds a chunk by number by reading every chunk of the job, a cost that
+// grows with the job. Once per run, in its own step.
+void know_chunk_statistics(std::int64_t job_id);
+
 // Every chunk's state, in chunk order: cheaper than load_chunks when the
 // runner only decides what to do next.
 std::vector<ChunkState> chunk_states(std::int64_t job_id);
