@@ -47,7 +47,8 @@ SPIPlanPtr own_statement_plan(const std::string& sql, int nparams) {
         Oid* types = static_cast<Oid*>(palloc(sizeof(Oid) * nparams));
         for (int i = 0; i < nparams; i++)
             types[i] = TEXTOID;
-        SPIPlanPtr prepared = SPI_prepare(sql.c_str(), nparams, types);
+        SPIPlanPtr prepared =
+            SPI_prepare_cursor(sql.c_str(), nparams, types, CURSOR_OPT_GENERIC_PLAN);
         if (prepared == nullptr)
             elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
         if (SPI_keepplan(prepared) != 0)
