@@ -5,11 +5,15 @@
 #   (a) backfill.create + CALL backfill.run;
 #   (b) bench.hand_rebuild, the best hand-written per-partition loop (shadow,
 #       insert, index, CHECK, swap, commit; see swap_bench.sh).
-# For each scale: seconds, ms per chunk, the ratio backfill/hand (issue 14's
-# target: at most 1.25 at 730), and where each chunk's time goes, by step
-# (pg_stat_statements with track = all during both runs: its small cost per
-# statement is paid by both sides). The ms per chunk at 100 and at 3,650
-# partitions show whether a chunk's cost grows with the number of chunks.
+# For each scale: seconds, ms per chunk, the ratios backfill/hand (issue
+# 14's target: CALL backfill.run at most 1.25x the loop at 730; the ratio
+# with backfill.create included is printed too), timed with statement
+# tracking off. Then, up to BENCH_PROFILE_MAX partitions, both sides run
+# again on fresh copies with pg_stat_statements.track = all, for where each
+# chunk's time goes, by step (tracking costs every statement, and backfill
+# runs several times as many, so these runs are not the timed ones). The ms
+# per chunk at 100 and at 3,650 partitions show whether a chunk's cost
+# grows with the number of chunks.
 #
 # Must run as root (it re-execs through sudo otherwise, which drops BENCH_*).
 # The cluster is throwaway and stopped on exit; see swap_bench.sh for
@@ -19,6 +23,7 @@
 #   BENCH_SCALES="100 730 3650"   partition counts to run
 #   BENCH_ROWS=200                rows per partition
 #   BENCH_DURABLE=1               fsync/full_page_writes/synchronous_commit on
+#   BENCH_PROFILE_MAX=730         largest scale profiled by step
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -30,6 +35,7 @@ cd "$BF_ROOT"
 SCALES="${BENCH_SCALES:-100 730 3650}"
 ROWS="${BENCH_ROWS:-200}"
 DURABLE="${BENCH_DURABLE:-1}"
+PROFILE_MAX="${BENCH_PROFILE_MAX:-730}"
 DIR=""
 PRIV=""
 
@@ -44,8 +50,10 @@ trap 'exit 143' TERM
 start_bench_cluster "max_locks_per_transaction = 1024"
 create_bench_helpers
 q -c "CREATE TABLE bench.prof (method text, toplevel bool, query text, calls bigint, ms double precision)"
-# Every session of the runs tracks its nested statements.
-q -c "ALTER SYSTEM SET pg_stat_statements.track = 'all'" -c "SELECT pg_reload_conf()" >/dev/null
+# track TRACK: pg_stat_statements.track for every session from now on.
+track() {
+    q -c "ALTER SYSTEM SET pg_stat_statements.track = '$1'" -c "SELECT pg_reload_conf()" >/dev/null
+}
 
 # keep_profile METHOD: the statements of the run just ended, for bench.prof.
 keep_profile() {
@@ -53,24 +61,43 @@ keep_profile() {
         -c "SELECT pg_stat_statements_reset()" >/dev/null
 }
 
+# clear_scale N: the job of scale N purged (its name is free again), both
+# copies and the loop's retained originals dropped.
+clear_scale() {
+    q -c "SET client_min_messages = warning" -c "SELECT backfill.purge('small_$1')" \
+        -c "DROP TABLE bench.small_a, bench.small_b" >/dev/null
+    qv -c "SELECT format('DROP TABLE bench.%I;', relname) FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
+           WHERE s.nspname = 'bench' AND relkind = 'r' AND relname ~ '^small_b_.*_old_'" |
+        cluster_psql "$DIR" -q >/dev/null
+}
+
 declare -a LINES
 for n in $SCALES; do
     section "$n daily partitions x $ROWS rows, PK (id, day) + index (account)"
     make_copy small_a "$n" "$ROWS" 2016-01-01
     make_copy small_b "$n" "$ROWS" 2016-01-01
-    q -c "TRUNCATE bench.prof" -c "SELECT pg_stat_statements_reset()" >/dev/null
-    read -r ext_s _ ext_busy _ <<<"$(run_ext small_a "small_$n")"
-    keep_profile ext
+    track none
+    read -r ext_s _ ext_busy _ ext_create <<<"$(run_ext small_a "small_$n")"
     check_copy small_a $((n * ROWS))
     read -r hand_s _ hand_busy _ <<<"$(run_hand small_b "small_$n")"
-    keep_profile hand
     check_copy small_b $((n * ROWS))
-    line="$(awk -v n="$n" -v a="$ext_s" -v b="$hand_s" -v ba="$ext_busy" -v bb="$hand_busy" 'BEGIN {
-        printf "%5d chunks: backfill %7.2f s (%5.1f ms/chunk, machine %s%% busy), hand %7.2f s (%5.1f ms/chunk, %s%%), ratio %.2f",
-            n, a, 1000 * a / n, ba, b, 1000 * b / n, bb, a / b }')"
+    line="$(awk -v n="$n" -v a="$ext_s" -v c="$ext_create" -v b="$hand_s" -v ba="$ext_busy" -v bb="$hand_busy" 'BEGIN {
+        printf "%5d chunks: run %7.2f s (%5.1f ms/chunk, machine %s%% busy), hand %7.2f s (%5.1f ms/chunk, %s%%): ratio %.2f; with create (%.2f s) %.2f",
+            n, a - c, 1000 * (a - c) / n, ba, b, 1000 * b / n, bb, (a - c) / b, c, a / b }')"
     info "$line"
     LINES+=("$line")
-    section "$n partitions: where a chunk's time goes (ms per chunk, pg_stat_statements)"
+    clear_scale "$n"
+    [ "$n" -le "$PROFILE_MAX" ] || continue
+
+    make_copy small_a "$n" "$ROWS" 2016-01-01
+    make_copy small_b "$n" "$ROWS" 2016-01-01
+    track all
+    q -c "TRUNCATE bench.prof" -c "SELECT pg_stat_statements_reset()" >/dev/null
+    run_ext small_a "small_$n" >/dev/null
+    keep_profile ext
+    run_hand small_b "small_$n" >/dev/null
+    keep_profile hand
+    section "$n partitions: where a chunk's time goes (ms per chunk, pg_stat_statements, profiled runs)"
     print_step_profile "$n"
     q -v n="$n" <<'SQL'
 -- The extension's costliest statements, per chunk.
@@ -80,11 +107,7 @@ SELECT round((sum(ms) / :n)::numeric, 2) AS ms_per_chunk,
 FROM bench.prof WHERE method = 'ext' AND NOT toplevel
 GROUP BY query ORDER BY sum(ms) DESC LIMIT 12;
 SQL
-    q -c "SET client_min_messages = warning" -c "SELECT backfill.purge('small_$n')" \
-        -c "DROP TABLE bench.small_a, bench.small_b" >/dev/null
-    qv -c "SELECT format('DROP TABLE bench.%I;', relname) FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
-           WHERE s.nspname = 'bench' AND relkind = 'r' AND relname ~ '^small_b_.*_old_'" |
-        cluster_psql "$DIR" -q >/dev/null
+    clear_scale "$n"
 done
 
 section "Summary ($(date -u '+%F %H:%M UTC'), $(nproc) CPUs, load ${LOAD_START#*load average: })"

@@ -106,7 +106,7 @@ for r in $(seq 1 "$ROUNDS"); do
     for m in $order; do
         if [ "$m" = ext ]; then
             out="$(run_ext events_a "e2e_r$r")"
-            read -r s before during cpu <<<"$out"
+            read -r s before during cpu _ <<<"$out"
             EXT_S+=("$s")
             EXT_C+=("$cpu")
             EXT_B+=("$during%")

@@ -240,8 +240,8 @@ CPU_SQL="SELECT round((split_part(s, ' ', 12)::bigint + split_part(s, ' ', 13)::
          FROM (SELECT substring(pg_read_file('/proc/self/stat') FROM '\\) (.*)\$') AS s) AS x"
 
 # run_ext TABLE JOB: backfill.create + CALL backfill.run; prints its
-# seconds, the machine's CPU busy % just before and during the run, and
-# the CPU seconds its backend used.
+# seconds, the machine's CPU busy % just before and during the run, the CPU
+# seconds its backend used, and the seconds backfill.create alone took.
 run_ext() {
     local tbl="$1" job="$2" t0 t1 c0 c1 quiet cpu src
     # $1/$2 are the chunk bounds, filled in by backfill.
@@ -253,10 +253,12 @@ run_ext() {
     cpu="$(cluster_psql "$DIR" -qAt -v src="$src" -v job="$job" -v tbl="bench.$tbl" -v cpu_sql="$CPU_SQL" <<'SQL'
 :cpu_sql \gset cpu0_
 SET client_min_messages = warning;
+SELECT extract(epoch FROM clock_timestamp()) AS t \gset create0_
 SELECT backfill.create(:'job', :'tbl', :'src') AS id \gset
+SELECT extract(epoch FROM clock_timestamp()) AS t \gset create1_
 CALL backfill.run(:'job');
 :cpu_sql \gset cpu1_
-SELECT :cpu1_round - :cpu0_round;
+SELECT (:cpu1_round - :cpu0_round) || ' ' || round((:create1_t - :create0_t)::numeric, 3);
 SQL
 )"
     t1="$(now)"
