@@ -264,7 +264,8 @@ SQL
     t1="$(now)"
     c1="$(cpu_sample)"
     local state
-    state="$(qv -c "SELECT state FROM backfill.jobs WHERE name = '$job'")"
+    # the newest job of that name: a purged one keeps its records
+    state="$(qv -c "SELECT state FROM backfill.jobs WHERE name = '$job' ORDER BY id DESC LIMIT 1")"
     [ "$state" = completed ] || die "job $job ended '$state'"
     printf '%s %s %s %s\n' "$(secs "$t0" "$t1")" "$quiet" "$(busy_pct "$c0" "$c1")" "$cpu"
 }
