@@ -7,6 +7,7 @@
 #include "pg/chunk_lock.hpp"
 #include "pg/mode.hpp"
 #include "pg/rehearsal.hpp"
+#include "pg/scratch_memory.hpp"
 #include "pg/session_context.hpp"
 #include "pg/state_store.hpp"
 #include "pg/throttle_probe.hpp"
@@ -136,6 +137,8 @@ void work_job(const Job& initial, std::optional<int> max_chunks, ChunkLock& clai
     int misses = 0;
     bool snapshots_ran_out = false;
     for (;;) {
+        // what one turn allocates in PostgreSQL's memory goes with it
+        ScratchMemory turn_memory("backfill runner turn", ScratchMemory::Use::Current);
         if (max_chunks && processed >= *max_chunks) {
             // The last chunks may have been the job's last: finish it now
             // rather than at the next scheduled run.

@@ -207,9 +207,12 @@ void run_with_bounds(const std::string& sql, Oid key_type, const Bound& lower, c
     Datum values[2] = {
         OidInputFunctionCall(in_func, const_cast<char*>(lower.text.c_str()), ioparam, -1),
         OidInputFunctionCall(in_func, const_cast<char*>(upper.text.c_str()), ioparam, -1)};
+    MemoryContext caller = CurrentMemoryContext;
     int rc = SPI_execute_with_args(sql.c_str(), 2, types, values, nullptr, false, 0);
     if (rc < 0)
         elog(ERROR, "SPI failed (%d)", rc);
+    // SPI ends every call in its procedure context
+    MemoryContextSwitchTo(caller);
 }
 
 }  // namespace
@@ -218,7 +221,9 @@ std::uint64_t execute_with_bounds(const std::string& sql, Oid key_type, const Bo
                                   const Bound& upper) {
     return pg_guard([&]() {
         run_with_bounds(sql, key_type, lower, upper);
-        return (std::uint64_t)SPI_processed;
+        std::uint64_t processed = SPI_processed;
+        SPI_freetuptable(SPI_tuptable);
+        return processed;
     });
 }
 
@@ -235,6 +240,7 @@ std::vector<Row> query_with_bounds(const std::string& sql, Oid key_type, const B
             }
             rows.push_back(std::move(row));
         }
+        SPI_freetuptable(SPI_tuptable);
         return rows;
     });
 }

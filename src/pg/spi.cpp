@@ -3,6 +3,7 @@
 #include "pg/pg_error.hpp"
 #include "pg/pg_headers.hpp"
 #include "pg/plan_cache.hpp"
+#include "pg/scratch_memory.hpp"
 #include "pg/session_context.hpp"
 
 namespace backfill::pg {
@@ -42,12 +43,15 @@ bool own_statement(int nparams) {
 }
 
 // Executes sql with text parameters; all PostgreSQL calls happen in the
-// guarded lambda, which owns no C++ objects.
+// guarded lambda, which owns no C++ objects. The parameters and the copied
+// result are allocated in memory, which the caller frees once it converted
+// them; SPI's tuple table is freed here.
 RawResult run_spi(const char* sql, int nparams, const char* const* params,
-                  bool latest_snapshot = false) {
+                  const ScratchMemory& memory, bool latest_snapshot = false) {
     StatementScope scope;
     SPIPlanPtr kept = own_statement(nparams) ? own_statement_plan(sql, nparams) : nullptr;
     return pg_guard([&]() {
+        MemoryContext caller = MemoryContextSwitchTo(memory.context());
         RawResult raw;
         Oid* types = nparams ? static_cast<Oid*>(palloc(sizeof(Oid) * nparams)) : nullptr;
         Datum* values = nparams ? static_cast<Datum*>(palloc(sizeof(Datum) * nparams)) : nullptr;
@@ -73,6 +77,8 @@ RawResult run_spi(const char* sql, int nparams, const char* const* params,
         }
         if (rc < 0)
             elog(ERROR, "SPI failed (%d) running: %s", rc, sql);
+        // SPI ends every call in its procedure context
+        MemoryContextSwitchTo(memory.context());
         raw.processed = SPI_processed;
         if (SPI_tuptable != nullptr && SPI_processed > 0) {
             TupleDesc desc = SPI_tuptable->tupdesc;
@@ -82,6 +88,8 @@ RawResult run_spi(const char* sql, int nparams, const char* const* params,
                 for (int c = 0; c < raw.ncols; c++)
                     raw.cells[r * raw.ncols + c] = SPI_getvalue(SPI_tuptable->vals[r], desc, c + 1);
         }
+        SPI_freetuptable(SPI_tuptable);
+        MemoryContextSwitchTo(caller);
         return raw;
     });
 }
@@ -116,18 +124,20 @@ std::vector<Row> to_rows(const RawResult& raw) {
 
 std::vector<Row> query(const std::string& sql, const std::vector<Value>& params) {
     auto cp = c_params(params);
-    return to_rows(run_spi(sql.c_str(), static_cast<int>(cp.size()), cp.data()));
+    ScratchMemory memory("backfill statement", ScratchMemory::Use::Aside);
+    return to_rows(run_spi(sql.c_str(), static_cast<int>(cp.size()), cp.data(), memory));
 }
 
 std::vector<Row> query_latest(const std::string& sql, const std::vector<Value>& params) {
     auto cp = c_params(params);
-    RawResult raw = run_spi(sql.c_str(), static_cast<int>(cp.size()), cp.data(), true);
-    return to_rows(raw);
+    ScratchMemory memory("backfill statement", ScratchMemory::Use::Aside);
+    return to_rows(run_spi(sql.c_str(), static_cast<int>(cp.size()), cp.data(), memory, true));
 }
 
 std::uint64_t execute(const std::string& sql, const std::vector<Value>& params) {
     auto cp = c_params(params);
-    return run_spi(sql.c_str(), static_cast<int>(cp.size()), cp.data()).processed;
+    ScratchMemory memory("backfill statement", ScratchMemory::Use::Aside);
+    return run_spi(sql.c_str(), static_cast<int>(cp.size()), cp.data(), memory).processed;
 }
 
 void execute_quietly(const std::string& sql) {
