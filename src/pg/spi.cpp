@@ -156,6 +156,25 @@ void prepare_only(const std::string& sql) {
     });
 }
 
+std::vector<std::vector<Row>> query_per_relation(const std::string& sql,
+                                                 const std::vector<unsigned int>& relids,
+                                                 const std::vector<Value>& more) {
+    std::string array = "{";
+    for (std::size_t i = 0; i < relids.size(); i++)
+        array += (i ? "," : "") + std::to_string(relids[i]);
+    std::vector<Value> params = {array + "}"};
+    params.insert(params.end(), more.begin(), more.end());
+    std::vector<std::vector<Row>> out(relids.size());
+    for (auto& row : query(sql, params)) {
+        unsigned int relid = static_cast<unsigned int>(std::stoul(*row[0]));
+        row.erase(row.begin());
+        for (std::size_t i = 0; i < relids.size(); i++)
+            if (relids[i] == relid)
+                out[i].push_back(row);
+    }
+    return out;
+}
+
 Value scalar(const std::string& sql, const std::vector<Value>& params) {
     auto rows = query(sql, params);
     if (rows.empty() || rows[0].empty())

@@ -32,6 +32,14 @@ void execute_quietly(const std::string& sql);
 // and that its names resolve, without running it.
 void prepare_only(const std::string& sql);
 
+// Runs sql, whose $1 is the oid[] of relids and whose rows each start with
+// the relid they are about, and returns each relid's rows (without that
+// column) in the order of relids: one statement reads what the catalog
+// says about several tables. more are $2, $3...
+std::vector<std::vector<Row>> query_per_relation(const std::string& sql,
+                                                 const std::vector<unsigned int>& relids,
+                                                 const std::vector<Value>& more = {});
+
 // The first column of the first row, or nullopt when there is no row.
 Value scalar(const std::string& sql, const std::vector<Value>& params = {});
 

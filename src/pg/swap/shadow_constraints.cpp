@@ -17,18 +17,22 @@ struct TableConstraint {
     std::string name, definition, identity;
 };
 
-// The CHECK constraints and foreign keys of a table, in name order; the
-// helper bound CHECK a shadow carries until its publication is not one of
-// them.
-std::vector<TableConstraint> table_constraints(Oid relid, const std::string& bound_check) {
-    std::vector<TableConstraint> out;
-    for (const auto& r :
-         query("SELECT conname, pg_catalog.pg_get_constraintdef(oid),"
-               " contype::text || ' ' || pg_catalog.pg_get_constraintdef(oid)"
-               " FROM pg_catalog.pg_constraint WHERE conrelid = $1::oid AND contype IN ('c', 'f')"
-               " AND pg_catalog.quote_ident(conname) <> $2 ORDER BY conname",
-               {std::to_string(relid), bound_check}))
-        out.push_back(TableConstraint{*r[0], *r[1], *r[2]});
+// The CHECK constraints and foreign keys of a partition [0] and of its
+// shadow [1], each in name order, in one statement; the helper bound CHECK
+// a shadow carries until its publication is not one of them.
+std::vector<std::vector<TableConstraint>> table_constraints(Oid live, Oid shadow,
+                                                            const std::string& bound_check) {
+    auto per_table = query_per_relation(
+        "SELECT conrelid, conname, pg_catalog.pg_get_constraintdef(oid),"
+        " contype::text || ' ' || pg_catalog.pg_get_constraintdef(oid)"
+        " FROM pg_catalog.pg_constraint"
+        " WHERE conrelid OPERATOR(pg_catalog.=) ANY ($1::oid[]) AND contype IN ('c', 'f')"
+        " AND pg_catalog.quote_ident(conname) <> $2 ORDER BY conrelid, conname",
+        {live, shadow}, {bound_check});
+    std::vector<std::vector<TableConstraint>> out(2);
+    for (std::size_t k = 0; k < 2; k++)
+        for (const auto& r : per_table[k])
+            out[k].push_back(TableConstraint{*r[0], *r[1], *r[2]});
     return out;
 }
 
@@ -59,8 +63,9 @@ void add_constraint(const Job& job, const std::string& table, const TableConstra
 
 void complete_shadow_constraints(const Job& job, const SwapSpec& spec, Oid live, Oid shadow) {
     OwnerBox box(job.owner, kSafeSearchPath);
-    auto on_live = table_constraints(live, spec.bound_check);
-    auto on_shadow = table_constraints(shadow, spec.bound_check);
+    auto both = table_constraints(live, shadow, spec.bound_check);
+    const auto& on_live = both[0];
+    const auto& on_shadow = both[1];
     Pairing p = pair_by_identity(on_live, on_shadow);
     std::string table = spec.schema + "." + spec.shadow;
     for (std::size_t j : p.shadow_only)
@@ -72,8 +77,9 @@ void complete_shadow_constraints(const Job& job, const SwapSpec& spec, Oid live,
 
 std::string shadow_constraints_behind(const ChunkRow& chunk, const SwapSpec& spec, Oid live,
                                       Oid shadow) {
-    auto on_live = table_constraints(live, spec.bound_check);
-    auto on_shadow = table_constraints(shadow, spec.bound_check);
+    auto both = table_constraints(live, shadow, spec.bound_check);
+    const auto& on_live = both[0];
+    const auto& on_shadow = both[1];
     Pairing p = pair_by_identity(on_live, on_shadow);
     if (!p.live_only.empty())
         return "constraint " + quote_ident(on_live[p.live_only[0]].name) + " of " +

@@ -38,18 +38,23 @@ void drop_shadow_index(const SwapSpec& spec, const LiveIndex& idx) {
 struct LiveStatistics {
     std::string name, identity, kinds, columns;
 };
-std::vector<LiveStatistics> live_statistics(Oid relid) {
-    std::vector<LiveStatistics> out;
-    for (const auto& r :
-         query("SELECT s.stxname, s.stxkind::text || ' ON ' ||"
-               " pg_catalog.pg_get_statisticsobjdef_columns(s.oid),"
-               " (SELECT pg_catalog.string_agg(CASE k WHEN 'd' THEN 'ndistinct'"
-               "   WHEN 'f' THEN 'dependencies' WHEN 'm' THEN 'mcv' END, ', ')"
-               "  FROM pg_catalog.unnest(s.stxkind) k WHERE k <> 'e'),"
-               " pg_catalog.pg_get_statisticsobjdef_columns(s.oid)"
-               " FROM pg_catalog.pg_statistic_ext s WHERE s.stxrelid = $1::oid ORDER BY s.stxname",
-               {std::to_string(relid)}))
-        out.push_back(LiveStatistics{*r[0], *r[1], r[2].value_or(""), *r[3]});
+
+// Those of a partition [0] and of its shadow [1], in one statement.
+std::vector<std::vector<LiveStatistics>> live_statistics_of(Oid live, Oid shadow) {
+    auto per_table = query_per_relation(
+        "SELECT s.stxrelid, s.stxname, s.stxkind::text || ' ON ' ||"
+        " pg_catalog.pg_get_statisticsobjdef_columns(s.oid),"
+        " (SELECT pg_catalog.string_agg(CASE k WHEN 'd' THEN 'ndistinct'"
+        "   WHEN 'f' THEN 'dependencies' WHEN 'm' THEN 'mcv' END, ', ')"
+        "  FROM pg_catalog.unnest(s.stxkind) k WHERE k <> 'e'),"
+        " pg_catalog.pg_get_statisticsobjdef_columns(s.oid)"
+        " FROM pg_catalog.pg_statistic_ext s"
+        " WHERE s.stxrelid OPERATOR(pg_catalog.=) ANY ($1::oid[]) ORDER BY s.stxrelid, s.stxname",
+        {live, shadow});
+    std::vector<std::vector<LiveStatistics>> out(2);
+    for (std::size_t k = 0; k < 2; k++)
+        for (const auto& r : per_table[k])
+            out[k].push_back(LiveStatistics{*r[0], *r[1], r[2].value_or(""), *r[3]});
     return out;
 }
 
@@ -74,8 +79,9 @@ std::string name_array(const std::vector<std::string>& names) {
 // ANALYZE), one it lost is dropped. Fills spec.statistics.
 std::vector<std::string> pair_statistics(const Job& job, const ChunkRow& chunk, SwapSpec& spec,
                                          Oid live, Oid shadow) {
-    auto on_live = live_statistics(live);
-    auto on_shadow = live_statistics(shadow);
+    auto both = live_statistics_of(live, shadow);
+    const auto& on_live = both[0];
+    const auto& on_shadow = both[1];
     std::vector<std::string> names;
     Pairing p = pair_by_identity(on_live, on_shadow);
     for (std::size_t j : p.shadow_only)
@@ -153,8 +159,9 @@ void build_index(const SwapSpec& spec, const IndexSpec& idx, const std::string& 
 void complete_shadow_indexes(const Job& job, const ChunkRow& chunk, const SwapSpec& spec, Oid live,
                              Oid shadow) {
     OwnerBox box(job.owner, kSafeSearchPath);
-    auto on_live = live_indexes(live);
-    auto on_shadow = live_indexes(shadow);
+    auto both = live_indexes_of({live, shadow});
+    const auto& on_live = both[0];
+    const auto& on_shadow = both[1];
     Pairing p = pair_by_identity(on_live, on_shadow);
     for (std::size_t j : p.shadow_only)
         drop_shadow_index(spec, on_shadow[j]);
@@ -171,8 +178,9 @@ void complete_shadow_indexes(const Job& job, const ChunkRow& chunk, const SwapSp
 
 PairedNames pair_for_publication(const Job& job, const ChunkRow& chunk, SwapSpec& spec, Oid live,
                                  Oid shadow) {
-    auto on_live = live_indexes(live);
-    auto on_shadow = live_indexes(shadow);
+    auto both = live_indexes_of({live, shadow});
+    const auto& on_live = both[0];
+    const auto& on_shadow = both[1];
     Pairing p = pair_by_identity(on_live, on_shadow);
     if (!p.live_only.empty())
         throw ShadowBehind{chunk.chunk_no,

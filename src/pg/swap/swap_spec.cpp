@@ -43,9 +43,9 @@ SwapSpec swap_spec(const Job& job, const ChunkRow& chunk, const std::string& top
     return s;
 }
 
-std::vector<LiveIndex> live_indexes(Oid relid) {
-    auto rows = query(
-        "SELECT i.relname, pg_catalog.pg_get_indexdef(i.oid), c.oid IS NOT NULL,"
+std::vector<std::vector<LiveIndex>> live_indexes_of(const std::vector<Oid>& relids) {
+    auto per_table = query_per_relation(
+        "SELECT x.indrelid, i.relname, pg_catalog.pg_get_indexdef(i.oid), c.oid IS NOT NULL,"
         " pg_catalog.pg_get_constraintdef(c.oid), t.relname, n.nspname, s.spcname"
         " FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid"
         " JOIN pg_catalog.pg_class t ON t.oid = x.indrelid"
@@ -53,18 +53,21 @@ std::vector<LiveIndex> live_indexes(Oid relid) {
         " LEFT JOIN pg_catalog.pg_tablespace s ON s.oid = i.reltablespace"
         " LEFT JOIN pg_catalog.pg_constraint c ON c.conindid = x.indexrelid"
         "  AND c.conrelid = x.indrelid AND c.contype IN ('p', 'u', 'x')"
-        " WHERE x.indrelid = $1::oid ORDER BY i.relname",
-        {std::to_string(relid)});
-    std::vector<LiveIndex> out;
-    for (const auto& r : rows) {
-        bool is_con = *r[2] == "t";
-        std::string identity = index_identity(*r[1], quote_ident(*r[5]), quote_ident(*r[0]),
-                                              quote_ident(*r[4]), is_con ? *r[3] : "");
-        out.push_back(
-            LiveIndex{*r[0], is_con ? *r[3] : *r[1], is_con, identity, r[6].value_or("")});
-    }
+        " WHERE x.indrelid OPERATOR(pg_catalog.=) ANY ($1::oid[]) ORDER BY x.indrelid, i.relname",
+        relids);
+    std::vector<std::vector<LiveIndex>> out(relids.size());
+    for (std::size_t k = 0; k < relids.size(); k++)
+        for (const auto& r : per_table[k]) {
+            bool is_con = *r[2] == "t";
+            std::string identity = index_identity(*r[1], quote_ident(*r[5]), quote_ident(*r[0]),
+                                                  quote_ident(*r[4]), is_con ? *r[3] : "");
+            out[k].push_back(
+                LiveIndex{*r[0], is_con ? *r[3] : *r[1], is_con, identity, r[6].value_or("")});
+        }
     return out;
 }
+
+std::vector<LiveIndex> live_indexes(Oid relid) { return live_indexes_of({relid}).front(); }
 
 void describe_live_partition(Oid relid, const std::vector<LiveIndex>& indexes, const Job& job,
                              const ChunkRow& chunk, SwapSpec& spec) {

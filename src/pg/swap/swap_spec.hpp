@@ -31,6 +31,9 @@ struct LiveIndex {
     std::string identity, tablespace;
 };
 std::vector<LiveIndex> live_indexes(Oid relid);
+// The same for several tables at once, in the order of relids (one
+// statement: the partition and its shadow under the parent's lock).
+std::vector<std::vector<LiveIndex>> live_indexes_of(const std::vector<Oid>& relids);
 
 // Fills spec.indexes (from indexes, the partition's live_indexes),
 // spec.foreign_keys, spec.create_options, spec.unlogged from the live
