@@ -159,13 +159,19 @@ void prepare_only(const std::string& sql) {
 std::vector<std::vector<Row>> query_per_relation(const std::string& sql,
                                                  const std::vector<unsigned int>& relids,
                                                  const std::vector<Value>& more) {
-    std::string array = "{";
-    for (std::size_t i = 0; i < relids.size(); i++)
-        array += (i ? "," : "") + std::to_string(relids[i]);
-    std::vector<Value> params = {array + "}"};
+    std::string list;
+    std::vector<Value> params;
+    for (std::size_t i = 0; i < relids.size(); i++) {
+        list += (i ? ", $" : "$") + std::to_string(i + 1) + "::oid";
+        params.push_back(std::to_string(relids[i]));
+    }
     params.insert(params.end(), more.begin(), more.end());
+    std::string text = sql;
+    const std::string token = "{relids}";
+    for (auto at = text.find(token); at != std::string::npos; at = text.find(token, at))
+        text.replace(at, token.size(), list);
     std::vector<std::vector<Row>> out(relids.size());
-    for (auto& row : query(sql, params)) {
+    for (auto& row : query(text, params)) {
         unsigned int relid = static_cast<unsigned int>(std::stoul(*row[0]));
         row.erase(row.begin());
         for (std::size_t i = 0; i < relids.size(); i++)

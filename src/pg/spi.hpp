@@ -32,10 +32,13 @@ void execute_quietly(const std::string& sql);
 // and that its names resolve, without running it.
 void prepare_only(const std::string& sql);
 
-// Runs sql, whose $1 is the oid[] of relids and whose rows each start with
-// the relid they are about, and returns each relid's rows (without that
-// column) in the order of relids: one statement reads what the catalog
-// says about several tables. more are $2, $3...
+// Runs sql, in which "{relids}" stands for the relids as parameters
+// ($1::oid, $2::oid...) and whose rows each start with the relid they are
+// about, and returns each relid's rows (without that column) in the order
+// of relids: one statement reads what the catalog says about several
+// tables. Parameters as a list keep the catalog's indexes usable in a
+// generic plan (an oid[] parameter made it read every row). more are the
+// parameters after them.
 std::vector<std::vector<Row>> query_per_relation(const std::string& sql,
                                                  const std::vector<unsigned int>& relids,
                                                  const std::vector<Value>& more = {});

@@ -26,8 +26,8 @@ std::vector<std::vector<TableConstraint>> table_constraints(Oid live, Oid shadow
         "SELECT conrelid, conname, pg_catalog.pg_get_constraintdef(oid),"
         " contype::text || ' ' || pg_catalog.pg_get_constraintdef(oid)"
         " FROM pg_catalog.pg_constraint"
-        " WHERE conrelid OPERATOR(pg_catalog.=) ANY ($1::oid[]) AND contype IN ('c', 'f')"
-        " AND pg_catalog.quote_ident(conname) <> $2 ORDER BY conrelid, conname",
+        " WHERE conrelid IN ({relids}) AND contype IN ('c', 'f')"
+        " AND pg_catalog.quote_ident(conname) <> $3 ORDER BY conrelid, conname",
         {live, shadow}, {bound_check});
     std::vector<std::vector<TableConstraint>> out(2);
     for (std::size_t k = 0; k < 2; k++)

@@ -49,7 +49,7 @@ std::vector<std::vector<LiveStatistics>> live_statistics_of(Oid live, Oid shadow
         "  FROM pg_catalog.unnest(s.stxkind) k WHERE k <> 'e'),"
         " pg_catalog.pg_get_statisticsobjdef_columns(s.oid)"
         " FROM pg_catalog.pg_statistic_ext s"
-        " WHERE s.stxrelid OPERATOR(pg_catalog.=) ANY ($1::oid[]) ORDER BY s.stxrelid, s.stxname",
+        " WHERE s.stxrelid IN ({relids}) ORDER BY s.stxrelid, s.stxname",
         {live, shadow});
     std::vector<std::vector<LiveStatistics>> out(2);
     for (std::size_t k = 0; k < 2; k++)

@@ -53,7 +53,7 @@ std::vector<std::vector<LiveIndex>> live_indexes_of(const std::vector<Oid>& reli
         " LEFT JOIN pg_catalog.pg_tablespace s ON s.oid = i.reltablespace"
         " LEFT JOIN pg_catalog.pg_constraint c ON c.conindid = x.indexrelid"
         "  AND c.conrelid = x.indrelid AND c.contype IN ('p', 'u', 'x')"
-        " WHERE x.indrelid OPERATOR(pg_catalog.=) ANY ($1::oid[]) ORDER BY x.indrelid, i.relname",
+        " WHERE x.indrelid IN ({relids}) ORDER BY x.indrelid, i.relname",
         relids);
     std::vector<std::vector<LiveIndex>> out(relids.size());
     for (std::size_t k = 0; k < relids.size(); k++)
