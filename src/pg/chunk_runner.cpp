@@ -7,6 +7,7 @@
 #include "pg/chunk_lock.hpp"
 #include "pg/mode.hpp"
 #include "pg/rehearsal.hpp"
+#include "pg/runner_memory.hpp"
 #include "pg/scratch_memory.hpp"
 #include "pg/session_context.hpp"
 #include "pg/state_store.hpp"
@@ -234,6 +235,7 @@ void work_job(const Job& initial, std::optional<int> max_chunks, ChunkLock& clai
 // once the rehearsal the job asked for (option rehearse) passed.
 void work_job_locked(const Job& job, std::optional<int> max_chunks, ChunkLock& claimed) {
     JobLock runner(job.id);
+    keep_freed_memory();
     bool allowed = rehearsal_allows_run(job);
     commit_step();
     know_chunk_statistics(job.id);
