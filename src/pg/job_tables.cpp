@@ -1,21 +1,18 @@
 #include "pg/job_tables.hpp"
 
 #include "core/user_error.hpp"
+#include "pg/catalog_cache.hpp"
 #include "pg/job_store.hpp"
+#include "pg/session_context.hpp"
 #include "pg/spi.hpp"
 
 namespace backfill::pg {
 
 std::optional<NamedRelation> relation_named(const std::string& schema, const std::string& name) {
-    auto rows = query(
-        "SELECT c.oid, pg_catalog.pg_get_userbyid(c.relowner), c.relispartition"
-        " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE n.nspname = $1 AND c.relname = $2",
-        {schema, name});
-    if (rows.empty())
+    auto found = relation_from_caches(schema, name);
+    if (!found)
         return std::nullopt;
-    return NamedRelation{static_cast<Oid>(std::stoul(*rows[0][0])), *rows[0][1],
-                         *rows[0][2] == "t"};
+    return NamedRelation{found->oid, role_name(found->owner), found->is_partition};
 }
 
 namespace {
