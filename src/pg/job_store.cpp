@@ -135,8 +135,15 @@ void know_chunk_statistics(std::int64_t job_id) {
         "SELECT c.reltuples < (SELECT count(*) FROM backfill.chunk WHERE job_id = $1::bigint)"
         " FROM pg_catalog.pg_class c WHERE c.oid = 'backfill.chunk'::pg_catalog.regclass",
         {std::to_string(job_id)});
-    if (*stale[0][0] == "t")
-        execute_quietly("ANALYZE backfill.chunk");
+    if (*stale[0][0] != "t")
+        return;
+    // The statistics serve every job and tenant, and the lock ANALYZE holds
+    // on the chunk table blocks every other run's: neither may follow the
+    // calling session's statistics target or cost-based delay.
+    GucScope shared;
+    shared.set("default_statistics_target", "100");
+    shared.set("vacuum_cost_delay", "0");
+    execute_quietly("ANALYZE backfill.chunk");
 }
 
 std::vector<ChunkRow> load_chunks(std::int64_t job_id, std::optional<std::string> chunk_nos) {
