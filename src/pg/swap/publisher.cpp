@@ -247,8 +247,10 @@ PublishResult publish_unit(const Job& job, const std::vector<ChunkRow>& unit,
     } catch (const MustRebuild& w) {
         for (const auto& c : unit)
             if (c.chunk_no == w.chunk_no) {
+                // one transaction: between a commit of the discard and the
+                // failure's record, another runner could claim the pending
+                // chunk, and the record would then undo its attempt
                 discard_shadow(job, c);
-                commit_step();
                 record_failure(job, c, w.reason + "; rebuilding", false);
             }
         return {};
