@@ -24,6 +24,14 @@
 #   BENCH_ROWS=200                rows per partition
 #   BENCH_DURABLE=1               fsync/full_page_writes/synchronous_commit on
 #   BENCH_PROFILE_MAX=730         largest scale profiled by step
+#   BENCH_ROUNDS=1                timed pairs per scale, on fresh copies, the
+#                                 order alternating (backfill first in odd
+#                                 rounds); each round's ratios and their
+#                                 median are printed. The loop's time moves
+#                                 by a third between runs on a shared machine
+#                                 (how glibc happens to reuse the memory of
+#                                 the partition descriptors), so one pair
+#                                 says little.
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -36,6 +44,7 @@ SCALES="${BENCH_SCALES:-100 730 3650}"
 ROWS="${BENCH_ROWS:-200}"
 DURABLE="${BENCH_DURABLE:-1}"
 PROFILE_MAX="${BENCH_PROFILE_MAX:-730}"
+ROUNDS="${BENCH_ROUNDS:-1}"
 DIR=""
 PRIV=""
 
@@ -62,31 +71,69 @@ keep_profile() {
 }
 
 # clear_scale N: the job of scale N purged (its name is free again), both
-# copies and the loop's retained originals dropped.
+# copies and the loop's retained originals dropped, and the catalogs and
+# control tables vacuumed: autovacuum is off in this cluster (repeatable
+# runs), and the dead rows of thousands of dropped tables made every later
+# round slower on both sides (730 chunks: 13.5, 20.8 and 26.5 ms per chunk
+# in three rounds).
 clear_scale() {
     q -c "SET client_min_messages = warning" -c "SELECT backfill.purge('small_$1')" \
         -c "DROP TABLE bench.small_a, bench.small_b" >/dev/null
     qv -c "SELECT format('DROP TABLE bench.%I;', relname) FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
            WHERE s.nspname = 'bench' AND relkind = 'r' AND relname ~ '^small_b_.*_old_'" |
         cluster_psql "$DIR" -q >/dev/null
+    q -c "VACUUM pg_class, pg_attribute, pg_attrdef, pg_constraint, pg_depend, pg_description,
+                 pg_index, pg_inherits, pg_shdepend, pg_statistic, pg_trigger, pg_type,
+                 backfill.chunk, backfill.chunk_write, backfill.event, backfill.job" >/dev/null
+}
+
+# time_pair N ROUND: one timed pair on fresh copies of N partitions (the
+# extension first in odd rounds); prints "run_s hand_s create_s
+# run_cpu_s hand_cpu_s run_busy hand_busy".
+time_pair() {
+    local n="$1" r="$2" ext hand
+    make_copy small_a "$n" "$ROWS" 2016-01-01
+    make_copy small_b "$n" "$ROWS" 2016-01-01
+    if [ $((r % 2)) -eq 1 ]; then
+        ext="$(run_ext small_a "small_$n")"
+        hand="$(run_hand small_b "small_$n")"
+    else
+        hand="$(run_hand small_b "small_$n")"
+        ext="$(run_ext small_a "small_$n")"
+    fi
+    check_copy small_a $((n * ROWS)) >&2
+    check_copy small_b $((n * ROWS)) >&2
+    clear_scale "$n"
+    local es eb ec ecr hs hb hc
+    read -r es _ eb ec ecr <<<"$ext"
+    read -r hs _ hb hc <<<"$hand"
+    echo "$es $hs $ecr $ec $hc $eb $hb"
 }
 
 declare -a LINES
 for n in $SCALES; do
     section "$n daily partitions x $ROWS rows, PK (id, day) + index (account)"
-    make_copy small_a "$n" "$ROWS" 2016-01-01
-    make_copy small_b "$n" "$ROWS" 2016-01-01
     track none
-    read -r ext_s _ ext_busy _ ext_create <<<"$(run_ext small_a "small_$n")"
-    check_copy small_a $((n * ROWS))
-    read -r hand_s _ hand_busy _ <<<"$(run_hand small_b "small_$n")"
-    check_copy small_b $((n * ROWS))
-    line="$(awk -v n="$n" -v a="$ext_s" -v c="$ext_create" -v b="$hand_s" -v ba="$ext_busy" -v bb="$hand_busy" 'BEGIN {
-        printf "%5d chunks: run %7.2f s (%5.1f ms/chunk, machine %s%% busy), hand %7.2f s (%5.1f ms/chunk, %s%%): ratio %.2f; with create (%.2f s) %.2f",
-            n, a - c, 1000 * (a - c) / n, ba, b, 1000 * b / n, bb, (a - c) / b, c, a / b }')"
-    info "$line"
-    LINES+=("$line")
-    clear_scale "$n"
+    ratios=()
+    for r in $(seq 1 "$ROUNDS"); do
+        # assigned first, so that a failed check stops the script
+        pair="$(time_pair "$n" "$r")"
+        read -r ext_s hand_s ext_create ext_cpu hand_cpu ext_busy hand_busy <<<"$pair"
+        line="$(awk -v n="$n" -v a="$ext_s" -v c="$ext_create" -v b="$hand_s" -v ba="$ext_busy" -v bb="$hand_busy" \
+            -v ac="$ext_cpu" -v bc="$hand_cpu" -v r="$r" -v rounds="$ROUNDS" 'BEGIN {
+            printf "%5d chunks%s: run %7.2f s (%5.1f ms/chunk, machine %s%% busy), hand %7.2f s (%5.1f ms/chunk, %s%%): ratio %.2f; with create (%.2f s) %.2f; backend CPU ratio %.2f",
+                n, (rounds > 1 ? " #" r : ""), a - c, 1000 * (a - c) / n, ba, b, 1000 * b / n, bb, (a - c) / b, c, a / b, (bc > 0 ? ac / bc : 0) }')"
+        info "$line"
+        LINES+=("$line")
+        ratios+=("$(awk -v a="$ext_s" -v c="$ext_create" -v b="$hand_s" 'BEGIN { printf "%.3f", (a - c) / b }')")
+    done
+    if [ "$ROUNDS" -gt 1 ]; then
+        line="$(printf '%s\n' "${ratios[@]}" | sort -n | awk -v n="$n" '{ v[NR] = $1 } END {
+            m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+            printf "%5d chunks: median ratio %.2f of %d rounds (%.2f to %.2f)", n, m, NR, v[1], v[NR] }')"
+        info "$line"
+        LINES+=("$line")
+    fi
     [ "$n" -le "$PROFILE_MAX" ] || continue
 
     make_copy small_a "$n" "$ROWS" 2016-01-01
