@@ -82,7 +82,7 @@ std::vector<Row> diff_chunk(const std::string& name, std::optional<int> chunk_no
     DiffSpec spec;
     read_columns(job, key, spec);
     mode.diff_sides(job, chunk, spec);
-    OwnerBox box(job.owner, kSafeSearchPath);
+    OwnerBox box(job.owner, kOurSql);
     return query(diff_statement(spec), {std::to_string(*max_rows)});
 }
 

@@ -201,7 +201,7 @@ void set_job_options(const std::string& name, const std::string& options_json) {
         throw *refusal;
     {
         // The same checks as create(), as the job's owner.
-        OwnerBox box(job.owner, kSafeSearchPath);
+        OwnerBox box(job.owner, kOurSql);
         check_option_queries(options, parent_name(job), job.search_path);
     }
     if (options.max_concurrency != job.options.max_concurrency && job.state == JobState::Running)
@@ -213,7 +213,7 @@ void set_job_options(const std::string& name, const std::string& options_json) {
 
 int publish_job(const std::string& name) {
     Job job = load_job(name, true);
-    OwnerBox box(job.owner, kSafeSearchPath);
+    OwnerBox box(job.owner, kOurSql);
     if (is_terminal(job.state))
         throw UserError(ErrorKind::WrongState,
                         "backfill job \"" + job.name + "\" is " + to_string(job.state),
@@ -255,7 +255,7 @@ void cancel_job(const std::string& name) {
     if (!begun)
         return;
     const Job& job = begun->first;
-    OwnerBox box(job.owner, kSafeSearchPath);
+    OwnerBox box(job.owner, kOurSql);
     control_execute("UPDATE backfill.job SET throttled_by = NULL WHERE id = $1::bigint",
                     {key(job)});
     cancel_sessions_on_commit(job_runner_pids(job));
@@ -274,7 +274,7 @@ int rollback_job(const std::string& name, bool force) {
     if (!begun)
         return 0;
     const Job& job = begun->first;
-    OwnerBox box(job.owner, kSafeSearchPath);
+    OwnerBox box(job.owner, kOurSql);
     int restored = mode_of(job).rollback(job, force);
     change_job_state(job, JobState::RolledBack,
                      EventNote{Event::RolledBack, std::to_string(restored) + " chunks restored"});
@@ -286,7 +286,7 @@ int rollback_job(const std::string& name, bool force) {
 int purge_job(const std::string& name) {
     Job job = load_job(name, true);
     apply_command(job.state, JobCommand::Purge, job.name);
-    OwnerBox box(job.owner, kSafeSearchPath);
+    OwnerBox box(job.owner, kOurSql);
     // first: the view depends on the retained originals purge drops
     drop_snapshot_view(job);
     int dropped = mode_of(job).purge(job);

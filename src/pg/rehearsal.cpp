@@ -99,7 +99,7 @@ std::vector<RehearsalCheck> rehearse_chunk(const Job& job, const ChunkRow& chunk
 
 void measure_rows(const Job& job, RehearsalBuild& build, const std::string& from,
                   const std::vector<std::string>& key) {
-    OwnerBox box(job.owner, kSafeSearchPath);
+    OwnerBox box(job.owner, kOurSql);
     Row r = query(
         "SELECT count(*), coalesce(sum(pg_catalog.hashtextextended(r::text, 0)::numeric), 0)"
         " FROM " +

@@ -8,6 +8,7 @@ namespace {
 
 int guc_scopes_open = 0;
 const std::string* box_path = nullptr;
+bool box_owners_sql = false;
 
 // Sets a GUC at the current nest level, as a SET would.
 void set_guc(const char* name, const std::string& value, GucAction action) {
@@ -58,16 +59,28 @@ RoleSwitch::RoleSwitch(Oid role, int flags) {
 RoleSwitch::~RoleSwitch() { SetUserIdAndSecContext(saved_user_, saved_context_); }
 
 OwnerBox::OwnerBox(Oid owner, const std::string& search_path)
+    : OwnerBox(owner, search_path, true) {}
+
+OwnerBox::OwnerBox(Oid owner, OurSql) : OwnerBox(owner, kSafeSearchPath, false) {}
+
+OwnerBox::OwnerBox(Oid owner, const std::string& search_path, bool owners_sql)
     : role_(owner, SECURITY_RESTRICTED_OPERATION | SECURITY_LOCAL_USERID_CHANGE),
       outer_path_(box_path),
+      outer_owners_sql_(box_owners_sql),
       path_(search_path) {
     gucs_.set("search_path", path_);
     box_path = &path_;
+    box_owners_sql = owners_sql;
 }
 
-OwnerBox::~OwnerBox() { box_path = outer_path_; }
+OwnerBox::~OwnerBox() {
+    box_path = outer_path_;
+    box_owners_sql = outer_owners_sql_;
+}
 
 const char* statement_search_path() { return box_path ? box_path->c_str() : kSafeSearchPath; }
+
+bool running_owners_sql() { return box_owners_sql; }
 
 // The owner of the backfill schema: the role the control tables belong to.
 Oid extension_owner() {
@@ -83,11 +96,17 @@ Oid extension_owner() {
 }
 
 AsExtensionOwner::AsExtensionOwner()
-    : role_(extension_owner(), SECURITY_LOCAL_USERID_CHANGE), outer_path_(box_path) {
+    : role_(extension_owner(), SECURITY_LOCAL_USERID_CHANGE),
+      outer_path_(box_path),
+      outer_owners_sql_(box_owners_sql) {
     box_path = nullptr;
+    box_owners_sql = false;
 }
 
-AsExtensionOwner::~AsExtensionOwner() { box_path = outer_path_; }
+AsExtensionOwner::~AsExtensionOwner() {
+    box_path = outer_path_;
+    box_owners_sql = outer_owners_sql_;
+}
 
 void set_local_lock_timeout_ms(long ms) {
     set_guc("lock_timeout", std::to_string(ms), GUC_ACTION_LOCAL);

@@ -57,26 +57,42 @@ private:
     int saved_context_;
 };
 
+// Marks an OwnerBox that runs backfill's own SQL (DDL, checks, diffs) on
+// the owner's tables, with the safe search_path: its statements get the
+// canonical formats and kept plans, as outside any box.
+struct OurSql {};
+inline constexpr OurSql kOurSql{};
+
 // The box for a job owner's SQL and for DDL on the owner's tables: runs as
 // owner, restricted (no SET ROLE, no temporary objects, no cursors left
-// behind), with search_path, all GUC changes discarded at the end.
+// behind), with search_path, all GUC changes discarded at the end. Built
+// with a search_path, it runs the owner's SQL (whatever that path is: one
+// equal to the safe path is still the owner's); built with kOurSql, ours.
 class OwnerBox {
 public:
     OwnerBox(Oid owner, const std::string& search_path);
+    OwnerBox(Oid owner, OurSql);
     ~OwnerBox();
     OwnerBox(const OwnerBox&) = delete;
     OwnerBox& operator=(const OwnerBox&) = delete;
 
 private:
+    OwnerBox(Oid owner, const std::string& search_path, bool owners_sql);
+
     RoleSwitch role_;
     GucScope gucs_;
     const std::string* outer_path_;
+    bool outer_owners_sql_;
     std::string path_;
 };
 
 // The search_path SPI statements run with now: the innermost OwnerBox's,
 // or pg_catalog, pg_temp outside any.
 const char* statement_search_path();
+
+// Whether the innermost box runs a job owner's SQL (the statements then
+// keep the session's formats and are never kept planned).
+bool running_owners_sql();
 
 // The owner of the backfill schema, who owns the control tables.
 Oid extension_owner();
@@ -94,6 +110,7 @@ public:
 private:
     RoleSwitch role_;
     const std::string* outer_path_;
+    bool outer_owners_sql_;
 };
 
 // Sets lock_timeout for the rest of the current (sub)transaction.

@@ -70,7 +70,7 @@ void create_snapshot_view(std::int64_t job_id, const PlannedJob& plan) {
     }
     {
         // DDL beside the user's tables runs as the target's owner
-        OwnerBox box(target_owner(plan.target.oid), kSafeSearchPath);
+        OwnerBox box(target_owner(plan.target.oid), kOurSql);
         execute_quietly(
             snapshot_view_statement(qualified(at.schema, at.name), columns, partitions));
     }

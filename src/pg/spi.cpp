@@ -25,9 +25,8 @@ struct RawResult {
 class StatementScope {
 public:
     StatementScope() {
-        const char* path = statement_search_path();
-        gucs_.set("search_path", path);
-        if (std::string(path) == kSafeSearchPath)
+        gucs_.set("search_path", statement_search_path());
+        if (!running_owners_sql())
             set_canonical_formats(gucs_);
     }
 
@@ -35,12 +34,12 @@ private:
     GucScope gucs_;
 };
 
-// Whether the statement about to run is one of backfill's own (the safe
-// search_path and canonical formats are in force): those with parameters
-// have constant texts and are planned once per session (plan_cache).
-bool own_statement(int nparams) {
-    return nparams > 0 && std::string(statement_search_path()) == kSafeSearchPath;
-}
+// Whether the statement about to run is one of backfill's own (outside
+// any box or in a kOurSql one: the safe search_path and canonical formats
+// are in force): those with parameters have constant texts and are planned
+// once per session (plan_cache). A job owner's SQL never is, whatever its
+// search_path.
+bool own_statement(int nparams) { return nparams > 0 && !running_owners_sql(); }
 
 // Executes sql with text parameters; all PostgreSQL calls happen in the
 // guarded lambda, which owns no C++ objects. The parameters and the copied

@@ -187,7 +187,7 @@ Oid create_beside_target(const TargetInfo& target, const std::string& name,
         std::stoul(*scalar("SELECT relowner::text FROM pg_catalog.pg_class WHERE oid = $1::oid",
                            {std::to_string(target.oid)})));
     // DDL beside the target runs as the target's owner
-    OwnerBox box(owner, kSafeSearchPath);
+    OwnerBox box(owner, kOurSql);
     run_all(statements);
     return relation_named(target.schema, name).value().oid;
 }

@@ -71,7 +71,7 @@ std::vector<int> apply_unit(const Job& job, const std::vector<ChunkRow>& unit, b
                     applied.push_back(c.chunk_no);
             }
             current = nullptr;
-            OwnerBox box(job.owner, kSafeSearchPath);
+            OwnerBox box(job.owner, kOurSql);
             execute("DELETE FROM " + table + " WHERE " + kImageChunkColumn + " = ANY ($1::int[])",
                     {int_array(numbers)});
         });
@@ -121,7 +121,7 @@ Outcome stage_chunk(const Job& job, const ChunkRow& chunk) {
             Range range{Bound{BoundKind::Finite, chunk.lower_key, chunk.lower_bound},
                         Bound{BoundKind::Finite, chunk.upper_key, chunk.upper_bound}};
             {
-                OwnerBox box(job.owner, kSafeSearchPath);
+                OwnerBox box(job.owner, kOurSql);
                 execute("DELETE FROM " + m.stage + " WHERE " + kImageChunkColumn + " = $1::int",
                         {std::to_string(chunk.chunk_no)});
             }
@@ -175,7 +175,7 @@ void drop_staged_rows(const Job& job, std::optional<int> chunk_no) {
     if (!oid || !scalar("SELECT 1 FROM pg_catalog.pg_class WHERE oid = $1::oid", {*oid}))
         return;
     std::string table = stage_table(job);
-    OwnerBox box(job.owner, kSafeSearchPath);
+    OwnerBox box(job.owner, kOurSql);
     if (chunk_no)
         execute("DELETE FROM " + table + " WHERE " + kImageChunkColumn + " = $1::int",
                 {std::to_string(*chunk_no)});

@@ -15,7 +15,7 @@ RangeValidation::RangeValidation(const Job& job, const MergeTable& m, const Rang
     // create a temporary table), filled inside it (policies may run)
     execute("CREATE TEMPORARY TABLE " + kBefore + " ON COMMIT DROP AS SELECT * FROM " + m.target +
             " WITH NO DATA");
-    OwnerBox box(job.owner, kSafeSearchPath);
+    OwnerBox box(job.owner, kOurSql);
     execute_with_bounds("INSERT INTO " + kBefore + " SELECT * FROM " + m.target + " t WHERE t." +
                             m.chunk_by + " >= $1 AND t." + m.chunk_by + " < $2",
                         job.key_type, range.lower, range.upper);

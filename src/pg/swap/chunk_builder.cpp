@@ -78,7 +78,7 @@ void prepare_build(const Job& job, const ChunkRow& chunk, const ChunkPlan& plan)
     start_chunk_attempt(job, chunk.chunk_no);
     in_subtransaction([&]() {
         {
-            OwnerBox box(job.owner, kSafeSearchPath);
+            OwnerBox box(job.owner, kOurSql);
             drop_own_table(chunk.shadow_oid);
         }
         require_names_free(job, chunk, plan.indexes);
@@ -107,7 +107,7 @@ Outcome build_shadow(const Job& job, const ChunkRow& chunk, ChunkPlan& plan) {
     std::optional<ValidationVerdict> verdict;
     std::string source = chunk_source(job, chunk);
     in_subtransaction([&]() {
-        OwnerBox ddl_box(job.owner, kSafeSearchPath);
+        OwnerBox ddl_box(job.owner, kOurSql);
         std::string rows_before =
             *scalar("SELECT count(*) FROM " + spec.schema + "." + spec.partition);
         auto unvalidated = not_valid_checks(lc.live.oid);

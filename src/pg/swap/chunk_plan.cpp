@@ -45,7 +45,7 @@ void discard_shadow(const Job& job, const ChunkRow& chunk) {
     if (!discard_chunk_build(job, chunk.chunk_no))
         return;
     if (!shadow.empty() && shadow[0][0]) {
-        OwnerBox box(job.owner, kSafeSearchPath);
+        OwnerBox box(job.owner, kOurSql);
         drop_own_table(static_cast<Oid>(std::stoul(*shadow[0][0])));
     }
 }

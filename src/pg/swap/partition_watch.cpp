@@ -46,7 +46,7 @@ int adopt_new_partitions(const Job& job) {
     control_query("SELECT 1 FROM backfill.job WHERE id = $1::bigint FOR UPDATE", {job_key(job)});
     TargetInfo target;
     {
-        OwnerBox box(job.owner, kSafeSearchPath);
+        OwnerBox box(job.owner, kOurSql);
         target = load_target(job.target, kSwapRequirements);
     }
     std::vector<std::pair<Bound, Bound>> known;

@@ -68,7 +68,7 @@ void log_published(const Job& job, const UnitTry& t, double swap_ms) {
 void publish_try(const Job& job, const std::vector<ChunkRow>& unit,
                  const std::vector<ChunkPlan>& plans, bool manual, UnitTry& t) {
     t = UnitTry{};
-    OwnerBox box(job.owner, kSafeSearchPath);
+    OwnerBox box(job.owner, kOurSql);
     // Checked under the job row's lock, held to the end of this
     // transaction: nothing is published once the job was paused (except by
     // backfill.publish on a paused job), cancelled or rolled back, however

@@ -62,7 +62,7 @@ void add_constraint(const Job& job, const std::string& table, const TableConstra
 }  // namespace
 
 void complete_shadow_constraints(const Job& job, const SwapSpec& spec, Oid live, Oid shadow) {
-    OwnerBox box(job.owner, kSafeSearchPath);
+    OwnerBox box(job.owner, kOurSql);
     auto both = table_constraints(live, shadow, spec.bound_check);
     const auto& on_live = both[0];
     const auto& on_shadow = both[1];

@@ -158,7 +158,7 @@ void build_index(const SwapSpec& spec, const IndexSpec& idx, const std::string& 
 
 void complete_shadow_indexes(const Job& job, const ChunkRow& chunk, const SwapSpec& spec, Oid live,
                              Oid shadow) {
-    OwnerBox box(job.owner, kSafeSearchPath);
+    OwnerBox box(job.owner, kOurSql);
     auto both = live_indexes_of({live, shadow});
     const auto& on_live = both[0];
     const auto& on_shadow = both[1];

@@ -34,7 +34,7 @@ RehearsalBuild rehearse_shadow(const Job& job, const ChunkRow& chunk, const std:
     const SwapSpec& spec = plan.spec;
     require_name_free(chunk.part_schema, chunk.shadow_name, InvalidOid,
                       "the shadow of " + chunk_label(chunk));
-    OwnerBox ddl_box(job.owner, kSafeSearchPath);
+    OwnerBox ddl_box(job.owner, kOurSql);
     std::string live = spec.schema + "." + spec.partition;
     std::string shadow = spec.schema + "." + spec.shadow;
     std::int64_t rows_before = std::stoll(*scalar("SELECT count(*) FROM " + live));
