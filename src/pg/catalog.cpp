@@ -305,31 +305,11 @@ std::vector<std::string> qualified_relation_names(const std::vector<std::string>
 
 std::optional<LivePartition> live_partition(Oid target, const std::string& schema,
                                             const std::string& name, bool with_constraint) {
-    if (!with_constraint) {
-        auto cached = partition_from_caches(target, schema, name);
-        if (!cached)
-            return std::nullopt;
-        return LivePartition{cached->oid, cached->bound_spec, "", cached->parent};
-    }
-    // found by name, then its ancestors checked (pg_partition_ancestors
-    // reads pg_inherits up from the one table, rather than down the tree)
-    auto rows = query(
-        "SELECT c.oid, pg_catalog.pg_get_expr(c.relpartbound, c.oid),"
-        " pg_catalog.pg_get_partition_constraintdef(c.oid),"
-        " pg_catalog.format('%I.%I', pn.nspname, p.relname)"
-        " FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-        " JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid"
-        " JOIN pg_catalog.pg_class p ON p.oid = i.inhparent"
-        " JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace"
-        " WHERE n.nspname = $2 AND c.relname = $3 AND c.relispartition AND c.relkind <> 'p'"
-        " AND $1::oid OPERATOR(pg_catalog.=) ANY (SELECT a.relid::oid"
-        "  FROM pg_catalog.pg_partition_ancestors(c.oid) a)",
-        {std::to_string(target), schema, name});
-    if (rows.empty())
+    auto cached = partition_from_caches(target, schema, name, with_constraint);
+    if (!cached)
         return std::nullopt;
-    // a lone default partition has no constraint: it takes every row
-    return LivePartition{static_cast<Oid>(std::stoul(*rows[0][0])), *rows[0][1],
-                         rows[0][2].value_or("true"), *rows[0][3]};
+    return LivePartition{cached->oid, cached->bound_spec, with_constraint ? cached->constraint : "",
+                         cached->parent};
 }
 
 std::vector<std::string> primary_key_columns(Oid relid) {

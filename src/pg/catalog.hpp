@@ -72,8 +72,8 @@ struct LivePartition {
     std::string parent;      // quoted schema.name
 };
 // with_constraint false leaves constraint empty (deparsing it is the
-// costly part, and only a build filters rows with it) and reads the
-// catalog caches instead of running a statement (catalog_cache.hpp).
+// costly part, and only a build filters rows with it). Read from the
+// catalog caches, without a statement (catalog_cache.hpp).
 std::optional<LivePartition> live_partition(Oid target, const std::string& schema,
                                             const std::string& name, bool with_constraint = true);
 

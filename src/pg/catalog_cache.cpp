@@ -1,5 +1,6 @@
 #include "pg/catalog_cache.hpp"
 
+#include "pg/formats.hpp"
 #include "pg/pg_error.hpp"
 #include "pg/session_context.hpp"
 
@@ -40,6 +41,18 @@ Found find(const std::string& schema, const std::string& name) {
     });
 }
 
+// pg_get_partition_constraintdef(relid), called directly (it returns NULL
+// for a partition without a constraint, which DirectFunctionCall refuses);
+// palloc'd, or NULL. Inside pg_guard.
+char* partition_constraint_text(Oid relid) {
+    LOCAL_FCINFO(fcinfo, 1);
+    InitFunctionCallInfoData(*fcinfo, nullptr, 1, InvalidOid, nullptr, nullptr);
+    fcinfo->args[0].value = ObjectIdGetDatum(relid);
+    fcinfo->args[0].isnull = false;
+    Datum def = pg_get_partition_constraintdef(fcinfo);
+    return fcinfo->isnull ? nullptr : text_to_cstring(DatumGetTextPP(def));
+}
+
 }  // namespace
 
 std::optional<CachedRelation> relation_from_caches(const std::string& schema,
@@ -51,13 +64,15 @@ std::optional<CachedRelation> relation_from_caches(const std::string& schema,
 }
 
 std::optional<CachedPartition> partition_from_caches(Oid target, const std::string& schema,
-                                                     const std::string& name) {
+                                                     const std::string& name,
+                                                     bool with_constraint) {
     Found f = find(schema, name);
     if (!OidIsValid(f.oid) || !f.is_partition || f.relkind == RELKIND_PARTITIONED_TABLE)
         return std::nullopt;
     struct Texts {
         char* bound = nullptr;
         char* parent = nullptr;
+        char* constraint = nullptr;
     };
     // the bound printed as backfill's own statements print it, whatever
     // the session's search_path (types named as from there), DateStyle or
@@ -84,11 +99,20 @@ std::optional<CachedPartition> partition_from_caches(Oid target, const std::stri
         char* parent_schema = parent_name ? get_namespace_name(get_rel_namespace(parent)) : nullptr;
         out.parent =
             parent_schema ? quote_qualified_identifier(parent_schema, parent_name) : nullptr;
+        if (with_constraint)
+            out.constraint = partition_constraint_text(f.oid);
         return out;
     });
     if (t.bound == nullptr || t.parent == nullptr)
         return std::nullopt;
-    return CachedPartition{f.oid, t.bound, t.parent};
+    return CachedPartition{f.oid, t.bound, t.parent, t.constraint ? t.constraint : "true"};
+}
+
+bool trigger_exists(Oid relid, const std::string& name) {
+    return pg_guard([&]() {
+        AcceptInvalidationMessages();
+        return OidIsValid(get_trigger_oid(relid, name.c_str(), true));
+    });
 }
 
 }  // namespace backfill::pg

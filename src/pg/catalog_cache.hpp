@@ -22,12 +22,19 @@ std::optional<CachedRelation> relation_from_caches(const std::string& schema,
                                                    const std::string& name);
 
 // schema.name when it is a leaf partition under target (at any depth): its
-// OID, its bound as pg_get_expr prints it and its parent, quoted schema.name.
+// OID, its bound as pg_get_expr prints it, its parent, quoted schema.name,
+// and, when asked, its partition constraint as
+// pg_get_partition_constraintdef prints it ("true" for a lone default
+// partition, which has none).
 struct CachedPartition {
     Oid oid = InvalidOid;
-    std::string bound_spec, parent;
+    std::string bound_spec, parent, constraint;
 };
 std::optional<CachedPartition> partition_from_caches(Oid target, const std::string& schema,
-                                                     const std::string& name);
+                                                     const std::string& name, bool with_constraint);
+
+// Whether table relid has a trigger named name (unquoted), read from
+// pg_trigger's index without locking the table.
+bool trigger_exists(Oid relid, const std::string& name);
 
 }  // namespace backfill::pg

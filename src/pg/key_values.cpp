@@ -2,6 +2,7 @@
 
 #include "core/user_error.hpp"
 #include "pg/pg_error.hpp"
+#include "pg/formats.hpp"
 #include "pg/session_context.hpp"
 #include "pg/spi.hpp"
 

@@ -1,5 +1,6 @@
 #include "pg/session_context.hpp"
 
+#include "pg/formats.hpp"
 #include "pg/pg_error.hpp"
 
 namespace backfill::pg {
@@ -44,13 +45,6 @@ void GucScope::set(const char* name, const std::string& value) {
 
 int open_guc_scopes() { return guc_scopes_open; }
 
-void set_canonical_formats(GucScope& scope) {
-    scope.set("DateStyle", "ISO, YMD");
-    scope.set("TimeZone", "UTC");
-    scope.set("IntervalStyle", "postgres");
-    scope.set("extra_float_digits", "3");
-}
-
 RoleSwitch::RoleSwitch(Oid role, int flags) {
     GetUserIdAndSecContext(&saved_user_, &saved_context_);
     SetUserIdAndSecContext(role, saved_context_ | flags);
@@ -69,6 +63,8 @@ OwnerBox::OwnerBox(Oid owner, const std::string& search_path, bool owners_sql)
       outer_owners_sql_(box_owners_sql),
       path_(search_path) {
     gucs_.set("search_path", path_);
+    if (owners_sql)
+        give_back_session_formats(gucs_);
     box_path = &path_;
     box_owners_sql = owners_sql;
 }

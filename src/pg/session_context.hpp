@@ -33,13 +33,6 @@ private:
     int level_;
 };
 
-// Texts backfill stores or compares are read back by other sessions with
-// other settings: its own statements render dates ISO in UTC, intervals
-// the postgres way and floats exactly, whatever the session has, so that
-// TimeZone, DateStyle, IntervalStyle and extra_float_digits never change
-// what a job does.
-void set_canonical_formats(GucScope& scope);
-
 // How many GucScopes are open: commit_step refuses to commit inside one.
 int open_guc_scopes();
 

@@ -1,5 +1,6 @@
 #include "pg/spi.hpp"
 
+#include "pg/formats.hpp"
 #include "pg/pg_error.hpp"
 #include "pg/pg_headers.hpp"
 #include "pg/plan_cache.hpp"
@@ -20,8 +21,9 @@ struct RawResult {
 // Every statement runs in a GUC nest level of its own with the search_path
 // of the box it is in: whatever an earlier statement or the session left
 // behind, ours resolve names the same way, and nothing a statement sets
-// outlives it. backfill's own statements (the safe path) also get the
-// canonical formats; a job owner's SQL keeps the session's.
+// outlives it. backfill's own statements also get the canonical formats
+// (already in force in a runner's transaction steps, which take them once:
+// formats.hpp); a job owner's SQL keeps the session's.
 class StatementScope {
 public:
     StatementScope() {

@@ -4,6 +4,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "pg/formats.hpp"
 #include "pg/session_context.hpp"
 
 namespace backfill::pg {
@@ -71,6 +72,7 @@ void commit_step(CommitFlush flush) {
         SPI_commit();
     });
     read_committed();
+    use_canonical_formats_until_commit();
     if (own_snapshot)
         pg_guard([]() { PushActiveSnapshot(GetTransactionSnapshot()); });
 }
@@ -78,6 +80,7 @@ void commit_step(CommitFlush flush) {
 void begin_worker_transaction() {
     pg_guard([]() { StartTransactionCommand(); });
     read_committed();
+    use_canonical_formats_until_commit();
     pg_guard([]() { PushActiveSnapshot(GetTransactionSnapshot()); });
     own_snapshot = true;
 }

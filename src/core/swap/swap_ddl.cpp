@@ -20,15 +20,6 @@ std::string bound_check_clause(const SwapSpec& s) {
     return "ADD CONSTRAINT " + s.bound_check + " CHECK (" + s.partition_constraint + ")";
 }
 
-// The TRUNCATE trigger's name: the guard trigger's with "_t" appended,
-// inside the quotes if it is quoted.
-std::string truncate_trigger_name(const std::string& guard_trigger) {
-    if (guard_trigger.size() >= 2 && guard_trigger.back() == '"') {
-        return guard_trigger.substr(0, guard_trigger.size() - 1) + "_t\"";
-    }
-    return guard_trigger + "_t";
-}
-
 // "ALTER INDEX <schema>.<from> RENAME TO <to>" for each index, old name and
 // new name picked from the IndexSpec by the two members given.
 std::vector<std::string> rename_indexes(const SwapSpec& s, std::string IndexSpec::*from,
@@ -100,6 +91,15 @@ std::vector<std::string> exchange(const SwapSpec& s, const std::string& bound_sp
 }
 
 }  // namespace
+
+// The TRUNCATE trigger's name: the guard trigger's with "_t" appended,
+// inside the quotes if it is quoted.
+std::string truncate_trigger_name(const std::string& guard_trigger) {
+    if (guard_trigger.size() >= 2 && guard_trigger.back() == '"') {
+        return guard_trigger.substr(0, guard_trigger.size() - 1) + "_t\"";
+    }
+    return guard_trigger + "_t";
+}
 
 // Plain indexes are copied from pg_get_indexdef, which names the original
 // index and table; this points the copy at the shadow instead.

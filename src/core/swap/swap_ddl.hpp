@@ -77,6 +77,10 @@ std::string index_identity(const std::string& indexdef, const std::string& schem
                            const std::string& index, const std::string& table,
                            const std::string& constraintdef);
 
+// The TRUNCATE guard trigger's name: the guard trigger's (quoted or not)
+// with "_t" appended, inside the quotes if it is quoted.
+std::string truncate_trigger_name(const std::string& guard_trigger);
+
 // The guard trigger on a table: a row trigger for INSERT/UPDATE/DELETE and a
 // statement trigger for TRUNCATE (named guard_trigger + "_t"), both calling
 // guard_function(job, chunk, phase). The drop removes both, if present.

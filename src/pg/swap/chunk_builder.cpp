@@ -6,6 +6,7 @@
 #include "pg/chunk_validation.hpp"
 #include "pg/job_tables.hpp"
 #include "pg/pg_error.hpp"
+#include "pg/row_count.hpp"
 #include "pg/session_context.hpp"
 #include "pg/source_eras.hpp"
 #include "pg/state_store.hpp"
@@ -66,7 +67,7 @@ void prepare_build(const Job& job, const ChunkRow& chunk, const ChunkPlan& plan)
     const SwapSpec& spec = plan.spec;
     std::string live = spec.schema + "." + spec.partition;
     bool locked = with_lock_retries(job.options.lock_timeout_us, job.options.swap_retries, [&]() {
-        install_guard(spec, live, "build", GuardSlate::Replace);
+        install_guard(spec, live, lc.live.oid, "build", GuardSlate::Replace);
     });
     if (!locked)
         throw UserError(ErrorKind::WrongState,
@@ -108,14 +109,13 @@ Outcome build_shadow(const Job& job, const ChunkRow& chunk, ChunkPlan& plan) {
     std::string source = chunk_source(job, chunk);
     in_subtransaction([&]() {
         OwnerBox ddl_box(job.owner, kOurSql);
-        std::string rows_before =
-            *scalar("SELECT count(*) FROM " + spec.schema + "." + spec.partition);
+        std::string rows_before = std::to_string(count_rows(lc.live.oid));
         auto unvalidated = not_valid_checks(lc.live.oid);
         std::uint64_t rows_after = load_shadow(job, source, lc, spec, unvalidated);
         Oid shadow_oid = relation_named(chunk.part_schema, chunk.shadow_name).value().oid;
         finish_shadow(spec, unvalidated);
         run_all(copy_ownership_statements(lc.live.oid, shadow));
-        install_guard(spec, shadow, "live", GuardSlate::Fresh);
+        install_guard(spec, shadow, shadow_oid, "live", GuardSlate::Fresh);
         if (!job.options.validate.empty())
             verdict =
                 validate_chunk(job, spec.schema + "." + spec.partition, shadow,

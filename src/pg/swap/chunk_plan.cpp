@@ -1,5 +1,8 @@
 #include "pg/swap/chunk_plan.hpp"
 
+#include "core/names.hpp"
+#include "core/swap/swap_ddl.hpp"
+#include "pg/catalog_cache.hpp"
 #include "pg/job_tables.hpp"
 #include "pg/session_context.hpp"
 #include "pg/state_store.hpp"
@@ -50,10 +53,12 @@ void discard_shadow(const Job& job, const ChunkRow& chunk) {
     }
 }
 
-void install_guard(const SwapSpec& spec, const std::string& table, const std::string& phase,
-                   GuardSlate slate) {
+void install_guard(const SwapSpec& spec, const std::string& table, Oid table_oid,
+                   const std::string& phase, GuardSlate slate) {
     AsExtensionOwner owner;
-    if (slate == GuardSlate::Replace)
+    std::string trigger = guard_trigger_name(std::stoll(spec.job_id));
+    if (slate == GuardSlate::Replace && (trigger_exists(table_oid, trigger) ||
+                                         trigger_exists(table_oid, truncate_trigger_name(trigger))))
         run_all(drop_guard_statements(spec, table));
     run_all(guard_trigger_statements(spec, table, phase));
 }

@@ -43,14 +43,15 @@ ChunkPlan plan_chunk(const Job& job, const ChunkRow& chunk, const std::string& t
 void discard_shadow(const Job& job, const ChunkRow& chunk);
 
 // Whether the table to guard may carry this chunk's guard already (the
-// live partition, guarded by an earlier attempt) or was just created (the
-// shadow) and needs no drop first.
+// live partition, guarded by an earlier attempt: its guard is dropped
+// first, when it has one) or was just created (the shadow).
 enum class GuardSlate { Replace, Fresh };
 
-// Attaches the write guard to a table for phase. Only the extension owner
-// may use backfill._guard (EXECUTE is revoked from PUBLIC), so it does this
-// itself; creating a trigger runs none of the table owner's code.
-void install_guard(const SwapSpec& spec, const std::string& table, const std::string& phase,
-                   GuardSlate slate);
+// Attaches the write guard to table (table_oid) for phase. Only the
+// extension owner may use backfill._guard (EXECUTE is revoked from PUBLIC),
+// so it does this itself; creating a trigger runs none of the table owner's
+// code.
+void install_guard(const SwapSpec& spec, const std::string& table, Oid table_oid,
+                   const std::string& phase, GuardSlate slate);
 
 }  // namespace backfill::pg
