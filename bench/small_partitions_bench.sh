@@ -20,10 +20,19 @@
 # BENCH_BUILD, BENCH_DURABLE, BENCH_QUIET_*, BENCH_KEEP.
 #
 # Knobs (environment):
-#   BENCH_SCALES="100 730 3650"   partition counts to run
+#   BENCH_SCALES="100 730 3650"   partition counts to run ("" for none)
 #   BENCH_ROWS=200                rows per partition
 #   BENCH_DURABLE=1               fsync/full_page_writes/synchronous_commit on
 #   BENCH_PROFILE_MAX=730         largest scale profiled by step
+#   BENCH_INSTRUCTIONS=0          a partition count (100 is enough): both
+#                                 sides once more on fresh copies of that many,
+#                                 each CALL in a single-user backend under
+#                                 valgrind's callgrind (the cluster stopped
+#                                 meanwhile; valgrind installed if missing),
+#                                 for the instructions per chunk and their
+#                                 ratio, which a busy machine does not move
+#                                 (the timed ratio moves by a quarter from one
+#                                 round to the next). 0: not run.
 #   BENCH_ROUNDS=1                timed pairs per scale, on fresh copies, the
 #                                 order alternating (backfill first in odd
 #                                 rounds); each round's ratios and their
@@ -40,11 +49,12 @@ shopt -s inherit_errexit
 require_root "${BASH_SOURCE[0]}" "$@"
 cd "$BF_ROOT"
 
-SCALES="${BENCH_SCALES:-100 730 3650}"
+SCALES="${BENCH_SCALES-100 730 3650}"
 ROWS="${BENCH_ROWS:-200}"
 DURABLE="${BENCH_DURABLE:-1}"
 PROFILE_MAX="${BENCH_PROFILE_MAX:-730}"
 ROUNDS="${BENCH_ROUNDS:-1}"
+INSTRUCTIONS="${BENCH_INSTRUCTIONS:-0}"
 DIR=""
 PRIV=""
 
@@ -110,6 +120,42 @@ time_pair() {
     echo "$es $hs $ecr $ec $hc $eb $hb"
 }
 
+# callgrind_call SIDE STATEMENT: STATEMENT (a CALL) in a single-user backend
+# of the stopped cluster under callgrind, counting only inside the CALL;
+# prints the instructions it took.
+callgrind_call() {
+    local out="$DIR/log/callgrind.$1"
+    printf '%s\n' "$2" | as_user valgrind --tool=callgrind --toggle-collect=ExecuteCallStmt \
+        --callgrind-out-file="$out" "$(pg_bindir)/postgres" --single -D "$DIR/data" \
+        -c log_min_messages=fatal postgres >"$DIR/log/single.$1.log" 2>&1 ||
+        die "the single-user run of $1 failed (log: $DIR/log/single.$1.log)"
+    awk '/^(summary|totals):/ { print $2; exit }' "$out"
+}
+
+# count_instructions N: both sides on fresh copies of N partitions, each
+# CALL under callgrind (callgrind_call); prints the line for the summary.
+count_instructions() {
+    local n="$1" src ext hand
+    command -v valgrind >/dev/null || apt-get install -y -q valgrind >"$DIR/log/valgrind-install.log" 2>&1 ||
+        die "could not install valgrind (log: $DIR/log/valgrind-install.log)"
+    make_copy small_a "$n" "$ROWS" 2016-01-01
+    make_copy small_b "$n" "$ROWS" 2016-01-01
+    # shellcheck disable=SC2016
+    src='SELECT id, day, account, amount, round(amount * 0.08, 2) FROM bench.%s WHERE day >= $1 AND day < $2'
+    q -c "SET client_min_messages = warning" \
+        -c "SELECT backfill.create('small_$n', 'bench.small_a', '$(printf "$src" small_a)')" >/dev/null
+    stop_cluster "$DIR"
+    ext="$(callgrind_call ext "CALL backfill.run('small_$n')")"
+    hand="$(callgrind_call hand "CALL bench.hand_rebuild('bench.small_b', '$(printf "$src" small_b)', 'small_$n')")"
+    as_user "$(pg_bindir)/pg_ctl" -D "$DIR/data" -l "$DIR/log/postgresql.log" -w -t 60 start >/dev/null ||
+        die "PostgreSQL did not start again in $DIR"
+    check_copy small_a $((n * ROWS)) >&2
+    check_copy small_b $((n * ROWS)) >&2
+    clear_scale "$n"
+    awk -v n="$n" -v a="$ext" -v b="$hand" 'BEGIN {
+        printf "%5d chunks: instructions per chunk (callgrind): run %.1f M, hand %.1f M: ratio %.2f", n, a / n / 1e6, b / n / 1e6, a / b }'
+}
+
 declare -a LINES
 for n in $SCALES; do
     section "$n daily partitions x $ROWS rows, PK (id, day) + index (account)"
@@ -156,6 +202,13 @@ GROUP BY query ORDER BY sum(ms) DESC LIMIT 12;
 SQL
     clear_scale "$n"
 done
+
+if [ "$INSTRUCTIONS" -gt 0 ]; then
+    section "$INSTRUCTIONS partitions: instructions per chunk, each side under callgrind"
+    line="$(count_instructions "$INSTRUCTIONS")"
+    info "$line"
+    LINES+=("$line")
+fi
 
 section "Summary ($(date -u '+%F %H:%M UTC'), $(nproc) CPUs, load ${LOAD_START#*load average: })"
 printf '%s\n' "${LINES[@]}"
