@@ -40,3 +40,34 @@ SELECT id, v, seen FROM os_events ORDER BY id;
 SELECT DISTINCT datestyle, timezone, intervalstyle, float_digits FROM os_seen;
 SELECT backfill.purge('os_hook') AS dropped;
 DROP TABLE os_events, os_seen;
+-- A procedure that CALLs backfill.run goes on with its own settings: the
+-- run's last step is committed before the CALL returns, so neither the
+-- canonical formats nor the runner's read committed reach the caller's
+-- transaction (they did until its next commit).
+CREATE TABLE os_calls (id int NOT NULL, day date NOT NULL, v int) PARTITION BY RANGE (day);
+CREATE TABLE os_calls_1 PARTITION OF os_calls FOR VALUES FROM ('2020-01-01') TO ('2020-01-02');
+INSERT INTO os_calls VALUES (1, '2020-01-01', 1);
+SELECT backfill.create('os_caller', 'public.os_calls',
+    $$SELECT id, day, v + 1 FROM public.os_calls WHERE day >= $1 AND day < $2$$) > 0 AS created;
+CREATE PROCEDURE os_call_run() LANGUAGE plpgsql AS $p$
+BEGIN
+    CALL backfill.run('os_caller');
+    RAISE NOTICE 'after the run: % / % / % / % / %', current_setting('DateStyle'),
+        current_setting('TimeZone'), current_setting('IntervalStyle'),
+        current_setting('extra_float_digits'), current_setting('transaction_isolation');
+END $p$;
+SET datestyle = 'SQL, DMY';
+SET timezone = 'America/New_York';
+SET intervalstyle = 'sql_standard';
+SET extra_float_digits = 0;
+SET default_transaction_isolation = 'repeatable read';
+CALL os_call_run();
+RESET datestyle;
+RESET timezone;
+RESET intervalstyle;
+RESET extra_float_digits;
+RESET default_transaction_isolation;
+SELECT id, v FROM os_calls;
+SELECT backfill.purge('os_caller') AS dropped;
+DROP PROCEDURE os_call_run();
+DROP TABLE os_calls;

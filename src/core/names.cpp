@@ -79,6 +79,11 @@ std::string guard_trigger_name(std::int64_t job_id) {
     return "backfill_guard_" + std::to_string(job_id);
 }
 
+// Guards and their TRUNCATE twins share the prefix (guard_trigger_name).
+bool is_guard_trigger_name(const std::string& name) {
+    return name.rfind("backfill_guard_", 0) == 0;
+}
+
 // The helper CHECK that lets ATTACH skip its scan of the shadow.
 std::string bound_check_name(std::int64_t job_id, int chunk_no) {
     return "backfill_bound_" + std::to_string(job_id) + "_" + std::to_string(chunk_no);

@@ -34,6 +34,9 @@ std::string stage_table_name(const std::string& target, std::int64_t job_id);
 std::string stage_table_index_name(const std::string& target, std::int64_t job_id);
 // "backfill_guard_<job>": the trigger that records writes to a partition.
 std::string guard_trigger_name(std::int64_t job_id);
+// Whether a trigger named name (unquoted) is a job's guard or its TRUNCATE
+// twin: backfill's own, not the user's.
+bool is_guard_trigger_name(const std::string& name);
 
 // "backfill_bound_<job>_<chunk>": the CHECK equal to the partition bound.
 std::string bound_check_name(std::int64_t job_id, int chunk_no);

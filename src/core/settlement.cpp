@@ -42,7 +42,8 @@ Settlement settle_job(const ChunkTally& tally, PublishMode publish) {
     if (tally.built > 0 && tally.failed == 0) {
         return publish == PublishMode::Manual ? Settlement::AwaitPublish : Settlement::NotYet;
     }
-    switch (settled_state(tally.total, tally.published + tally.skipped, tally.failed + tally.built)) {
+    switch (
+        settled_state(tally.total, tally.published + tally.skipped, tally.failed + tally.built)) {
         case JobState::Completed:
             return Settlement::Completed;
         case JobState::Failed:

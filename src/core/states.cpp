@@ -11,8 +11,8 @@ namespace {
 // The words of the contract, indexed by the enums' values.
 const char* const kJobWords[] = {"pending", "running",   "paused",     "completed",
                                  "failed",  "cancelled", "rolled_back"};
-const char* const kChunkWords[] = {"pending",   "running", "built",
-                                   "published", "failed",  "rolled_back", "skipped"};
+const char* const kChunkWords[] = {"pending", "running",     "built",  "published",
+                                   "failed",  "rolled_back", "skipped"};
 
 // `job "nightly" is completed`: the state is what the user needs to see.
 std::string job_is(const std::string& job_name, JobState state) {

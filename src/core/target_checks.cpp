@@ -1,5 +1,7 @@
 #include "core/target_checks.hpp"
 
+#include "core/names.hpp"
+
 namespace backfill {
 
 namespace {
@@ -97,6 +99,20 @@ std::optional<UserError> neighbour_refusal(const std::string& target, const Neig
             "move to its rebuilt table. Declare the default on the partitioned "
             "table instead.");
     return std::nullopt;
+}
+
+std::optional<UserError> replaced_partition_refusal(const std::string& partition,
+                                                    const std::vector<std::string>& own_triggers,
+                                                    bool row_security) {
+    NeighbourFacts n;
+    for (const auto& t : own_triggers)
+        if (!is_guard_trigger_name(t)) {
+            n.partition_trigger = TableObject{t, partition};
+            break;
+        }
+    if (row_security)
+        n.partition_with_row_security = partition;
+    return neighbour_refusal(partition, n, kSwapRequirements);
 }
 
 }  // namespace backfill

@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/user_error.hpp"
 
@@ -81,5 +82,13 @@ bool range_keyed(const TargetFacts& target);
 std::optional<UserError> neighbour_refusal(const std::string& target,
                                            const NeighbourFacts& neighbours,
                                            const TargetRequirements& mode);
+
+// Why a swap cannot replace partition (quoted) now, at publication: what
+// was defined on it alone after create (its own triggers, unquoted, and
+// whether row-level security is enabled on it) would stay with the
+// retained original, and the rebuilt table would not have it. Or none.
+std::optional<UserError> replaced_partition_refusal(const std::string& partition,
+                                                    const std::vector<std::string>& own_triggers,
+                                                    bool row_security);
 
 }  // namespace backfill

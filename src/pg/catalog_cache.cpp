@@ -115,4 +115,25 @@ bool trigger_exists(Oid relid, const std::string& name) {
     });
 }
 
+OwnDefinitions own_definitions(Oid relid) {
+    OwnDefinitions d;
+    List* names = pg_guard([&]() {
+        List* out = NIL;
+        Relation rel = relation_open(relid, NoLock);
+        d.row_security = rel->rd_rel->relrowsecurity;
+        TriggerDesc* triggers = rel->trigdesc;
+        for (int i = 0; triggers && i < triggers->numtriggers; i++) {
+            const Trigger& t = triggers->triggers[i];
+            if (!t.tgisinternal && !t.tgisclone)
+                out = lappend(out, pstrdup(t.tgname));
+        }
+        relation_close(rel, NoLock);
+        return out;
+    });
+    ListCell* cell;
+    foreach (cell, names)
+        d.triggers.emplace_back(static_cast<const char*>(lfirst(cell)));
+    return d;
+}
+
 }  // namespace backfill::pg

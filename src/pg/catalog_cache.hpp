@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "pg/pg_headers.hpp"
 
@@ -36,5 +37,14 @@ std::optional<CachedPartition> partition_from_caches(Oid target, const std::stri
 // Whether table relid has a trigger named name (unquoted), read from
 // pg_trigger's index without locking the table.
 bool trigger_exists(Oid relid, const std::string& name);
+
+// What partition relid, locked by the caller, defines on itself alone: the
+// names of its own triggers (neither internal nor cloned from a parent) and
+// whether row-level security is enabled on it, from its relcache entry.
+struct OwnDefinitions {
+    std::vector<std::string> triggers;
+    bool row_security = false;
+};
+OwnDefinitions own_definitions(Oid relid);
 
 }  // namespace backfill::pg

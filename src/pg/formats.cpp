@@ -38,12 +38,12 @@ std::string value_of(const char* name) {
     });
 }
 
-bool canonical_until_commit() {
+}  // namespace
+
+bool transaction_has_canonical_formats() {
     return session_formats.transaction != InvalidLocalTransactionId &&
            session_formats.transaction == pg_guard([]() { return MyProc->lxid; });
 }
-
-}  // namespace
 
 void set_canonical_formats(GucScope& scope) {
     for (const auto& f : kFormats)
@@ -65,7 +65,7 @@ void use_canonical_formats_until_commit() {
 }
 
 void give_back_session_formats(GucScope& scope) {
-    if (!canonical_until_commit())
+    if (!transaction_has_canonical_formats())
         return;
     for (std::size_t i = 0; i < kFormats.size(); i++)
         scope.set(kFormats[i].name, session_formats.values[i]);

@@ -21,6 +21,10 @@ void set_canonical_formats(GucScope& scope);
 // 10 ms chunk (TimeZone and DateStyle are parsed again at every set).
 void use_canonical_formats_until_commit();
 
+// Whether the current transaction took the canonical formats
+// (use_canonical_formats_until_commit): a runner's step, not its caller's.
+bool transaction_has_canonical_formats();
+
 // In a job owner's box: the session's formats again where the transaction
 // runs with the canonical ones (use_canonical_formats_until_commit), so the
 // owner's SQL sees the caller's DateStyle and TimeZone as outside a run.

@@ -14,6 +14,7 @@
 #include "pg/session_context.hpp"
 #include "pg/snapshot_view.hpp"
 #include "pg/spi.hpp"
+#include "pg/transactions.hpp"
 
 using namespace backfill;
 using namespace backfill::pg;
@@ -271,6 +272,7 @@ Datum backfill_run(PG_FUNCTION_ARGS) {
         spi_connect(true);
         ChunkLock claimed;  // an error gives its chunk back
         run_job(name, max_chunks, claimed);
+        hand_back_transaction();
         spi_finish();
         return (Datum)0;
     });

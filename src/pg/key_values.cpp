@@ -1,8 +1,8 @@
 #include "pg/key_values.hpp"
 
 #include "core/user_error.hpp"
-#include "pg/pg_error.hpp"
 #include "pg/formats.hpp"
+#include "pg/pg_error.hpp"
 #include "pg/session_context.hpp"
 #include "pg/spi.hpp"
 

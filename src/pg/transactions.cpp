@@ -77,6 +77,14 @@ void commit_step(CommitFlush flush) {
         pg_guard([]() { PushActiveSnapshot(GetTransactionSnapshot()); });
 }
 
+void hand_back_transaction() {
+    if (!transaction_has_canonical_formats())
+        return;
+    if (open_guc_scopes() != 0)
+        throw std::logic_error("backfill: commit inside a GUC scope");
+    pg_guard([]() { SPI_commit(); });
+}
+
 void begin_worker_transaction() {
     pg_guard([]() { StartTransactionCommand(); });
     read_committed();

@@ -32,6 +32,13 @@ enum class CommitFlush { Wait, Deferred };
 // Refused inside a GucScope, whose nest level the commit would end.
 void commit_step(CommitFlush flush = CommitFlush::Wait);
 
+// The end of a CALL that committed steps: the last step is committed
+// too, so the caller goes on in a transaction of its own settings
+// (default isolation, DateStyle, TimeZone...) rather than in one of the
+// runner's (read committed, canonical formats). Nothing where no step was
+// committed: the transaction is still the caller's.
+void hand_back_transaction();
+
 // Background workers have no portal to hold a snapshot for SPI: they keep
 // one of their own on the stack while a transaction is open. These start
 // and end such a transaction; commit_step then swaps the snapshot too.

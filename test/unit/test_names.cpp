@@ -133,5 +133,14 @@ TEST(TruncateIdentifier, CutsAtCharacterBoundaries) {
     EXPECT_EQ(truncate_identifier("\xF0\x9F\x98\x80", 3), "");
 }
 
+// A guard and its TRUNCATE twin are backfill's; a trigger that only
+// mentions the prefix elsewhere is the user's.
+TEST(GuardTriggerName, KnowsBackfillsOwn) {
+    EXPECT_TRUE(is_guard_trigger_name(guard_trigger_name(12)));
+    EXPECT_TRUE(is_guard_trigger_name(guard_trigger_name(12) + "_t"));
+    EXPECT_FALSE(is_guard_trigger_name("audit_backfill_guard_12"));
+    EXPECT_FALSE(is_guard_trigger_name("backfill_guard"));
+}
+
 }  // namespace
 }  // namespace backfill

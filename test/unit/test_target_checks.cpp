@@ -209,5 +209,24 @@ TEST(NeighbourChecks, NamesTheFirstInTheUsualOrder) {
               "table public.events is referenced by foreign key \"fk\" of table public.orders");
 }
 
+// At publication, a partition's own trigger or row-level security that
+// appeared after create is refused as create refuses it; backfill's guards
+// and their TRUNCATE twins are not the user's.
+TEST(ReplacedPartitionChecks, RefusesWhatAppearedAfterCreate) {
+    EXPECT_FALSE(replaced_partition_refusal("public.events_1", {}, false));
+    EXPECT_FALSE(replaced_partition_refusal("public.events_1",
+                                            {"backfill_guard_7", "backfill_guard_7_t"}, false));
+    auto trigger =
+        replaced_partition_refusal("public.events_1", {"backfill_guard_7", "audit", "other"}, true);
+    ASSERT_TRUE(trigger);
+    EXPECT_EQ(std::string(trigger->what()),
+              "partition public.events_1 has its own trigger \"audit\"");
+    EXPECT_EQ(trigger->kind(), ErrorKind::FeatureNotSupported);
+    auto rls = replaced_partition_refusal("public.events_1", {"backfill_guard_7"}, true);
+    ASSERT_TRUE(rls);
+    EXPECT_EQ(std::string(rls->what()),
+              "partition public.events_1 has row-level security of its own");
+}
+
 }  // namespace
 }  // namespace backfill

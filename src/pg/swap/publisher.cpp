@@ -1,9 +1,11 @@
 #include "pg/swap/publisher.hpp"
 
 #include "core/publication.hpp"
+#include "core/target_checks.hpp"
 #include "pg/after_publish.hpp"
 #include "pg/announcements.hpp"
 #include "pg/canary_gate.hpp"
+#include "pg/catalog_cache.hpp"
 #include "pg/job_tables.hpp"
 #include "pg/pg_error.hpp"
 #include "pg/releases.hpp"
@@ -127,6 +129,9 @@ void publish_try(const Job& job, const std::vector<ChunkRow>& unit,
                 "backfill never drops or renames a table it did not create. Rename or drop that "
                 "relation, then SELECT backfill.retry(name).");
         execute(detach_statement(spec));
+        OwnDefinitions own = own_definitions(live->oid);
+        if (auto refusal = replaced_partition_refusal(qname, own.triggers, own.row_security))
+            throw PermanentFailure(refusal->kind(), refusal->what(), refusal->hint());
         auto writes = control_query_latest(
             "SELECT count(*) FROM backfill.chunk_write WHERE job_id = $1::bigint"
             " AND chunk_no = $2::int AND phase = 'build'",
