@@ -1,5 +1,6 @@
 #include "pg/catalog_cache.hpp"
 
+#include "pg/direct_call.hpp"
 #include "pg/formats.hpp"
 #include "pg/pg_error.hpp"
 #include "pg/session_context.hpp"
@@ -39,18 +40,6 @@ Found find(const std::string& schema, const std::string& name) {
         ReleaseSysCache(tuple);
         return f;
     });
-}
-
-// pg_get_partition_constraintdef(relid), called directly (it returns NULL
-// for a partition without a constraint, which DirectFunctionCall refuses);
-// palloc'd, or NULL. Inside pg_guard.
-char* partition_constraint_text(Oid relid) {
-    LOCAL_FCINFO(fcinfo, 1);
-    InitFunctionCallInfoData(*fcinfo, nullptr, 1, InvalidOid, nullptr, nullptr);
-    fcinfo->args[0].value = ObjectIdGetDatum(relid);
-    fcinfo->args[0].isnull = false;
-    Datum def = pg_get_partition_constraintdef(fcinfo);
-    return fcinfo->isnull ? nullptr : text_to_cstring(DatumGetTextPP(def));
 }
 
 }  // namespace
@@ -100,7 +89,7 @@ std::optional<CachedPartition> partition_from_caches(Oid target, const std::stri
         out.parent =
             parent_schema ? quote_qualified_identifier(parent_schema, parent_name) : nullptr;
         if (with_constraint)
-            out.constraint = partition_constraint_text(f.oid);
+            out.constraint = text_of_oid(pg_get_partition_constraintdef, f.oid);
         return out;
     });
     if (t.bound == nullptr || t.parent == nullptr)

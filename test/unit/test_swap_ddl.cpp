@@ -29,7 +29,6 @@ SwapSpec spec() {
         "day IS NOT NULL AND day >= '2024-01-01'::date AND day < '2024-02-01'::date";
     s.bound_check = "backfill_bound_7_3";
     s.guard_trigger = "backfill_guard_7";
-    s.guard_function = "backfill.guard";
     s.job_id = "7";
     s.chunk_no = "3";
     s.columns = "id, day, amount";
@@ -155,29 +154,25 @@ TEST(SwapDdl, RewriteIndexDefinitionMismatch) {
               ErrorKind::Internal);
 }
 
-// Both guard triggers, and their drops; a quoted trigger name keeps its
-// quotes with the suffix inside.
+// Both guard triggers: the row trigger and its TRUNCATE twin, named after
+// the job, with the job, chunk and phase as arguments; and their drops, a
+// quoted trigger name keeping its quotes with the suffix inside.
 TEST(SwapDdl, GuardTriggers) {
     SwapSpec s = spec();
-    EXPECT_EQ(
-        guard_trigger_statements(s, "public.events_2024_01", "build"),
-        (Statements{"CREATE TRIGGER backfill_guard_7 AFTER INSERT OR UPDATE OR DELETE ON "
-                    "public.events_2024_01 FOR EACH ROW EXECUTE FUNCTION backfill.guard('7', "
-                    "'3', 'build')",
-                    "CREATE TRIGGER backfill_guard_7_t AFTER TRUNCATE ON "
-                    "public.events_2024_01 FOR EACH STATEMENT EXECUTE FUNCTION "
-                    "backfill.guard('7', '3', 'build')",
-                    "ALTER TABLE public.events_2024_01 ENABLE ALWAYS TRIGGER backfill_guard_7, "
-                    "ENABLE ALWAYS TRIGGER backfill_guard_7_t"}));
+    std::vector<GuardTrigger> t = guard_triggers(s, "build");
+    ASSERT_EQ(t.size(), 2u);
+    EXPECT_EQ(t[0].name, "backfill_guard_7");
+    EXPECT_TRUE(t[0].for_each_row);
+    EXPECT_EQ(t[1].name, "backfill_guard_7_t");
+    EXPECT_FALSE(t[1].for_each_row);
+    for (const auto& trigger : t)
+        EXPECT_EQ(trigger.args, (std::vector<std::string>{"7", "3", "build"}));
     EXPECT_EQ(drop_guard_statements(s, "public.events_2024_01"),
               (Statements{"DROP TRIGGER IF EXISTS backfill_guard_7 ON public.events_2024_01",
                           "DROP TRIGGER IF EXISTS backfill_guard_7_t ON public.events_2024_01"}));
 
     s.guard_trigger = "\"Guard 7\"";
     EXPECT_EQ(drop_guard_statements(s, "t").at(1), "DROP TRIGGER IF EXISTS \"Guard 7_t\" ON t");
-    EXPECT_EQ(guard_trigger_statements(s, "t", "it's").at(1),
-              "CREATE TRIGGER \"Guard 7_t\" AFTER TRUNCATE ON t FOR EACH STATEMENT EXECUTE "
-              "FUNCTION backfill.guard('7', '3', 'it''s')");
 }
 
 // The parent alone is locked; the live partition is detached.

@@ -4,7 +4,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/sql_literal.hpp"
+#include "core/names.hpp"
 #include "core/user_error.hpp"
 
 namespace backfill {
@@ -125,20 +125,10 @@ std::string index_identity(const std::string& indexdef, const std::string& schem
 
 // Writes to a table while its chunk is being built or after it is published
 // must not be lost silently; these triggers record them.
-std::vector<std::string> guard_trigger_statements(const SwapSpec& s,
-                                                  const std::string& qualified_table,
-                                                  const std::string& phase) {
-    const std::string call = " EXECUTE FUNCTION " + s.guard_function + "(" + sql_literal(s.job_id) +
-                             ", " + sql_literal(s.chunk_no) + ", " + sql_literal(phase) + ")";
-    // ENABLE ALWAYS: rows a logical-replication apply worker writes
-    // (session_replication_role = replica) are recorded too.
-    const std::string truncate_trigger = truncate_trigger_name(s.guard_trigger);
-    return {"CREATE TRIGGER " + s.guard_trigger + " AFTER INSERT OR UPDATE OR DELETE ON " +
-                qualified_table + " FOR EACH ROW" + call,
-            "CREATE TRIGGER " + truncate_trigger + " AFTER TRUNCATE ON " + qualified_table +
-                " FOR EACH STATEMENT" + call,
-            "ALTER TABLE " + qualified_table + " ENABLE ALWAYS TRIGGER " + s.guard_trigger +
-                ", ENABLE ALWAYS TRIGGER " + truncate_trigger};
+std::vector<GuardTrigger> guard_triggers(const SwapSpec& s, const std::string& phase) {
+    const std::string name = guard_trigger_name(std::stoll(s.job_id));
+    const std::vector<std::string> args = {s.job_id, s.chunk_no, phase};
+    return {GuardTrigger{name, true, args}, GuardTrigger{truncate_trigger_name(name), false, args}};
 }
 
 // A table that stops being watched (an original restored by rollback, a

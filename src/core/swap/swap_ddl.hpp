@@ -48,7 +48,6 @@ struct SwapSpec {
     std::string partition_constraint;
     std::string bound_check;     // quoted name of the helper CHECK
     std::string guard_trigger;   // quoted trigger name
-    std::string guard_function;  // qualified trigger function
     std::string job_id;          // decimal
     std::string chunk_no;        // decimal
     std::string columns;         // quoted, comma-separated insert columns
@@ -81,12 +80,21 @@ std::string index_identity(const std::string& indexdef, const std::string& schem
 // with "_t" appended, inside the quotes if it is quoted.
 std::string truncate_trigger_name(const std::string& guard_trigger);
 
-// The guard trigger on a table: a row trigger for INSERT/UPDATE/DELETE and a
-// statement trigger for TRUNCATE (named guard_trigger + "_t"), both calling
-// guard_function(job, chunk, phase). The drop removes both, if present.
-std::vector<std::string> guard_trigger_statements(const SwapSpec& s,
-                                                  const std::string& qualified_table,
-                                                  const std::string& phase);
+// One trigger of a table's write guard, for the PostgreSQL layer to create
+// (no statement: a CREATE TRIGGER and an ALTER TABLE ... ENABLE ALWAYS per
+// trigger cost a chunk 1.7 M instructions): AFTER, calling
+// backfill._guard(job, chunk, phase), fired ALWAYS, so that rows a
+// logical-replication apply worker writes (session_replication_role =
+// replica) are recorded too. The row trigger covers INSERT, UPDATE and
+// DELETE; its twin, named with "_t", TRUNCATE, per statement.
+struct GuardTrigger {
+    std::string name;  // unquoted
+    bool for_each_row = false;
+    std::vector<std::string> args;  // job, chunk, phase
+};
+std::vector<GuardTrigger> guard_triggers(const SwapSpec& s, const std::string& phase);
+
+// The drop removes both guard triggers, if present.
 std::vector<std::string> drop_guard_statements(const SwapSpec& s,
                                                const std::string& qualified_table);
 

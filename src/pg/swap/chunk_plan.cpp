@@ -6,6 +6,7 @@
 #include "pg/job_tables.hpp"
 #include "pg/session_context.hpp"
 #include "pg/state_store.hpp"
+#include "pg/swap/guard_triggers.hpp"
 #include "pg/swap/swap_spec.hpp"
 
 namespace backfill::pg {
@@ -60,7 +61,8 @@ void install_guard(const SwapSpec& spec, const std::string& table, Oid table_oid
     if (slate == GuardSlate::Replace && (trigger_exists(table_oid, trigger) ||
                                          trigger_exists(table_oid, truncate_trigger_name(trigger))))
         run_all(drop_guard_statements(spec, table));
-    run_all(guard_trigger_statements(spec, table, phase));
+    for (const GuardTrigger& t : guard_triggers(spec, phase))
+        create_guard_trigger(table_oid, t);
 }
 
 }  // namespace backfill::pg

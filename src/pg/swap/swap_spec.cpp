@@ -1,6 +1,7 @@
 #include "pg/swap/swap_spec.hpp"
 
 #include "core/names.hpp"
+#include "pg/index_catalog.hpp"
 #include "pg/session_context.hpp"
 
 namespace backfill::pg {
@@ -18,7 +19,6 @@ SwapSpec swap_spec(const Job& job, const ChunkRow& chunk, const std::string& top
     s.partition_constraint = live.constraint;
     s.bound_check = quote_ident(bound_check_name(job.id, chunk.chunk_no));
     s.guard_trigger = quote_ident(guard_trigger_name(job.id));
-    s.guard_function = "backfill._guard";
     s.job_id = std::to_string(job.id);
     s.chunk_no = std::to_string(chunk.chunk_no);
     int k = 0;
@@ -44,29 +44,22 @@ SwapSpec swap_spec(const Job& job, const ChunkRow& chunk, const std::string& top
 }
 
 std::vector<std::vector<LiveIndex>> live_indexes_of(const std::vector<Oid>& relids) {
-    auto per_table = query_per_relation(
-        "SELECT x.indrelid, i.relname, pg_catalog.pg_get_indexdef(i.oid), c.oid IS NOT NULL,"
-        " pg_catalog.pg_get_constraintdef(c.oid), t.relname, n.nspname, s.spcname"
-        " FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid"
-        " JOIN pg_catalog.pg_class t ON t.oid = x.indrelid"
-        " JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace"
-        " LEFT JOIN pg_catalog.pg_tablespace s ON s.oid = i.reltablespace"
-        " LEFT JOIN pg_catalog.pg_constraint c ON c.conindid = x.indexrelid"
-        "  AND c.conrelid = x.indrelid AND c.contype IN ('p', 'u', 'x')"
-        " WHERE x.indrelid IN ({relids}) ORDER BY x.indrelid, i.relname",
-        relids);
-    std::vector<std::vector<LiveIndex>> out(relids.size());
-    for (std::size_t k = 0; k < relids.size(); k++)
-        for (const auto& r : per_table[k]) {
-            bool is_con = *r[2] == "t";
-            std::string identity = index_identity(*r[1], quote_ident(*r[5]), quote_ident(*r[0]),
-                                                  quote_ident(*r[4]), is_con ? *r[3] : "");
-            out[k].push_back(
-                LiveIndex{*r[0], is_con ? *r[3] : *r[1], is_con, identity, r[6].value_or("")});
+    std::vector<std::vector<LiveIndex>> out;
+    for (Oid relid : relids) {
+        CatalogIndexes found = indexes_from_catalog(relid);
+        std::vector<LiveIndex> indexes;
+        for (const auto& i : found.indexes) {
+            std::string identity =
+                index_identity(i.definition, quote_ident(found.schema), quote_ident(i.name),
+                               quote_ident(found.table), i.constraint_definition);
+            indexes.push_back(LiveIndex{i.name,
+                                        i.is_constraint ? i.constraint_definition : i.definition,
+                                        i.is_constraint, identity, i.tablespace});
         }
+        out.push_back(std::move(indexes));
+    }
     return out;
 }
-
 std::vector<LiveIndex> live_indexes(Oid relid) { return live_indexes_of({relid}).front(); }
 
 void describe_live_partition(Oid relid, const std::vector<LiveIndex>& indexes, const Job& job,

@@ -31,8 +31,9 @@ struct LiveIndex {
     std::string identity, tablespace;
 };
 std::vector<LiveIndex> live_indexes(Oid relid);
-// The same for several tables at once, in the order of relids (one
-// statement: the partition and its shadow under the parent's lock).
+// The same for several tables, in the order of relids (the partition and
+// its shadow under the parent's lock); read through the catalog, without a
+// statement (index_catalog.hpp).
 std::vector<std::vector<LiveIndex>> live_indexes_of(const std::vector<Oid>& relids);
 
 // Fills spec.indexes (from indexes, the partition's live_indexes),

@@ -1,5 +1,6 @@
 // Reads, from the catalog, the attributes of a table that a swap restores
-// as of publication (core/table_metadata.hpp): a few catalog queries, no
+// as of publication (core/table_metadata.hpp): through the catalog caches
+// and catalog indexes, without a statement; no lock on the table, no
 // table access.
 #pragma once
 
