@@ -5,6 +5,7 @@
 #include "pg/catalog_scan.hpp"
 #include "pg/direct_call.hpp"
 #include "pg/pg_error.hpp"
+#include "pg/statement_settings.hpp"
 
 namespace backfill::pg {
 
@@ -50,6 +51,7 @@ List* index_oids(Oid relid) {
 }  // namespace
 
 CatalogIndexes indexes_from_catalog(Oid relid) {
+    StatementSettings settings;
     struct Found {
         char* table = nullptr;
         char* schema = nullptr;

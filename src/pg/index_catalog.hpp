@@ -23,8 +23,9 @@ struct CatalogIndex {
 
 // The table relid's name, its schema's, and its indexes sorted by name
 // (bytewise, as ORDER BY on a name column sorts). Takes no lock on the
-// table, as a catalog query would not; the texts follow the current
-// search_path, as pg_get_indexdef() in a statement would.
+// table, as a catalog query would not; the texts are those one of
+// backfill's statements would get (StatementSettings: the box's
+// search_path, canonical formats).
 struct CatalogIndexes {
     std::string table, schema;
     std::vector<CatalogIndex> indexes;

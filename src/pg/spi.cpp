@@ -1,11 +1,11 @@
 #include "pg/spi.hpp"
 
-#include "pg/formats.hpp"
 #include "pg/pg_error.hpp"
 #include "pg/pg_headers.hpp"
 #include "pg/plan_cache.hpp"
 #include "pg/scratch_memory.hpp"
 #include "pg/session_context.hpp"
+#include "pg/statement_settings.hpp"
 
 namespace backfill::pg {
 
@@ -16,24 +16,6 @@ struct RawResult {
     uint64 processed = 0;
     int ncols = 0;
     char** cells = nullptr;  // processed * ncols, NULL for SQL NULL
-};
-
-// Every statement runs in a GUC nest level of its own with the search_path
-// of the box it is in: whatever an earlier statement or the session left
-// behind, ours resolve names the same way, and nothing a statement sets
-// outlives it. backfill's own statements also get the canonical formats
-// (already in force in a runner's transaction steps, which take them once:
-// formats.hpp); a job owner's SQL keeps the session's.
-class StatementScope {
-public:
-    StatementScope() {
-        gucs_.set("search_path", statement_search_path());
-        if (!running_owners_sql())
-            set_canonical_formats(gucs_);
-    }
-
-private:
-    GucScope gucs_;
 };
 
 // Whether the statement about to run is one of backfill's own (outside
@@ -49,7 +31,7 @@ bool own_statement(int nparams) { return nparams > 0 && !running_owners_sql(); }
 // them; SPI's tuple table is freed here.
 RawResult run_spi(const char* sql, int nparams, const char* const* params,
                   const ScratchMemory& memory, bool latest_snapshot = false) {
-    StatementScope scope;
+    StatementSettings scope;
     SPIPlanPtr kept = own_statement(nparams) ? own_statement_plan(sql, nparams) : nullptr;
     return pg_guard([&]() {
         MemoryContext caller = MemoryContextSwitchTo(memory.context());
@@ -148,7 +130,7 @@ void execute_quietly(const std::string& sql) {
 }
 
 void prepare_only(const std::string& sql) {
-    StatementScope scope;
+    StatementSettings scope;
     pg_guard([&]() {
         SPIPlanPtr plan = SPI_prepare(sql.c_str(), 0, nullptr);
         if (plan == nullptr)

@@ -6,6 +6,7 @@
 #include "pg/catalog_scan.hpp"
 #include "pg/direct_call.hpp"
 #include "pg/pg_error.hpp"
+#include "pg/statement_settings.hpp"
 
 namespace backfill::pg {
 
@@ -244,6 +245,7 @@ void comment_map(List* pairs, std::map<std::string, std::optional<std::string>>&
 }  // namespace
 
 TableMetadata read_table_metadata(Oid relid) {
+    StatementSettings settings;  // defaults deparsed as a statement would
     struct Raw {
         RawTable table;
         List* columns = NIL;
