@@ -133,8 +133,10 @@ bool settle(const Job& job) {
 // transaction, so that it holds no lock the publisher may wait for, then
 // waits its turn and publishes what the others left.
 PublishResult publish_in_turn(const Job& job, const Mode& mode, std::int64_t budget_us, bool wait) {
-    if (wait)
+    if (wait) {
         commit_step();
+        flush_deferred_commits();  // the turn may be another runner's for a while
+    }
     PublisherLock turn(job.id, wait);
     if (!turn.held())
         return {};

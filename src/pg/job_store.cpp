@@ -160,18 +160,17 @@ void know_chunk_statistics(std::int64_t job_id) {
     execute_quietly("ANALYZE backfill.chunk");
 }
 
-std::vector<ChunkRow> load_chunks(std::int64_t job_id, std::optional<std::string> chunk_nos) {
-    // Two statements, not one with "$2 IS NULL OR": a cached generic plan
-    // of that condition reads every chunk of the job to find a few.
-    std::string columns =
-        "SELECT chunk_no, part_schema, part_name, lower_bound, upper_bound, lower_key, upper_key,"
-        " shadow_name, retained_name, state, attempts, retained, shadow_exists,"
-        " live_oid, shadow_oid, retained_oid, part_bound"
-        " FROM backfill.chunk WHERE job_id = $1::bigint";
-    auto rows = chunk_nos
-                    ? control_query(columns + " AND chunk_no = ANY($2::int[]) ORDER BY chunk_no",
-                                    {std::to_string(job_id), chunk_nos})
-                    : control_query(columns + " ORDER BY chunk_no", {std::to_string(job_id)});
+namespace {
+
+// What every chunk look-up selects, in the order chunk_rows reads it.
+constexpr const char* kChunkColumns =
+    "SELECT chunk_no, part_schema, part_name, lower_bound, upper_bound, lower_key, upper_key,"
+    " shadow_name, retained_name, state, attempts, retained, shadow_exists,"
+    " live_oid, shadow_oid, retained_oid, part_bound, build_xid::text"
+    " FROM backfill.chunk WHERE job_id = $1::bigint";
+
+// The chunks of rows, selected with kChunkColumns.
+std::vector<ChunkRow> chunk_rows(const std::vector<Row>& rows) {
     std::vector<ChunkRow> out;
     for (const auto& r : rows) {
         ChunkRow c;
@@ -192,9 +191,29 @@ std::vector<ChunkRow> load_chunks(std::int64_t job_id, std::optional<std::string
         c.shadow_oid = oid_of(r[14]);
         c.retained_oid = oid_of(r[15]);
         c.part_bound = r[16].value_or("");
+        if (r[17])
+            c.build_xid = static_cast<TransactionId>(std::stoul(*r[17]));
         out.push_back(std::move(c));
     }
     return out;
+}
+
+}  // namespace
+
+std::vector<ChunkRow> load_chunks(std::int64_t job_id, std::optional<std::string> chunk_nos) {
+    // Two statements, not one with "$2 IS NULL OR": a cached generic plan
+    // of that condition reads every chunk of the job to find a few.
+    std::string columns = kChunkColumns;
+    return chunk_rows(
+        chunk_nos ? control_query(columns + " AND chunk_no = ANY($2::int[]) ORDER BY chunk_no",
+                                  {std::to_string(job_id), chunk_nos})
+                  : control_query(columns + " ORDER BY chunk_no", {std::to_string(job_id)}));
+}
+
+std::vector<ChunkRow> load_built_chunks(std::int64_t job_id) {
+    return chunk_rows(
+        control_query(std::string(kChunkColumns) + " AND state = 'built' ORDER BY chunk_no",
+                      {std::to_string(job_id)}));
 }
 
 std::vector<ChunkState> chunk_states(std::int64_t job_id) {
@@ -203,16 +222,6 @@ std::vector<ChunkState> chunk_states(std::int64_t job_id) {
              "SELECT state FROM backfill.chunk WHERE job_id = $1::bigint ORDER BY chunk_no",
              {std::to_string(job_id)}))
         out.push_back(parse_chunk_state(*r[0]));
-    return out;
-}
-
-std::vector<int> built_chunk_numbers(std::int64_t job_id) {
-    std::vector<int> out;
-    for (const auto& r :
-         control_query("SELECT chunk_no FROM backfill.chunk WHERE job_id = $1::bigint"
-                       " AND state = 'built' ORDER BY chunk_no",
-                       {std::to_string(job_id)}))
-        out.push_back(std::stoi(*r[0]));
     return out;
 }
 

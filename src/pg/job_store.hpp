@@ -45,6 +45,9 @@ struct ChunkRow {
     Oid live_oid = InvalidOid, shadow_oid = InvalidOid, retained_oid = InvalidOid;
     // Mode swap: the partition's bound when the job was created ("" for none).
     std::string part_bound;
+    // The transaction that built (or last completed) the chunk's shadow
+    // (invalid: none recorded).
+    TransactionId build_xid = InvalidTransactionId;
 };
 
 // Parses an options jsonb (as text) with the core's rules.
@@ -77,9 +80,9 @@ void know_chunk_statistics(std::int64_t job_id);
 // runner only decides what to do next.
 std::vector<ChunkState> chunk_states(std::int64_t job_id);
 
-// The numbers of the job's built chunks, ascending (the chunk_unfinished
-// index finds them without reading the others).
-std::vector<int> built_chunk_numbers(std::int64_t job_id);
+// The job's built chunks in order: what a publisher reads first (the
+// chunk_unfinished index finds them without reading the others).
+std::vector<ChunkRow> load_built_chunks(std::int64_t job_id);
 
 // {1,2,3}: an int[] literal.
 std::string int_array(const std::vector<int>& values);

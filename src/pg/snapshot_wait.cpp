@@ -39,19 +39,13 @@ struct Blocker {
 // is published, a REPEATABLE READ or SERIALIZABLE transaction holding such
 // a snapshot would find the partition empty. The newest build of the unit
 // says which snapshots are too old; invalid when none is recorded.
-TransactionId newest_build_xid(const Job& job, const std::vector<ChunkRow>& unit) {
-    std::vector<int> numbers;
-    for (const auto& c : unit)
-        numbers.push_back(c.chunk_no);
-    auto xids = control_query(
-        "SELECT build_xid::text FROM backfill.chunk WHERE job_id = $1::bigint"
-        " AND chunk_no OPERATOR(pg_catalog.=) ANY ($2::int[]) AND build_xid IS NOT NULL",
-        {job_key(job), int_array(numbers)});
+TransactionId newest_build_xid(const std::vector<ChunkRow>& unit) {
     TransactionId newest = InvalidTransactionId;
-    for (const auto& r : xids) {
-        auto xid = static_cast<TransactionId>(std::stoul(*r[0]));
-        if (!TransactionIdIsValid(newest) || TransactionIdFollows(xid, newest))
-            newest = xid;
+    for (const auto& c : unit) {
+        if (!TransactionIdIsValid(c.build_xid))
+            continue;
+        if (!TransactionIdIsValid(newest) || TransactionIdFollows(c.build_xid, newest))
+            newest = c.build_xid;
     }
     return newest;
 }
@@ -217,7 +211,7 @@ void warn_nothing_published(const std::string& text) {
 // its caller's transaction: it waits without committing.
 SnapshotWait wait_for_older_snapshots(const Job& job, const std::vector<ChunkRow>& unit,
                                       std::int64_t budget_us, bool manual) {
-    TransactionId newest = newest_build_xid(job, unit);
+    TransactionId newest = newest_build_xid(unit);
     if (!TransactionIdIsValid(newest))
         return SnapshotWait::Clear;
     std::vector<OlderXact> older = older_transactions(newest);

@@ -44,6 +44,10 @@ void in_rolled_back_subtransaction(const std::function<void()>& f) { run_subtran
 namespace {
 bool own_snapshot = false;
 
+// The end of the last commit made with CommitFlush::Deferred, until a wait
+// flushes it (flush_deferred_commits).
+XLogRecPtr deferred_upto = InvalidXLogRecPtr;
+
 // Every runner transaction after the first is READ COMMITTED, whatever
 // default_transaction_isolation says: each statement then sees what was
 // committed before it, so the publishing transaction's check for writes
@@ -70,11 +74,25 @@ void commit_step(CommitFlush flush) {
         if (own_snapshot)
             PopActiveSnapshot();
         SPI_commit();
+        if (flush == CommitFlush::Deferred)
+            deferred_upto = XactLastCommitEnd;
     });
     read_committed();
     use_canonical_formats_until_commit();
     if (own_snapshot)
         pg_guard([]() { PushActiveSnapshot(GetTransactionSnapshot()); });
+}
+
+void flush_deferred_commits() {
+    if (XLogRecPtrIsInvalid(deferred_upto))
+        return;
+    pg_guard([]() { XLogFlush(deferred_upto); });
+    deferred_upto = InvalidXLogRecPtr;
+}
+
+void flush_unless_lock_free(Oid relid, LOCKMODE mode) {
+    if (!pg_guard([&]() { return ConditionalLockRelationOid(relid, mode); }))
+        flush_deferred_commits();
 }
 
 void hand_back_transaction() {
@@ -108,6 +126,7 @@ void end_worker_transaction(bool commit) {
 void sleep_ms(std::int64_t ms) {
     if (ms <= 0)
         return;
+    flush_deferred_commits();
     pg_guard([&]() {
         TimestampTz end = GetCurrentTimestamp() + ms * 1000;
         for (;;) {

@@ -23,14 +23,28 @@ void in_rolled_back_subtransaction(const std::function<void()>& f);
 // commit does not wait for the flush (synchronous_commit = off for that
 // commit alone). A server crash may then lose the step, which the job
 // redoes on resume; the step is visible to other sessions at once, and any
-// later commit that waits flushes it too, since WAL is flushed in order. For
-// a runner's intermediate steps only, never for one whose effect a user or a
-// listener is told about (publishing, state changes).
+// later commit that waits flushes it too, since WAL is flushed in order, and
+// so does any wait of the runner's (flush_deferred_commits). For a runner's
+// intermediate steps only, which the next step's commit flushes: never for
+// one whose effect a user or a listener is told about (publishing, a job's
+// state).
 enum class CommitFlush { Wait, Deferred };
 
 // Commits the current transaction and starts the next one (SPI_commit).
 // Refused inside a GucScope, whose nest level the commit would end.
 void commit_step(CommitFlush flush = CommitFlush::Wait);
+
+// Makes the deferred commits durable. Called before the runner waits (a
+// sleep, a lock another session holds): a crash during a wait, however
+// long, then loses no step, only one in the instants between a deferred
+// commit and the next flush.
+void flush_deferred_commits();
+
+// Takes relid's lock in mode if it is free now; otherwise flushes the
+// deferred commits, since the caller is about to wait for it. A lock taken
+// here is held as one the caller then takes again would be (to the end of
+// the (sub)transaction).
+void flush_unless_lock_free(Oid relid, LOCKMODE mode);
 
 // The end of a CALL that committed steps: the last step is committed
 // too, so the caller goes on in a transaction of its own settings

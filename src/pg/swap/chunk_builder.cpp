@@ -140,9 +140,15 @@ Outcome build_shadow(const Job& job, const ChunkRow& chunk, ChunkPlan& plan) {
         if (!build.passed)
             stop_job_if_asked(job, chunk, "validation failed: " + build.failures);
     });
-    // Flushed: a built shadow survives a crash and is published, not rebuilt.
-    commit_step();
-    if (verdict && !verdict->passed) {
+    // A built chunk's commit does not wait for its flush: the publication
+    // that follows flushes it with its own commit, or before it waits for
+    // anything (a lock, older snapshots, a pause: flush_deferred_commits).
+    // Only a crash in the instants between loses it, and the chunk is then
+    // rebuilt (its attempt was flushed when claimed). One WAL flush less per
+    // chunk. A failed validation, which may stop the job, is flushed.
+    bool passed = !verdict || verdict->passed;
+    commit_step(passed ? CommitFlush::Deferred : CommitFlush::Wait);
+    if (!passed) {
         pg_guard([&]() {
             ereport(WARNING, (errmsg("backfill job \"%s\": %s failed validation", job.name.c_str(),
                                      chunk_label(chunk).c_str())));

@@ -87,6 +87,9 @@ void publish_try(const Job& job, const std::vector<ChunkRow>& unit,
         case PublishGate::Publish:
             break;
     }
+    // A chunk built just before was committed without waiting for its
+    // flush (build_shadow); it is flushed before this waits for the lock.
+    flush_unless_lock_free(job.target, AccessExclusiveLock);
     execute(lock_parent_statement(plans.front().spec));
     t.locked_at = std::chrono::steady_clock::now();
     // counted under the parent's lock, which serialises publishers
@@ -290,20 +293,39 @@ PublishResult publish_unit(const Job& job, const std::vector<ChunkRow>& unit,
     return PublishResult{static_cast<int>(t.published.size()), false};
 }
 
+// The rows of rows numbered in numbers, in the order of numbers.
+std::vector<ChunkRow> rows_numbered(const std::vector<ChunkRow>& rows,
+                                    const std::vector<int>& numbers) {
+    std::vector<ChunkRow> out;
+    for (int no : numbers)
+        for (const auto& c : rows)
+            if (c.chunk_no == no)
+                out.push_back(c);
+    return out;
+}
+
 }  // namespace
 
 PublishResult publish_ready(const Job& job, const std::string& parent,
                             std::int64_t snapshot_budget_us) {
     PublishResult total;
-    std::vector<int> built = built_chunk_numbers(job.id);
+    std::vector<ChunkRow> built = load_built_chunks(job.id);
     if (built.empty())
         return total;
-    auto units = units_of_built(job.options.publish, built);
+    std::vector<int> built_numbers;
+    for (const auto& c : built)
+        built_numbers.push_back(c.chunk_no);
+    auto units = units_of_built(job.options.publish, built_numbers);
     if (!units)
         units = ready_units(job.options.publish, job.options.partitions_per_batch,
                             chunk_states(job.id));
+    bool first = true;
     for (const auto& numbers : *units) {
-        std::vector<ChunkRow> unit = load_chunks(job.id, int_array(numbers));
+        // The first unit's rows are those just read; a later unit's are read
+        // again, after the units before it committed.
+        std::vector<ChunkRow> unit =
+            first ? rows_numbered(built, numbers) : load_chunks(job.id, int_array(numbers));
+        first = false;
         PublishResult r = publish_unit(job, unit, parent, snapshot_budget_us);
         total.published += r.published;
         if (r.stopped)
