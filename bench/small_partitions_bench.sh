@@ -120,6 +120,13 @@ time_pair() {
     echo "$es $hs $ecr $ec $hc $eb $hb"
 }
 
+# wal_syncs: the cluster's WAL flushes so far (pg_stat_wal.wal_sync, the
+# WAL writer's included), once the last session's statistics are in.
+wal_syncs() {
+    sleep 1.2
+    qv -c "SELECT wal_sync FROM pg_stat_wal"
+}
+
 # callgrind_call SIDE STATEMENT: STATEMENT (a CALL) in a single-user backend
 # of the stopped cluster under callgrind, counting only inside the CALL;
 # prints the instructions it took.
@@ -186,12 +193,19 @@ for n in $SCALES; do
     make_copy small_b "$n" "$ROWS" 2016-01-01
     track all
     q -c "TRUNCATE bench.prof" -c "SELECT pg_stat_statements_reset()" >/dev/null
+    syncs0="$(wal_syncs)"
     run_ext small_a "small_$n" >/dev/null
+    syncs1="$(wal_syncs)"
     keep_profile ext
     run_hand small_b "small_$n" >/dev/null
+    syncs2="$(wal_syncs)"
     keep_profile hand
     section "$n partitions: where a chunk's time goes (ms per chunk, pg_stat_statements, profiled runs)"
     print_step_profile "$n"
+    line="$(awk -v n="$n" -v a="$((syncs1 - syncs0))" -v b="$((syncs2 - syncs1))" 'BEGIN {
+        printf "%5d chunks: WAL flushes per chunk (pg_stat_wal.wal_sync): run %.2f, hand %.2f", n, a / n, b / n }')"
+    info "$line"
+    LINES+=("$line")
     q -v n="$n" <<'SQL'
 -- The extension's costliest statements, per chunk.
 SELECT round((sum(ms) / :n)::numeric, 2) AS ms_per_chunk,
