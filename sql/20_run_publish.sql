@@ -210,6 +210,9 @@ SELECT backfill.create('rp_step', 'rp_events',
     '2024-01-01', '2024-01-04') > 0 AS created;
 CALL backfill.run('rp_step', max_chunks => 1);
 SELECT name, state, chunks_done, chunks_total FROM backfill.jobs WHERE name = 'rp_step';
+-- The runner writes the WAL its chunks wrote when it leaves (at most once
+-- a second while it runs).
+SELECT wal_bytes > 0 AS wal_counted FROM backfill.job WHERE name = 'rp_step';
 SELECT chunk_no, state, attempts FROM backfill.chunks WHERE job_name = 'rp_step' ORDER BY chunk_no;
 SELECT backfill.pause('rp_step');
 SELECT backfill.pause('rp_step');

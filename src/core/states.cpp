@@ -219,6 +219,15 @@ bool chunk_transition_allowed(ChunkState from, ChunkState to) {
     return false;
 }
 
+std::string chunk_sources_literal(ChunkState to) {
+    std::string out;
+    for (int i = 0; i < static_cast<int>(sizeof kChunkWords / sizeof kChunkWords[0]); ++i) {
+        if (chunk_transition_allowed(static_cast<ChunkState>(i), to))
+            out += (out.empty() ? "" : ",") + std::string(kChunkWords[i]);
+    }
+    return "{" + out + "}";
+}
+
 // A published chunk's shadow is the live partition, and a rolled-back
 // chunk's is the table it took out: neither is a build to discard; a
 // skipped chunk built nothing.

@@ -64,6 +64,11 @@ bool job_transition_allowed(JobState from, JobState to);
 // last, running->running an orphaned build taken over.
 bool chunk_transition_allowed(ChunkState from, ChunkState to);
 
+// The states a chunk may move to `to` from (chunk_transition_allowed), as
+// the words of a text[] literal ("{pending,running}"): the state store's
+// one-statement moves keep to rows in these states.
+std::string chunk_sources_literal(ChunkState to);
+
 // Whether a chunk has a build to throw away (cancel, a write seen during
 // the build): not once it is published or rolled back.
 bool build_discardable(ChunkState state);

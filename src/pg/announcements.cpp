@@ -11,18 +11,18 @@ namespace {
 void send(const Job& job, const std::string& action, const std::vector<int>& chunk_nos,
           std::optional<std::int64_t> release_id) {
     control_execute(
-        "SELECT pg_catalog.pg_notify($2, pg_catalog.jsonb_build_object("
-        " 'job', j.name, 'owner', pg_catalog.pg_get_userbyid(j.owner), 'action', $3,"
-        " 'target', j.target::pg_catalog.regclass::text,"
-        " 'range_from', coalesce(c.range_from, j.range_from),"
-        " 'range_to', coalesce(c.range_to, j.range_to),"
-        " 'chunks', pg_catalog.cardinality($4::int[]), 'release_id', $5::bigint)::text)"
-        " FROM backfill.job j CROSS JOIN LATERAL ("
-        "  SELECT (pg_catalog.array_agg(ch.lower_bound ORDER BY ch.chunk_no))[1] AS range_from,"
-        "   (pg_catalog.array_agg(ch.upper_bound ORDER BY ch.chunk_no DESC))[1] AS range_to"
-        "  FROM backfill.chunk ch WHERE ch.job_id = j.id"
-        "  AND ch.chunk_no = ANY ($4::int[])) c"
-        " WHERE j.id = $1::bigint",
+        "SELECT pg_catalog.pg_notify($2, " + announcement_payload() +
+            ") FROM (SELECT j.name AS job, pg_catalog.pg_get_userbyid(j.owner) AS owner,"
+            " $3::text AS action, j.target::pg_catalog.regclass::text AS target,"
+            " coalesce(c.range_from, j.range_from) AS range_from,"
+            " coalesce(c.range_to, j.range_to) AS range_to,"
+            " pg_catalog.cardinality($4::int[]) AS chunks, $5::bigint AS release_id"
+            " FROM backfill.job j CROSS JOIN LATERAL ("
+            "  SELECT (pg_catalog.array_agg(ch.lower_bound ORDER BY ch.chunk_no))[1] AS range_from,"
+            "   (pg_catalog.array_agg(ch.upper_bound ORDER BY ch.chunk_no DESC))[1] AS range_to"
+            "  FROM backfill.chunk ch WHERE ch.job_id = j.id"
+            "  AND ch.chunk_no = ANY ($4::int[])) c"
+            " WHERE j.id = $1::bigint) a",
         {std::to_string(job.id), *job.options.notify, action, int_array(chunk_nos),
          release_id ? Value(std::to_string(*release_id)) : std::nullopt});
 }
@@ -39,6 +39,12 @@ std::vector<int> chunks_in(const Job& job, const std::string& state) {
 }
 
 }  // namespace
+
+std::string announcement_payload() {
+    return "pg_catalog.jsonb_build_object('job', a.job, 'owner', a.owner, 'action', a.action,"
+           " 'target', a.target, 'range_from', a.range_from, 'range_to', a.range_to,"
+           " 'chunks', a.chunks, 'release_id', a.release_id)::text";
+}
 
 void announce_publication(const Job& job, const std::vector<int>& chunk_nos,
                           std::optional<std::int64_t> release_id) {

@@ -14,6 +14,11 @@
 
 namespace backfill::pg {
 
+// The announcement's JSON text, as an SQL expression over the columns job,
+// owner, action, target, range_from, range_to, chunks (how many) and
+// release_id of a row source named a.
+std::string announcement_payload();
+
 // A publication unit: the chunks it published and the backfill.releases
 // row that records it (none: a merge chunk published on its own).
 void announce_publication(const Job& job, const std::vector<int>& chunk_nos,

@@ -158,6 +158,7 @@ void work_job(const Job& initial, std::optional<int> max_chunks, ChunkLock& clai
     int processed = 0;
     int misses = 0;
     bool snapshots_ran_out = false;
+    JobWalTally wal;
     for (;;) {
         // what one turn allocates in PostgreSQL's memory goes with it
         ScratchMemory turn_memory("backfill runner turn", ScratchMemory::Use::Current);
@@ -221,8 +222,9 @@ void work_job(const Job& initial, std::optional<int> max_chunks, ChunkLock& clai
                 break;
             snapshots_ran_out = built.deferred;
         }
-        add_job_wal(job, wal_insert_position() - wal_before);
-        // a tally: a crash may lose one chunk's share of it
+        wal.add(wal_insert_position() - wal_before);
+        // a tally: a crash may lose its unwritten share
+        wal.write(job, false);
         commit_step(CommitFlush::Deferred);
         if (outcome == Outcome::Built || outcome == Outcome::Published ||
             outcome == Outcome::Failed)
@@ -231,6 +233,8 @@ void work_job(const Job& initial, std::optional<int> max_chunks, ChunkLock& clai
         auto chunk_us = static_cast<std::int64_t>(ms_since(started) * 1000);
         pause_between_chunks(job, chunk_us);
     }
+    wal.write(job, true);
+    commit_step(CommitFlush::Deferred);
 }
 
 // Holds the job's runner lock for the duration of work_job, which starts

@@ -11,8 +11,10 @@
 namespace backfill::pg {
 
 // action is "publish" or "rollback"; chunk_nos the chunks concerned.
-// Returns the new row's id.
+// Returns the new row's id. With announce_on (the job's notify channel),
+// the same statement announces it (announcements.hpp).
 std::int64_t record_release(const Job& job, const std::string& action,
-                            const std::vector<int>& chunk_nos);
+                            const std::vector<int>& chunk_nos,
+                            const std::optional<std::string>& announce_on = std::nullopt);
 
 }  // namespace backfill::pg

@@ -62,6 +62,40 @@ std::uint64_t move_chunks(const Job& job, ChunkState from, ChunkState to,
     return control_execute(update, {key(job), to_string(from), to_string(to)});
 }
 
+// Moves one chunk to `to` in one statement, with the SET assignments
+// (their parameters from $8 on, in extra) and the chunk's event, if any,
+// written by the same statement. The UPDATE keeps to a row in a state the
+// move is allowed from: its row lock re-reads a row another transaction
+// changed, as a locking read would, so the move needs no read before it. A
+// refused move (no row changed) reads the state to say which it was.
+void move_chunk(const Job& job, int chunk_no, ChunkState to, const std::string& assignments,
+                const std::vector<Value>& extra, const std::optional<EventNote>& note) {
+    std::vector<Value> params = {
+        key(job),
+        std::to_string(chunk_no),
+        to_string(to),
+        chunk_sources_literal(to),
+        job.name,
+        note ? Value(to_string(note->event)) : std::nullopt,
+        note && !note->detail.empty() ? Value(note->detail) : std::nullopt};
+    params.insert(params.end(), extra.begin(), extra.end());
+    auto moved = control_query(
+        "WITH moved AS (UPDATE backfill.chunk SET state = $3" +
+            (assignments.empty() ? std::string() : ", " + assignments) +
+            " WHERE job_id = $1::bigint AND chunk_no = $2::int AND state = ANY ($4::text[])"
+            " RETURNING job_id, chunk_no),"
+            " logged AS (INSERT INTO backfill.event (job_id, job_name, chunk_no, event, detail)"
+            "  SELECT job_id, $5, chunk_no, $6, $7 FROM moved WHERE $6 IS NOT NULL)"
+            " SELECT count(*) FROM moved",
+        params);
+    if (*moved[0][0] == "1")
+        return;
+    require_chunk_move(job, chunk_no, lock_chunk(job, chunk_no).state, to);
+    throw UserError(ErrorKind::Internal, "chunk " + std::to_string(chunk_no) +
+                                             " of backfill job \"" + job.name +
+                                             "\" changed while it moved to " + to_string(to));
+}
+
 }  // namespace
 
 void log_event(const Job& job, std::optional<int> chunk_no, Event event,
@@ -105,30 +139,24 @@ PublishGate lock_publication_gate(const Job& job, bool manual) {
 }
 
 void start_chunk_attempt(const Job& job, int chunk_no) {
-    require_chunk_move(job, chunk_no, lock_chunk(job, chunk_no).state, ChunkState::Running);
-    control_execute(
-        "UPDATE backfill.chunk SET state = 'running', attempts = attempts + 1, error = NULL,"
-        " started_at = coalesce(started_at, now()), shadow_exists = false"
-        " WHERE job_id = $1::bigint AND chunk_no = $2::int",
-        {key(job), std::to_string(chunk_no)});
+    move_chunk(job, chunk_no, ChunkState::Running,
+               "attempts = attempts + 1, error = NULL, started_at = coalesce(started_at, now()),"
+               " shadow_exists = false",
+               {}, std::nullopt);
 }
 
 void record_chunk_build(const Job& job, int chunk_no, const BuildRecord& build,
                         const std::string& detail) {
     ChunkState next = build.passed ? ChunkState::Built : ChunkState::Failed;
-    require_chunk_move(job, chunk_no, lock_chunk(job, chunk_no).state, next);
-    control_execute(
-        "UPDATE backfill.chunk SET state = $7, rows_before = $3::bigint,"
-        " rows_after = $4::bigint, build_ms = $5::numeric, shadow_exists = true,"
-        " build_xid = $10::xid, shadow_oid = $11::oid,"
-        " index_names = $6::name[], validation = $8::jsonb,"
-        " error = CASE WHEN $7 = 'failed' THEN 'validation failed: ' || $9 END,"
-        " finished_at = CASE WHEN $7 = 'failed' THEN now() END"
-        " WHERE job_id = $1::bigint AND chunk_no = $2::int",
-        {key(job), std::to_string(chunk_no), build.rows_before, build.rows_after, build.build_ms,
-         build.index_names, to_string(next), build.validation, build.failures, build.build_xid,
-         build.shadow_oid});
-    log_event(job, chunk_no, build.passed ? Event::ChunkBuilt : Event::ChunkFailed, detail);
+    move_chunk(job, chunk_no, next,
+               "rows_before = $8::bigint, rows_after = $9::bigint, build_ms = $10::numeric,"
+               " shadow_exists = true, build_xid = $11::xid, shadow_oid = $12::oid,"
+               " index_names = $13::name[], validation = $14::jsonb,"
+               " error = CASE WHEN $3 = 'failed' THEN 'validation failed: ' || $15 END,"
+               " finished_at = CASE WHEN $3 = 'failed' THEN now() END",
+               {build.rows_before, build.rows_after, build.build_ms, build.build_xid,
+                build.shadow_oid, build.index_names, build.validation, build.failures},
+               EventNote{build.passed ? Event::ChunkBuilt : Event::ChunkFailed, detail});
 }
 
 ChunkState record_failed_try(const Job& job, int chunk_no, const std::string& message,
@@ -180,19 +208,17 @@ int reset_failed_chunks(const Job& job) {
 }
 
 void record_chunk_published(const Job& job, int chunk_no, ChunkState was,
-                            const PublishRecord& record) {
+                            const PublishRecord& record, const std::string& detail) {
     require_chunk_move(job, chunk_no, was, ChunkState::Published);
-    control_execute(
-        "UPDATE backfill.chunk SET state = 'published', retained = $3::boolean,"
-        " shadow_exists = false, finished_at = now(), error = NULL,"
-        " live_oid = shadow_oid, shadow_oid = NULL,"
-        " retained_oid = CASE WHEN $3::boolean THEN $4::oid END,"
-        " index_names = $5::name[], statistics_names = $6::name[],"
-        " swap_ms = round($7::numeric, 3)"
-        " WHERE job_id = $1::bigint AND chunk_no = $2::int",
-        {key(job), std::to_string(chunk_no), record.retained ? "t" : "f",
-         std::to_string(record.taken_out), record.index_names, record.statistics_names,
-         std::to_string(record.swap_ms)});
+    move_chunk(job, chunk_no, ChunkState::Published,
+               "retained = $8::boolean, shadow_exists = false, finished_at = now(), error = NULL,"
+               " live_oid = shadow_oid, shadow_oid = NULL,"
+               " retained_oid = CASE WHEN $8::boolean THEN $9::oid END,"
+               " index_names = $10::name[], statistics_names = $11::name[],"
+               " swap_ms = round($12::numeric, 3)",
+               {record.retained ? "t" : "f", std::to_string(record.taken_out), record.index_names,
+                record.statistics_names, std::to_string(record.swap_ms)},
+               EventNote{Event::ChunkPublished, detail});
 }
 
 void record_chunk_merged(const Job& job, int chunk_no, const MergeRecord& r) {

@@ -94,10 +94,11 @@ struct PublishRecord {
     double swap_ms = 0;  // how long its unit held the parent's lock
 };
 
-// built -> published: the shadow is the live partition now. The caller
-// holds the chunk's row lock and read its state (was).
+// built -> published: the shadow is the live partition now; event
+// chunk_published with detail. The caller holds the chunk's row lock and
+// read its state (was).
 void record_chunk_published(const Job& job, int chunk_no, ChunkState was,
-                            const PublishRecord& record);
+                            const PublishRecord& record, const std::string& detail);
 
 // What a merge chunk wrote, in the transaction that wrote it.
 struct MergeRecord {

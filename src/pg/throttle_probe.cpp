@@ -256,10 +256,16 @@ bool pause_between_chunks(const Job& job, std::int64_t chunk_us) {
     return true;
 }
 
-void add_job_wal(const Job& job, std::int64_t bytes) {
+void JobWalTally::write(const Job& job, bool now) {
+    auto at = std::chrono::steady_clock::now();
+    bool due = now || job.options.max_wal_rate || at - written_ >= std::chrono::seconds(1);
+    if (!due || pending_ == 0)
+        return;
     control_execute(
         "UPDATE backfill.job SET wal_bytes = wal_bytes + $2::bigint WHERE id = $1::bigint",
-        {key(job), std::to_string(bytes)});
+        {key(job), std::to_string(pending_)});
+    pending_ = 0;
+    written_ = at;
 }
 
 std::int64_t wal_insert_position() {

@@ -2,6 +2,7 @@
 // policy holds the job.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 
 #include "pg/job_store.hpp"
@@ -29,8 +30,20 @@ Gate wait_until_allowed(Job& job);
 // being running meanwhile.
 bool pause_between_chunks(const Job& job, std::int64_t chunk_us);
 
-// Adds WAL bytes written by the job (for max_wal_rate).
-void add_job_wal(const Job& job, std::int64_t bytes);
+// The WAL a runner's chunks wrote, added to the job's wal_bytes (what
+// max_wal_rate averages): after every chunk when the job throttles on it,
+// otherwise at most once a second and when the runner leaves (write with
+// now), which saves a statement per chunk. A crash loses what was not
+// written yet, a second's share at most. Does not commit.
+class JobWalTally {
+public:
+    void add(std::int64_t bytes) { pending_ += bytes; }
+    void write(const Job& job, bool now);
+
+private:
+    std::int64_t pending_ = 0;
+    std::chrono::steady_clock::time_point written_ = std::chrono::steady_clock::now();
+};
 
 // The server's WAL insert position, in bytes.
 std::int64_t wal_insert_position();

@@ -217,6 +217,15 @@ TEST(ChunkTransitions, EveryPair) {
     EXPECT_EQ(expect_graph(kAllChunkStates, allowed, chunk_transition_allowed), 16);
 }
 
+// The sources of each move are the table's, as a text[] literal.
+TEST(ChunkTransitions, SourcesOfAMove) {
+    EXPECT_EQ(chunk_sources_literal(ChunkState::Running), "{pending,running,built}");
+    EXPECT_EQ(chunk_sources_literal(ChunkState::Built), "{running}");
+    EXPECT_EQ(chunk_sources_literal(ChunkState::Published), "{running,built}");
+    EXPECT_EQ(chunk_sources_literal(ChunkState::Pending), "{pending,running,built,failed}");
+    EXPECT_EQ(chunk_sources_literal(ChunkState::RolledBack), "{published}");
+}
+
 // The job state graph, every pair.
 TEST(JobTransitions, EveryPair) {
     using S = JobState;

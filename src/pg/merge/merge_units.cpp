@@ -9,7 +9,6 @@
 #include "core/publication.hpp"
 #include "core/user_error.hpp"
 #include "pg/after_publish.hpp"
-#include "pg/announcements.hpp"
 #include "pg/canary_gate.hpp"
 #include "pg/job_tables.hpp"
 #include "pg/key_values.hpp"
@@ -87,7 +86,7 @@ std::vector<int> apply_unit(const Job& job, const std::vector<ChunkRow>& unit, b
         return {};
     }
     if (!applied.empty())
-        announce_publication(job, applied, record_release(job, "publish", applied));
+        record_release(job, "publish", applied, job.options.notify);
     pause_at_canary(job);
     return applied;
 }

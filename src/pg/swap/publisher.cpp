@@ -3,7 +3,6 @@
 #include "core/publication.hpp"
 #include "core/target_checks.hpp"
 #include "pg/after_publish.hpp"
-#include "pg/announcements.hpp"
 #include "pg/canary_gate.hpp"
 #include "pg/catalog_cache.hpp"
 #include "pg/job_tables.hpp"
@@ -40,27 +39,20 @@ struct UnitTry {
     std::chrono::steady_clock::time_point locked_at;
 };
 
-// The published chunks' records, with how long the unit held the parent's
-// lock up to its last swap statement (the commit's WAL flush comes after),
-// in the publishing transaction itself, so that no commit is spent on them.
-// Each chunk was read 'built' under its row lock. Returns that time.
-double record_published(const Job& job, const UnitTry& t, std::vector<PublishRecord>& records) {
+// The published chunks' records and their chunk_published events, with
+// how long the unit held the parent's lock up to its last swap statement
+// (the commit's WAL flush comes after), in the publishing transaction
+// itself, so that no commit is spent on them. Each chunk was read 'built'
+// under its row lock.
+void record_published(const Job& job, const UnitTry& t, std::vector<PublishRecord>& records) {
     double swap_ms = ms_since(t.locked_at);
+    std::string detail =
+        "swap held the parent's lock for " + std::to_string(swap_ms) + " ms" +
+        (t.published.size() > 1 ? " (with " + std::to_string(t.published.size() - 1) + " more)"
+                                : std::string());
     for (std::size_t i = 0; i < t.published.size(); i++) {
         records[i].swap_ms = swap_ms;
-        record_chunk_published(job, t.published[i], ChunkState::Built, records[i]);
-    }
-    return swap_ms;
-}
-
-// The chunk_published events, once the unit is recorded.
-void log_published(const Job& job, const UnitTry& t, double swap_ms) {
-    for (int no : t.published) {
-        log_event(job, no, Event::ChunkPublished,
-                  "swap held the parent's lock for " + std::to_string(swap_ms) + " ms" +
-                      (t.published.size() > 1
-                           ? " (with " + std::to_string(t.published.size() - 1) + " more)"
-                           : std::string()));
+        record_chunk_published(job, t.published[i], ChunkState::Built, records[i], detail);
     }
 }
 
@@ -160,11 +152,10 @@ void publish_try(const Job& job, const std::vector<ChunkRow>& unit,
             PublishRecord{job.options.retain, live->oid, names.indexes, names.statistics});
         t.published.push_back(c.chunk_no);
     }
-    double swap_ms = record_published(job, t, records);
+    record_published(job, t, records);
     if (!t.published.empty())
-        announce_publication(job, t.published, record_release(job, "publish", t.published));
+        record_release(job, "publish", t.published, job.options.notify);
     pause_at_canary(job);
-    log_published(job, t, swap_ms);
 }
 
 // Outside the parent's lock, each shadow of the unit gets the indexes and
