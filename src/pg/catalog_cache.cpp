@@ -125,4 +125,12 @@ OwnDefinitions own_definitions(Oid relid) {
     return d;
 }
 
+std::string relation_name_of(Oid relid) {
+    char* name = pg_guard([&]() {
+        AcceptInvalidationMessages();
+        return get_rel_name(relid);
+    });
+    return name ? name : "";
+}
+
 }  // namespace backfill::pg

@@ -34,6 +34,9 @@ struct CachedPartition {
 std::optional<CachedPartition> partition_from_caches(Oid target, const std::string& schema,
                                                      const std::string& name, bool with_constraint);
 
+// The name (unquoted) of relation relid now; empty when it is gone.
+std::string relation_name_of(Oid relid);
+
 // Whether table relid has a trigger named name (unquoted), read from
 // pg_trigger's index without locking the table.
 bool trigger_exists(Oid relid, const std::string& name);

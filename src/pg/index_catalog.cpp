@@ -14,6 +14,7 @@ namespace {
 // What the scans found, in memory PostgreSQL owns (no C++ object inside
 // pg_guard): one palloc'd C string per field.
 struct RawIndex {
+    Oid oid;
     char* name;
     char* definition;
     char* constraint_definition;  // NULL: no constraint (or it is gone)
@@ -68,6 +69,7 @@ CatalogIndexes indexes_from_catalog(Oid relid) {
         foreach (cell, index_oids(relid)) {
             Oid index = lfirst_oid(cell);
             auto* raw = static_cast<RawIndex*>(palloc0(sizeof(RawIndex)));
+            raw->oid = index;
             raw->name = get_rel_name(index);
             raw->definition = raw->name ? text_of_oid(pg_get_indexdef, index) : nullptr;
             if (raw->definition == nullptr)
@@ -91,6 +93,7 @@ CatalogIndexes indexes_from_catalog(Oid relid) {
     foreach (cell, f.indexes) {
         const auto* raw = static_cast<const RawIndex*>(lfirst(cell));
         CatalogIndex index;
+        index.oid = raw->oid;
         index.name = raw->name;
         index.definition = raw->definition;
         index.is_constraint = raw->constraint_definition != nullptr;

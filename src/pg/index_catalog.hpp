@@ -12,10 +12,11 @@
 
 namespace backfill::pg {
 
-// One index, names unquoted. definition: pg_get_indexdef(); for an index
+// One index (oid), names unquoted. definition: pg_get_indexdef(); for an index
 // that implements a PRIMARY KEY, UNIQUE or EXCLUDE constraint of the
 // table, constraint_definition is that constraint's pg_get_constraintdef().
 struct CatalogIndex {
+    Oid oid = InvalidOid;
     std::string name, definition;
     bool is_constraint = false;
     std::string constraint_definition, tablespace;

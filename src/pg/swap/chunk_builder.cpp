@@ -3,6 +3,7 @@
 #include "core/names.hpp"
 #include "core/source_check.hpp"
 #include "pg/build_timer.hpp"
+#include "pg/catalog_fingerprint.hpp"
 #include "pg/chunk_validation.hpp"
 #include "pg/job_tables.hpp"
 #include "pg/pg_error.hpp"
@@ -10,6 +11,7 @@
 #include "pg/session_context.hpp"
 #include "pg/source_eras.hpp"
 #include "pg/state_store.hpp"
+#include "pg/swap/built_shadows.hpp"
 #include "pg/swap/chunk_plan.hpp"
 #include "pg/swap/shadow_indexes.hpp"
 #include "pg/swap/swap_spec.hpp"
@@ -55,6 +57,20 @@ void require_names_free(const Job& job, const ChunkRow& chunk,
                           "an index of the retained original of " + chunk_label(chunk)});
     }
     require_names_free(chunk.part_schema, wanted);
+}
+
+// What the publication may take as it is (built_shadows.hpp), once the
+// shadow is complete: none when the partition's indexes, constraints or
+// columns changed since the plan read them.
+std::optional<BuiltShadow> as_built(const Job& job, const ChunkRow& chunk, const ChunkPlan& plan,
+                                    Oid shadow) {
+    std::string live_now = catalog_fingerprint(plan.live.live.oid);
+    auto pairs = built_index_pairs(job, chunk, plan.indexes, shadow);
+    if (live_now != plan.live_fingerprint || !pairs)
+        return std::nullopt;
+    return BuiltShadow{job.id, chunk.chunk_no, plan.live.live.oid,
+                       shadow, live_now,       catalog_fingerprint(shadow),
+                       *pairs};
 }
 
 // Step 1: the guard trigger on the live partition (whose OID the guard
@@ -106,6 +122,7 @@ Outcome build_shadow(const Job& job, const ChunkRow& chunk, ChunkPlan& plan) {
     std::string shadow = spec.schema + "." + spec.shadow;
     auto t0 = std::chrono::steady_clock::now();
     std::optional<ValidationVerdict> verdict;
+    std::optional<BuiltShadow> built;
     std::string source = chunk_source(job, chunk);
     in_subtransaction([&]() {
         OwnerBox ddl_box(job.owner, kOurSql);
@@ -133,6 +150,7 @@ Outcome build_shadow(const Job& job, const ChunkRow& chunk, ChunkPlan& plan) {
         build.shadow_oid = std::to_string(shadow_oid);
         if (verdict)
             build.validation = verdict->figures_json;
+        built = as_built(job, chunk, plan, shadow_oid);
         record_chunk_build(job, chunk.chunk_no, build,
                            build.passed ? build.rows_after + " rows (was " + rows_before + ")"
                                         : "validation failed: " + build.failures +
@@ -148,6 +166,8 @@ Outcome build_shadow(const Job& job, const ChunkRow& chunk, ChunkPlan& plan) {
     // chunk. A failed validation, which may stop the job, is flushed.
     bool passed = !verdict || verdict->passed;
     commit_step(passed ? CommitFlush::Deferred : CommitFlush::Wait);
+    if (passed && built)
+        remember_built_shadow(std::move(*built));
     if (!passed) {
         pg_guard([&]() {
             ereport(WARNING, (errmsg("backfill job \"%s\": %s failed validation", job.name.c_str(),

@@ -3,6 +3,7 @@
 #include "core/names.hpp"
 #include "core/swap/swap_ddl.hpp"
 #include "pg/catalog_cache.hpp"
+#include "pg/catalog_fingerprint.hpp"
 #include "pg/job_tables.hpp"
 #include "pg/session_context.hpp"
 #include "pg/state_store.hpp"
@@ -32,11 +33,12 @@ ChunkPlan plan_chunk(const Job& job, const ChunkRow& chunk, const std::string& t
     LiveChunk lc = live_chunk(job, chunk, purpose == PlanFor::Build);
     SwapSpec spec = swap_spec(job, chunk, top, lc.live, {});
     if (purpose == PlanFor::Publication)
-        return ChunkPlan{lc, spec, {}};
+        return ChunkPlan{lc, spec, {}, ""};
+    std::string fingerprint = catalog_fingerprint(lc.live.oid);
     spec.columns = insert_columns(job);
     std::vector<LiveIndex> indexes = live_indexes(lc.live.oid);
     describe_live_partition(lc.live.oid, indexes, job, chunk, spec);
-    return ChunkPlan{lc, spec, indexes};
+    return ChunkPlan{lc, spec, indexes, fingerprint};
 }
 
 // Drops the shadow the chunk built (by OID, as the job's owner) and puts

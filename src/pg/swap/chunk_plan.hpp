@@ -23,10 +23,13 @@ LiveChunk live_chunk(const Job& job, const ChunkRow& chunk, bool with_constraint
 // Everything the swap statements need for a chunk, read from the catalog;
 // top is the target's quoted name. indexes: the live partition's indexes
 // the spec was made from (the shadow's are built from them).
+// live_fingerprint: the partition's catalog fingerprint before anything
+// was read (a build's plan only).
 struct ChunkPlan {
     LiveChunk live;
     SwapSpec spec;
     std::vector<LiveIndex> indexes;
+    std::string live_fingerprint;
 };
 
 // What a plan is for. Build: all of it. Publication: the live partition

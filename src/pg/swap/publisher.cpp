@@ -11,6 +11,7 @@
 #include "pg/session_context.hpp"
 #include "pg/snapshot_wait.hpp"
 #include "pg/state_store.hpp"
+#include "pg/swap/built_shadows.hpp"
 #include "pg/swap/chunk_plan.hpp"
 #include "pg/swap/shadow_constraints.hpp"
 #include "pg/swap/shadow_indexes.hpp"
@@ -123,6 +124,9 @@ void publish_try(const Job& job, const std::vector<ChunkRow>& unit,
                     chunk_label(c),
                 "backfill never drops or renames a table it did not create. Rename or drop that "
                 "relation, then SELECT backfill.retry(name).");
+        // built by this runner and unchanged since: its pairing stands
+        auto built = take_built_shadow(job.id, c.chunk_no, shadow->oid);
+        bool as_built = built && unchanged_since_build(*built, live->oid, shadow->oid);
         execute(detach_statement(spec));
         OwnDefinitions own = own_definitions(live->oid);
         if (auto refusal = replaced_partition_refusal(qname, own.triggers, own.row_security))
@@ -138,8 +142,11 @@ void publish_try(const Job& job, const std::vector<ChunkRow>& unit,
         // catalog attributes as they are now, after the detach, win over
         // those the shadow copied at build time.
         SwapSpec paired = spec;
-        PairedNames names = pair_for_publication(job, c, paired, live->oid, shadow->oid);
-        std::string behind = shadow_constraints_behind(c, spec, live->oid, shadow->oid);
+        PairedNames names =
+            as_built ? pair_as_built(job, c, paired, built->indexes, live->oid, shadow->oid)
+                     : pair_for_publication(job, c, paired, live->oid, shadow->oid);
+        std::string behind =
+            as_built ? "" : shadow_constraints_behind(c, spec, live->oid, shadow->oid);
         if (!behind.empty())
             throw ShadowBehind{c.chunk_no, behind};
         TableMetadata wanted = read_table_metadata(live->oid);
@@ -312,10 +319,15 @@ PublishResult publish_ready(const Job& job, const std::string& parent,
                             chunk_states(job.id));
     bool first = true;
     for (const auto& numbers : *units) {
-        // The first unit's rows are those just read; a later unit's are read
-        // again, after the units before it committed.
-        std::vector<ChunkRow> unit =
-            first ? rows_numbered(built, numbers) : load_chunks(job.id, int_array(numbers));
+        // The first unit's rows are those just read, unless a chunk of it
+        // was built since (the states ready_units read are newer): a unit
+        // is published whole or not at all. A later unit's are read again,
+        // after the units before it committed.
+        std::vector<ChunkRow> unit;
+        if (first)
+            unit = rows_numbered(built, numbers);
+        if (unit.size() != numbers.size())
+            unit = load_chunks(job.id, int_array(numbers));
         first = false;
         PublishResult r = publish_unit(job, unit, parent, snapshot_budget_us);
         total.published += r.published;

@@ -2,7 +2,9 @@
 
 #include "core/names.hpp"
 #include "core/swap/pairing.hpp"
+#include "pg/catalog_cache.hpp"
 #include "pg/job_tables.hpp"
+#include "pg/pg_error.hpp"
 #include "pg/runner_common.hpp"
 #include "pg/session_context.hpp"
 #include "pg/swap/chunk_plan.hpp"
@@ -200,6 +202,41 @@ PairedNames pair_for_publication(const Job& job, const ChunkRow& chunk, SwapSpec
         idx.retained = quote_ident(retained_index_name(on_live[i].name, job.id, chunk.chunk_no, k));
         spec.indexes.push_back(idx);
         names.push_back(on_live[i].name);
+    }
+    return PairedNames{name_array(names),
+                       name_array(pair_statistics(job, chunk, spec, live, shadow))};
+}
+
+std::optional<std::vector<std::pair<Oid, Oid>>> built_index_pairs(
+    const Job& job, const ChunkRow& chunk, const std::vector<LiveIndex>& indexes, Oid shadow) {
+    std::vector<std::pair<Oid, Oid>> out;
+    Oid schema = pg_guard([&]() { return get_rel_namespace(shadow); });
+    int k = 0;
+    for (const auto& index : indexes) {
+        k++;
+        std::string name = shadow_index_name(chunk.part_name, job.id, chunk.chunk_no, k);
+        Oid built = pg_guard([&]() { return get_relname_relid(name.c_str(), schema); });
+        if (!OidIsValid(built))
+            return std::nullopt;
+        out.emplace_back(index.oid, built);
+    }
+    return out;
+}
+
+PairedNames pair_as_built(const Job& job, const ChunkRow& chunk, SwapSpec& spec,
+                          const std::vector<std::pair<Oid, Oid>>& indexes, Oid live, Oid shadow) {
+    spec.indexes.clear();
+    std::vector<std::string> names;
+    int k = 0;
+    for (const auto& [on_live, on_shadow] : indexes) {
+        k++;
+        std::string original = relation_name_of(on_live);
+        IndexSpec idx;
+        idx.original = quote_ident(original);
+        idx.shadow = quote_ident(relation_name_of(on_shadow));
+        idx.retained = quote_ident(retained_index_name(original, job.id, chunk.chunk_no, k));
+        spec.indexes.push_back(idx);
+        names.push_back(original);
     }
     return PairedNames{name_array(names),
                        name_array(pair_statistics(job, chunk, spec, live, shadow))};

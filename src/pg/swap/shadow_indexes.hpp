@@ -10,6 +10,7 @@
 #include "core/swap/swap_ddl.hpp"
 #include "pg/job_store.hpp"
 #include "pg/pg_headers.hpp"
+#include "pg/swap/swap_spec.hpp"
 
 namespace backfill::pg {
 
@@ -42,6 +43,18 @@ struct PairedNames {
 };
 PairedNames pair_for_publication(const Job& job, const ChunkRow& chunk, SwapSpec& spec, Oid live,
                                  Oid shadow);
+
+// The shadow's index built for each of indexes (the partition's, as the
+// plan read them), by the names the build gave them: (partition's,
+// shadow's) OIDs; none when one is missing.
+std::optional<std::vector<std::pair<Oid, Oid>>> built_index_pairs(
+    const Job& job, const ChunkRow& chunk, const std::vector<LiveIndex>& indexes, Oid shadow);
+
+// Under the parent's lock, for a shadow unchanged since its build
+// (built_shadows.hpp): pair_for_publication from the build's own pairing,
+// the names read again by OID, without deparsing a definition.
+PairedNames pair_as_built(const Job& job, const ChunkRow& chunk, SwapSpec& spec,
+                          const std::vector<std::pair<Oid, Oid>>& indexes, Oid live, Oid shadow);
 
 // Rollback, outside the parent's lock: the retained original gets every
 // index the live partition has and it lacks (CREATE INDEX on the parent

@@ -54,7 +54,7 @@ std::vector<std::vector<LiveIndex>> live_indexes_of(const std::vector<Oid>& reli
                                quote_ident(found.table), i.constraint_definition);
             indexes.push_back(LiveIndex{i.name,
                                         i.is_constraint ? i.constraint_definition : i.definition,
-                                        i.is_constraint, identity, i.tablespace});
+                                        i.is_constraint, identity, i.tablespace, i.oid});
         }
         out.push_back(std::move(indexes));
     }

@@ -29,6 +29,7 @@ struct LiveIndex {
     std::string name, definition;
     bool is_constraint;
     std::string identity, tablespace;
+    Oid oid = InvalidOid;
 };
 std::vector<LiveIndex> live_indexes(Oid relid);
 // The same for several tables, in the order of relids (the partition and
