@@ -1,6 +1,7 @@
 #include "pg/swap/swap_spec.hpp"
 
 #include "core/names.hpp"
+#include "pg/constraint_catalog.hpp"
 #include "pg/index_catalog.hpp"
 #include "pg/session_context.hpp"
 
@@ -64,7 +65,6 @@ std::vector<LiveIndex> live_indexes(Oid relid) { return live_indexes_of({relid})
 
 void describe_live_partition(Oid relid, const std::vector<LiveIndex>& indexes, const Job& job,
                              const ChunkRow& chunk, SwapSpec& spec) {
-    std::string oid = std::to_string(relid);
     std::vector<std::string> names;
     for (const auto& i : indexes)
         names.push_back(i.name);
@@ -75,38 +75,29 @@ void describe_live_partition(Oid relid, const std::vector<LiveIndex>& indexes, c
         spec.indexes[k].is_constraint = indexes[k].is_constraint;
         spec.indexes[k].tablespace = indexes[k].tablespace;
     }
-    for (const auto& r :
-         query("SELECT pg_catalog.quote_ident(conname), pg_catalog.pg_get_constraintdef(oid)"
-               " FROM pg_catalog.pg_constraint WHERE conrelid = $1::oid AND contype = 'f'"
-               " ORDER BY conname",
-               {oid}))
-        spec.foreign_keys.push_back("ADD CONSTRAINT " + *r[0] + " " + *r[1]);
-    auto rel = query(
-        "SELECT c.relpersistence, t.spcname,"
-        " (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(pg_catalog.split_part(o, '=', 1))"
-        "   || ' = ' || pg_catalog.quote_literal(pg_catalog.substr(o, pg_catalog.strpos(o, '=') + "
-        "1)), ', ')"
-        "  FROM pg_catalog.unnest(c.reloptions) o)"
-        " FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_tablespace t ON t.oid = "
-        "c.reltablespace"
-        " WHERE c.oid = $1::oid",
-        {oid});
-    spec.unlogged = *rel[0][0] == "u";
+    for (const auto& fk : constraints_from_catalog(relid, CONSTRAINT_FOREIGN, false))
+        spec.foreign_keys.push_back("ADD CONSTRAINT " + fk.name + " " + fk.definition);
+    CatalogStorage storage = storage_from_catalog(relid);
+    spec.unlogged = storage.unlogged;
     spec.create_options.clear();
-    if (rel[0][2])
-        spec.create_options += " WITH (" + *rel[0][2] + ")";
-    if (rel[0][1])
-        spec.create_options += " TABLESPACE " + quote_ident(*rel[0][1]);
+    std::string options;
+    for (const auto& o : storage.options) {
+        // "name=value", as reloptions stores them
+        std::size_t eq = o.find('=');
+        std::string name = eq == std::string::npos ? o : o.substr(0, eq);
+        std::string value = eq == std::string::npos ? o : o.substr(eq + 1);
+        options += (options.empty() ? "" : ", ") + quote_ident(name) + " = " + quote_literal(value);
+    }
+    if (!options.empty())
+        spec.create_options += " WITH (" + options + ")";
+    if (!storage.tablespace.empty())
+        spec.create_options += " TABLESPACE " + quote_ident(storage.tablespace);
 }
 
 std::vector<NotValidCheck> not_valid_checks(Oid relid) {
     std::vector<NotValidCheck> out;
-    for (const auto& r :
-         query("SELECT pg_catalog.quote_ident(conname), pg_catalog.pg_get_constraintdef(oid)"
-               " FROM pg_catalog.pg_constraint WHERE conrelid = $1::oid AND contype = 'c'"
-               " AND NOT convalidated ORDER BY conname",
-               {std::to_string(relid)}))
-        out.push_back(NotValidCheck{*r[0], *r[1]});
+    for (const auto& c : constraints_from_catalog(relid, CONSTRAINT_CHECK, true))
+        out.push_back(NotValidCheck{c.name, c.definition});
     return out;
 }
 
