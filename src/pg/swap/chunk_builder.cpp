@@ -60,16 +60,16 @@ void require_names_free(const Job& job, const ChunkRow& chunk,
 }
 
 // What the publication may take as it is (built_shadows.hpp), once the
-// shadow is complete: none when the partition's indexes, constraints or
-// columns changed since the plan read them.
+// shadow is complete. The partition's fingerprint is the one taken before
+// the plan read anything: a change since, during the build included, makes
+// the publication's differ.
 std::optional<BuiltShadow> as_built(const Job& job, const ChunkRow& chunk, const ChunkPlan& plan,
                                     Oid shadow) {
-    std::string live_now = catalog_fingerprint(plan.live.live.oid);
     auto pairs = built_index_pairs(job, chunk, plan.indexes, shadow);
-    if (live_now != plan.live_fingerprint || !pairs)
+    if (!pairs)
         return std::nullopt;
-    return BuiltShadow{job.id, chunk.chunk_no, plan.live.live.oid,
-                       shadow, live_now,       catalog_fingerprint(shadow),
+    return BuiltShadow{job.id, chunk.chunk_no,        plan.live.live.oid,
+                       shadow, plan.live_fingerprint, catalog_fingerprint(shadow),
                        *pairs};
 }
 
@@ -99,11 +99,11 @@ void prepare_build(const Job& job, const ChunkRow& chunk, const ChunkPlan& plan)
             drop_own_table(chunk.shadow_oid);
         }
         require_names_free(job, chunk, plan.indexes);
+        // the writes an earlier attempt saw are forgotten in the same statement
         control_execute(
-            "DELETE FROM backfill.chunk_write WHERE job_id = $1::bigint AND chunk_no = $2::int",
-            {job_key(job), std::to_string(chunk.chunk_no)});
-        control_execute(
-            "UPDATE backfill.chunk SET live_oid = $3::oid, shadow_oid = NULL"
+            "WITH forgotten AS (DELETE FROM backfill.chunk_write"
+            "  WHERE job_id = $1::bigint AND chunk_no = $2::int)"
+            " UPDATE backfill.chunk SET live_oid = $3::oid, shadow_oid = NULL"
             " WHERE job_id = $1::bigint AND chunk_no = $2::int",
             {job_key(job), std::to_string(chunk.chunk_no), std::to_string(lc.live.oid)});
     });

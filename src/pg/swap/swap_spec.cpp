@@ -3,6 +3,7 @@
 #include "core/names.hpp"
 #include "pg/constraint_catalog.hpp"
 #include "pg/index_catalog.hpp"
+#include "pg/ownership_catalog.hpp"
 #include "pg/session_context.hpp"
 
 namespace backfill::pg {
@@ -104,36 +105,34 @@ std::vector<NotValidCheck> not_valid_checks(Oid relid) {
 std::vector<std::string> copy_ownership_statements(Oid relid, const std::string& shadow) {
     std::vector<std::string> out;
     std::string oid = std::to_string(relid);
-    auto owner = query(
-        "SELECT pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(c.relowner)),"
-        " c.relowner <> $2::oid, (SELECT d.description FROM pg_catalog.pg_description d"
-        "  WHERE d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass"
-        "  AND d.objsubid = 0), c.relreplident"
-        " FROM pg_catalog.pg_class c WHERE c.oid = $1::oid",
-        {oid, std::to_string(current_role())});
-    if (*owner[0][1] == "t")
-        out.push_back("ALTER TABLE " + shadow + " OWNER TO " + *owner[0][0]);
-    // one statement: the table's grants (1), its columns' grants (2) and
+    CatalogOwnership owner = ownership_from_catalog(relid);
+    if (owner.owner != current_role())
+        out.push_back("ALTER TABLE " + shadow + " OWNER TO " + quote_ident(owner.owner_name));
+    // only when the catalog shows any (rarely): one statement for the
+    // table's grants (1), its columns' grants (2) and
     // statistics targets (3), each by column number
     for (const auto& r :
-         query("SELECT 1, a.privilege_type, NULL::text,"
-               " CASE WHEN a.grantee = 0 THEN 'PUBLIC'"
-               "  ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END,"
-               " a.is_grantable, 0::int2"
-               " FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a"
-               " WHERE c.oid = $1::oid AND a.grantee <> c.relowner"
-               " UNION ALL SELECT 2, a.privilege_type, pg_catalog.quote_ident(att.attname),"
-               " CASE WHEN a.grantee = 0 THEN 'PUBLIC'"
-               "  ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END,"
-               " a.is_grantable, att.attnum"
-               " FROM pg_catalog.pg_attribute att, pg_catalog.aclexplode(att.attacl) a"
-               " WHERE att.attrelid = $1::oid AND att.attnum > 0 AND NOT att.attisdropped"
-               " UNION ALL SELECT 3, att.attstattarget::text, pg_catalog.quote_ident(att.attname),"
-               " NULL, NULL, att.attnum FROM pg_catalog.pg_attribute att"
-               " WHERE att.attrelid = $1::oid AND att.attnum > 0 AND NOT att.attisdropped"
-               " AND att.attstattarget >= 0"
-               " ORDER BY 1, 6",
-               {oid})) {
+         !owner.grants_or_targets
+             ? std::vector<Row>{}
+             : query("SELECT 1, a.privilege_type, NULL::text,"
+                     " CASE WHEN a.grantee = 0 THEN 'PUBLIC'"
+                     "  ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END,"
+                     " a.is_grantable, 0::int2"
+                     " FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a"
+                     " WHERE c.oid = $1::oid AND a.grantee <> c.relowner"
+                     " UNION ALL SELECT 2, a.privilege_type, pg_catalog.quote_ident(att.attname),"
+                     " CASE WHEN a.grantee = 0 THEN 'PUBLIC'"
+                     "  ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END,"
+                     " a.is_grantable, att.attnum"
+                     " FROM pg_catalog.pg_attribute att, pg_catalog.aclexplode(att.attacl) a"
+                     " WHERE att.attrelid = $1::oid AND att.attnum > 0 AND NOT att.attisdropped"
+                     " UNION ALL SELECT 3, att.attstattarget::text, "
+                     "pg_catalog.quote_ident(att.attname),"
+                     " NULL, NULL, att.attnum FROM pg_catalog.pg_attribute att"
+                     " WHERE att.attrelid = $1::oid AND att.attnum > 0 AND NOT att.attisdropped"
+                     " AND att.attstattarget >= 0"
+                     " ORDER BY 1, 6",
+                     {oid})) {
         if (*r[0] == "1")
             out.push_back("GRANT " + *r[1] + " ON TABLE " + shadow + " TO " + *r[3] +
                           (*r[4] == "t" ? " WITH GRANT OPTION" : ""));
@@ -144,13 +143,12 @@ std::vector<std::string> copy_ownership_statements(Oid relid, const std::string&
             out.push_back("ALTER TABLE " + shadow + " ALTER COLUMN " + *r[2] + " SET STATISTICS " +
                           *r[1]);
     }
-    const std::string& ident = *owner[0][3];
-    if (ident == "f")
+    if (owner.replica_identity == REPLICA_IDENTITY_FULL)
         out.push_back("ALTER TABLE " + shadow + " REPLICA IDENTITY FULL");
-    if (ident == "n")
+    if (owner.replica_identity == REPLICA_IDENTITY_NOTHING)
         out.push_back("ALTER TABLE " + shadow + " REPLICA IDENTITY NOTHING");
-    if (owner[0][2])
-        out.push_back("COMMENT ON TABLE " + shadow + " IS " + quote_literal(*owner[0][2]));
+    if (owner.comment)
+        out.push_back("COMMENT ON TABLE " + shadow + " IS " + quote_literal(*owner.comment));
     return out;
 }
 
