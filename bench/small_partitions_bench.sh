@@ -33,6 +33,8 @@
 #                                 ratio, which a busy machine does not move
 #                                 (the timed ratio moves by a quarter from one
 #                                 round to the next). 0: not run.
+#   BENCH_CHECKPOINT=1            CHECKPOINT before each timed side (0: not,
+#                                 as before 2026-12-04, for comparison)
 #   BENCH_ROUNDS=1                timed pairs per scale, on fresh copies, the
 #                                 order alternating (backfill first in odd
 #                                 rounds); each round's ratios and their
@@ -55,6 +57,7 @@ DURABLE="${BENCH_DURABLE:-1}"
 PROFILE_MAX="${BENCH_PROFILE_MAX:-730}"
 ROUNDS="${BENCH_ROUNDS:-1}"
 INSTRUCTIONS="${BENCH_INSTRUCTIONS:-0}"
+CHECKPOINT="${BENCH_CHECKPOINT:-1}"
 DIR=""
 PRIV=""
 
@@ -97,6 +100,11 @@ clear_scale() {
                  backfill.chunk, backfill.chunk_write, backfill.event, backfill.job" >/dev/null
 }
 
+# checkpoint: a CHECKPOINT before a timed side, unless BENCH_CHECKPOINT=0.
+checkpoint() {
+    [ "$CHECKPOINT" = 0 ] || q -c "CHECKPOINT" >/dev/null
+}
+
 # time_pair N ROUND: one timed pair on fresh copies of N partitions (the
 # extension first in odd rounds); prints "run_s hand_s create_s
 # run_cpu_s hand_cpu_s run_busy hand_busy". Each side starts after a
@@ -108,14 +116,14 @@ time_pair() {
     make_copy small_a "$n" "$ROWS" 2016-01-01
     make_copy small_b "$n" "$ROWS" 2016-01-01
     if [ $((r % 2)) -eq 1 ]; then
-        q -c "CHECKPOINT" >/dev/null
+        checkpoint
         ext="$(run_ext small_a "small_$n")"
-        q -c "CHECKPOINT" >/dev/null
+        checkpoint
         hand="$(run_hand small_b "small_$n")"
     else
-        q -c "CHECKPOINT" >/dev/null
+        checkpoint
         hand="$(run_hand small_b "small_$n")"
-        q -c "CHECKPOINT" >/dev/null
+        checkpoint
         ext="$(run_ext small_a "small_$n")"
     fi
     check_copy small_a $((n * ROWS)) >&2
