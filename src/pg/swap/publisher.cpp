@@ -131,13 +131,17 @@ void publish_try(const Job& job, const std::vector<ChunkRow>& unit,
         OwnDefinitions own = own_definitions(live->oid);
         if (auto refusal = replaced_partition_refusal(qname, own.triggers, own.row_security))
             throw PermanentFailure(refusal->kind(), refusal->what(), refusal->hint());
+        // the shadow locked too (as ATTACH will), so that no write to
+        // either table can come after this look
+        pg_guard([&]() { LockRelationOid(shadow->oid, AccessExclusiveLock); });
         auto writes = control_query_latest(
             "SELECT count(*) FROM backfill.chunk_write WHERE job_id = $1::bigint"
             " AND chunk_no = $2::int AND phase = 'build'",
             {job_key(job), no});
         if (*writes[0][0] != "0")
             throw MustRebuild{c.chunk_no, "rows of partition " + qname +
-                                              " were written while its shadow was built"};
+                                              " or of its shadow were written after its build "
+                                              "began"};
         // Indexes and statistics paired by what they are; the partition's
         // catalog attributes as they are now, after the detach, win over
         // those the shadow copied at build time.

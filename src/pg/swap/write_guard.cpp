@@ -1,8 +1,11 @@
 // The write guard trigger: records that a partition a job cares about was
 // written to (phase 'build': while its shadow was being built, so the swap
 // must not happen; phase 'live': after publication, so a rollback would lose
-// the write). A table the chunk set aside keeps its trigger: the retained
-// original, and after a rollback the table it took out; a write to one of
+// the write). A write to a built shadow before its publication (its guard,
+// installed for after the swap, fires already) is recorded as phase 'build'
+// too: the built rows are no longer the validated ones, and the parent's
+// triggers never saw them, so the chunk is built again. A table the chunk set aside keeps its
+// trigger: the retained original, and after a rollback the table it took out; a write to one of
 // them is recorded as phase 'retained', so purge will not drop it. Once per
 // (sub)transaction and chunk, to stay cheap on bulk writes. Runs as the extension owner to write
 // the control table, and records a write only when it fires on the very table its chunk guards (by
@@ -35,11 +38,14 @@ bool record_write(const std::string& job, const std::string& chunk, const std::s
     return execute(
                "INSERT INTO backfill.chunk_write (job_id, chunk_no, phase)"
                " SELECT $1::bigint, $2::int,"
-               "  CASE WHEN c.live_oid OPERATOR(pg_catalog.=) $4::oid THEN $3 ELSE 'retained' END"
+               "  CASE WHEN c.live_oid OPERATOR(pg_catalog.=) $4::oid THEN $3"
+               "   WHEN c.state OPERATOR(pg_catalog.=) 'built' THEN 'build' ELSE 'retained' END"
                " FROM backfill.chunk c"
                " WHERE c.job_id OPERATOR(pg_catalog.=) $1::bigint"
                " AND c.chunk_no OPERATOR(pg_catalog.=) $2::int"
                " AND (c.live_oid OPERATOR(pg_catalog.=) $4::oid"
+               "  OR (c.state OPERATOR(pg_catalog.=) 'built'"
+               "      AND c.shadow_oid OPERATOR(pg_catalog.=) $4::oid)"
                "  OR c.retained_oid OPERATOR(pg_catalog.=) $4::oid"
                "  OR (c.state OPERATOR(pg_catalog.=) 'rolled_back'"
                "      AND c.shadow_oid OPERATOR(pg_catalog.=) $4::oid))",
