@@ -33,8 +33,9 @@ bool pause_between_chunks(const Job& job, std::int64_t chunk_us);
 // The WAL a runner's chunks wrote, added to the job's wal_bytes (what
 // max_wal_rate averages): after every chunk when the job throttles on it,
 // otherwise at most once a second and when the runner leaves (write with
-// now), which saves a statement per chunk. A crash loses what was not
-// written yet, a second's share at most. Does not commit.
+// now), which saves a statement per chunk. A crash, or an error that ends
+// the runner, loses what was not written yet, a second's share at most.
+// Does not commit.
 class JobWalTally {
 public:
     void add(std::int64_t bytes) { pending_ += bytes; }

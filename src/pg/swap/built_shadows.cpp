@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "pg/catalog_fingerprint.hpp"
+#include "pg/catalog_scan.hpp"
 #include "pg/pg_error.hpp"
 
 namespace backfill::pg {
@@ -20,6 +21,23 @@ std::vector<BuiltShadow>& kept() {
 // Whether a record is of that chunk.
 bool of_chunk(const BuiltShadow& b, std::int64_t job_id, int chunk_no) {
     return b.job_id == job_id && b.chunk_no == chunk_no;
+}
+
+// Locks table and then each of its indexes, ACCESS EXCLUSIVE: with the
+// table locked no index can be added, and with each index locked none can
+// be altered. Inside pg_guard.
+void lock_with_indexes(Oid table) {
+    LockRelationOid(table, AccessExclusiveLock);
+    List* indexes = NIL;
+    scan_catalog(
+        IndexRelationId, IndexIndrelidIndexId, Anum_pg_index_indrelid, table, [&](HeapTuple tuple) {
+            indexes =
+                lappend_oid(indexes, reinterpret_cast<Form_pg_index>(GETSTRUCT(tuple))->indexrelid);
+            return true;
+        });
+    ListCell* cell;
+    foreach (cell, indexes)
+        LockRelationOid(lfirst_oid(cell), AccessExclusiveLock);
 }
 
 }  // namespace
@@ -54,8 +72,15 @@ bool unchanged_since_build(const BuiltShadow& built, Oid live, Oid shadow) {
     if (built.live != live || built.shadow != shadow)
         return false;
     pg_guard([&]() {
-        LockRelationOid(live, AccessExclusiveLock);
-        LockRelationOid(shadow, AccessExclusiveLock);
+        // DETACH's order: the default partition (which it locks before
+        // the partition it takes out), the partition, its indexes (an
+        // index alone can be altered under a lock on it alone); then what
+        // ATTACH takes, the shadow and its indexes
+        Oid default_partition = get_default_partition_oid(get_partition_parent(live, false));
+        if (OidIsValid(default_partition) && default_partition != live)
+            LockRelationOid(default_partition, AccessExclusiveLock);
+        lock_with_indexes(live);
+        lock_with_indexes(shadow);
     });
     return catalog_fingerprint(live) == built.live_fingerprint &&
            catalog_fingerprint(shadow) == built.shadow_fingerprint;

@@ -35,10 +35,12 @@ void remember_built_shadow(BuiltShadow built);
 // runner did not build it (another runner did, or a restart came between).
 std::optional<BuiltShadow> take_built_shadow(std::int64_t job_id, int chunk_no, Oid shadow);
 
-// Under the parent's lock: locks the live partition and the shadow as the
-// swap will (ACCESS EXCLUSIVE, which the detach and the attach take a
-// moment later anyway), so that neither can change any more, and tells
-// whether both are still as the build left them.
+// Under the parent's lock: locks what the swap will lock a moment later,
+// in the order the detach and the attach take it (the parent's default
+// partition, the live partition and its indexes, the shadow and its
+// indexes, ACCESS EXCLUSIVE), so that neither table nor any of their
+// indexes can change any more, and tells whether both tables are still as
+// the build left them.
 bool unchanged_since_build(const BuiltShadow& built, Oid live, Oid shadow);
 
 }  // namespace backfill::pg
