@@ -1,5 +1,6 @@
 // Reading a catalog's rows by an OID key through one of its indexes,
-// without a statement (index_catalog.cpp, table_metadata_reader.cpp).
+// without a statement (index_catalog.cpp, table_metadata_reader.cpp), and
+// a text[] column of one.
 #pragma once
 
 #include "pg/pg_headers.hpp"
@@ -21,6 +22,21 @@ void scan_catalog(Oid catalog, Oid index, AttrNumber column, Oid key, Visit visi
             break;
     systable_endscan(scan);
     table_close(rel, AccessShareLock);
+}
+
+// The elements of a text[] catalog column (reloptions, attoptions), as a
+// List of palloc'd C strings; NIL for NULL. Inside pg_guard.
+inline List* text_array(Datum array, bool isnull) {
+    List* out = NIL;
+    if (isnull)
+        return out;
+    Datum* items;
+    int count;
+    deconstruct_array(DatumGetArrayTypeP(array), TEXTOID, -1, false, TYPALIGN_INT, &items, nullptr,
+                      &count);
+    for (int i = 0; i < count; i++)
+        out = lappend(out, TextDatumGetCString(items[i]));
+    return out;
 }
 
 }  // namespace backfill::pg

@@ -61,14 +61,7 @@ CatalogStorage storage_from_catalog(Oid relid) {
             out.tablespace = get_tablespace_name(rel->reltablespace);
         bool isnull = true;
         Datum options = SysCacheGetAttr(RELOID, tuple, Anum_pg_class_reloptions, &isnull);
-        if (!isnull) {
-            Datum* items = nullptr;
-            int count = 0;
-            deconstruct_array(DatumGetArrayTypeP(options), TEXTOID, -1, false, TYPALIGN_INT, &items,
-                              nullptr, &count);
-            for (int i = 0; i < count; i++)
-                out.options = lappend(out.options, TextDatumGetCString(items[i]));
-        }
+        out.options = text_array(options, isnull);
         ReleaseSysCache(tuple);
         return out;
     });

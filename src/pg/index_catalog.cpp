@@ -38,7 +38,8 @@ Oid constraint_of_index(Oid relid, Oid index) {
     return found;
 }
 
-// The OIDs of relid's indexes, from pg_index. Inside pg_guard.
+}  // namespace
+
 List* index_oids(Oid relid) {
     List* out = NIL;
     scan_catalog(
@@ -48,8 +49,6 @@ List* index_oids(Oid relid) {
         });
     return out;
 }
-
-}  // namespace
 
 CatalogIndexes indexes_from_catalog(Oid relid) {
     StatementSettings settings;

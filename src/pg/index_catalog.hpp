@@ -33,4 +33,8 @@ struct CatalogIndexes {
 };
 CatalogIndexes indexes_from_catalog(Oid relid);
 
+// The OIDs of relid's indexes, from pg_index's index on indrelid, in its
+// order. Inside pg_guard.
+List* index_oids(Oid relid);
+
 }  // namespace backfill::pg

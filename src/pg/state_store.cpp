@@ -207,9 +207,8 @@ int reset_failed_chunks(const Job& job) {
         " WHERE job_id = $1::bigint AND state = $2"));
 }
 
-void record_chunk_published(const Job& job, int chunk_no, ChunkState was,
-                            const PublishRecord& record, const std::string& detail) {
-    require_chunk_move(job, chunk_no, was, ChunkState::Published);
+void record_chunk_published(const Job& job, int chunk_no, const PublishRecord& record,
+                            const std::string& detail) {
     move_chunk(job, chunk_no, ChunkState::Published,
                "retained = $8::boolean, shadow_exists = false, finished_at = now(), error = NULL,"
                " live_oid = shadow_oid, shadow_oid = NULL,"

@@ -95,10 +95,9 @@ struct PublishRecord {
 };
 
 // built -> published: the shadow is the live partition now; event
-// chunk_published with detail. The caller holds the chunk's row lock and
-// read its state (was).
-void record_chunk_published(const Job& job, int chunk_no, ChunkState was,
-                            const PublishRecord& record, const std::string& detail);
+// chunk_published with detail. The caller holds the chunk's row lock.
+void record_chunk_published(const Job& job, int chunk_no, const PublishRecord& record,
+                            const std::string& detail);
 
 // What a merge chunk wrote, in the transaction that wrote it.
 struct MergeRecord {

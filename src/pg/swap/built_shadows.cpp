@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "pg/catalog_fingerprint.hpp"
-#include "pg/catalog_scan.hpp"
+#include "pg/index_catalog.hpp"
 #include "pg/pg_error.hpp"
 
 namespace backfill::pg {
@@ -28,15 +28,8 @@ bool of_chunk(const BuiltShadow& b, std::int64_t job_id, int chunk_no) {
 // be altered. Inside pg_guard.
 void lock_with_indexes(Oid table) {
     LockRelationOid(table, AccessExclusiveLock);
-    List* indexes = NIL;
-    scan_catalog(
-        IndexRelationId, IndexIndrelidIndexId, Anum_pg_index_indrelid, table, [&](HeapTuple tuple) {
-            indexes =
-                lappend_oid(indexes, reinterpret_cast<Form_pg_index>(GETSTRUCT(tuple))->indexrelid);
-            return true;
-        });
     ListCell* cell;
-    foreach (cell, indexes)
+    foreach (cell, index_oids(table))
         LockRelationOid(lfirst_oid(cell), AccessExclusiveLock);
 }
 

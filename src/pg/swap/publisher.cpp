@@ -53,7 +53,7 @@ void record_published(const Job& job, const UnitTry& t, std::vector<PublishRecor
                                 : std::string());
     for (std::size_t i = 0; i < t.published.size(); i++) {
         records[i].swap_ms = swap_ms;
-        record_chunk_published(job, t.published[i], ChunkState::Built, records[i], detail);
+        record_chunk_published(job, t.published[i], records[i], detail);
     }
 }
 

@@ -111,6 +111,21 @@ std::vector<std::string> pair_statistics(const Job& job, const ChunkRow& chunk, 
     return names;
 }
 
+// Appends to spec.indexes the pair of the partition's index original and
+// the shadow's index shadow (names unquoted), the k-th, with its retained
+// name, and original to names.
+void add_pair(const Job& job, const ChunkRow& chunk, SwapSpec& spec,
+              std::vector<std::string>& names, const std::string& original,
+              const std::string& shadow) {
+    int k = static_cast<int>(spec.indexes.size()) + 1;
+    IndexSpec idx;
+    idx.original = quote_ident(original);
+    idx.shadow = quote_ident(shadow);
+    idx.retained = quote_ident(retained_index_name(original, job.id, chunk.chunk_no, k));
+    spec.indexes.push_back(idx);
+    names.push_back(original);
+}
+
 // The spec seen from a table coming in (the retained original at rollback):
 // the shadow-side members name it, so the publication's pairing serves.
 SwapSpec incoming_view(const SwapSpec& spec, const std::string& incoming_table) {
@@ -193,16 +208,8 @@ PairedNames pair_for_publication(const Job& job, const ChunkRow& chunk, SwapSpec
         drop_shadow_index(spec, on_shadow[j]);
     spec.indexes.clear();
     std::vector<std::string> names;
-    int k = 0;
-    for (const auto& [i, j] : p.pairs) {
-        k++;
-        IndexSpec idx;
-        idx.original = quote_ident(on_live[i].name);
-        idx.shadow = quote_ident(on_shadow[j].name);
-        idx.retained = quote_ident(retained_index_name(on_live[i].name, job.id, chunk.chunk_no, k));
-        spec.indexes.push_back(idx);
-        names.push_back(on_live[i].name);
-    }
+    for (const auto& [i, j] : p.pairs)
+        add_pair(job, chunk, spec, names, on_live[i].name, on_shadow[j].name);
     return PairedNames{name_array(names),
                        name_array(pair_statistics(job, chunk, spec, live, shadow))};
 }
@@ -227,17 +234,8 @@ PairedNames pair_as_built(const Job& job, const ChunkRow& chunk, SwapSpec& spec,
                           const std::vector<std::pair<Oid, Oid>>& indexes, Oid live, Oid shadow) {
     spec.indexes.clear();
     std::vector<std::string> names;
-    int k = 0;
-    for (const auto& [on_live, on_shadow] : indexes) {
-        k++;
-        std::string original = relation_name_of(on_live);
-        IndexSpec idx;
-        idx.original = quote_ident(original);
-        idx.shadow = quote_ident(relation_name_of(on_shadow));
-        idx.retained = quote_ident(retained_index_name(original, job.id, chunk.chunk_no, k));
-        spec.indexes.push_back(idx);
-        names.push_back(original);
-    }
+    for (const auto& [on_live, on_shadow] : indexes)
+        add_pair(job, chunk, spec, names, relation_name_of(on_live), relation_name_of(on_shadow));
     return PairedNames{name_array(names),
                        name_array(pair_statistics(job, chunk, spec, live, shadow))};
 }

@@ -29,21 +29,6 @@ char* quoted_role(Oid role) {
     return pstrdup(quote_identifier(name ? name : psprintf("unknown (OID=%u)", role)));
 }
 
-// The elements of a text[] catalog column (reloptions, attoptions), as a
-// List of C strings; NIL for NULL.
-List* text_array(Datum array, bool isnull) {
-    List* out = NIL;
-    if (isnull)
-        return out;
-    Datum* items;
-    int count;
-    deconstruct_array(DatumGetArrayTypeP(array), TEXTOID, -1, false, TYPALIGN_INT, &items, nullptr,
-                      &count);
-    for (int i = 0; i < count; i++)
-        out = lappend(out, TextDatumGetCString(items[i]));
-    return out;
-}
-
 std::vector<std::string> strings(List* list) {
     std::vector<std::string> out;
     ListCell* cell;
